@@ -1,0 +1,112 @@
+"""What a detector is, the context it runs in, and the registry that knows them all."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Callable, ClassVar, Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from sentinelle.model import Finding, Post, Profile, utcnow
+from sentinelle.watchlist import Watchlist
+
+
+class Query(BaseModel):
+    """One thing to collect for a detector. Sources decide how (or whether) they serve a kind."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: Literal["search_posts", "hashtag", "search_profiles", "profile", "account_posts"]
+    value: str
+    platform: str | None = None  # for account queries: the platform the account lives on
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}:{self.platform or '*'}:{self.value}"
+
+
+class Enrichers(Protocol):
+    """Network-backed checks handed to detectors in online mode (absent offline)."""
+
+    def link_report(self, url: str) -> Any: ...
+    def avatar_hash(self, url: str) -> Any: ...
+
+
+@dataclass
+class Context:
+    watchlist: Watchlist
+    now: datetime = field(default_factory=utcnow)
+    online: bool = False
+    enrichers: Any = None  # an Enrichers in online mode, else None
+    # Key for hashing sensitive values into dedup keys; never the value itself.
+    hash_key: bytes = field(default_factory=lambda: os.environ.get("SENTINELLE_HASH_KEY", "sentinelle").encode())
+    # Whether the detector was named explicitly (sentinelle check --detector X): it then reads
+    # items outside its usual audience too.
+    explicit: bool = False
+    cache: dict[str, Any] = field(default_factory=dict)  # per-watchlist compiled state
+
+    def keyed_hash(self, value: str) -> str:
+        return hmac.new(self.hash_key, value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+class Detector:
+    """Base class: subclass, set the class attributes, implement `plan` and `detect`, register."""
+
+    name: ClassVar[str]
+    description: ClassVar[str] = ""
+    reads: ClassVar[Literal["posts", "profiles", "both"]] = "posts"
+    # "strangers": items by accounts that are not the organisation's; "own": its own accounts.
+    audience: ClassVar[Literal["strangers", "own", "any"]] = "strangers"
+    every: ClassVar[str] = "15m"  # default schedule
+
+    def plan(self, watchlist: Watchlist) -> list[Query]:
+        raise NotImplementedError
+
+    def detect(self, item: Post | Profile, ctx: Context) -> list[Finding]:
+        raise NotImplementedError
+
+    def applies(self, item: Post | Profile, ctx: Context) -> bool:
+        if self.reads == "posts" and not isinstance(item, Post):
+            return False
+        if self.reads == "profiles" and not isinstance(item, Profile):
+            return False
+        handle = item.author.handle if isinstance(item, Post) and item.author else getattr(item, "handle", None)
+        own = ctx.watchlist.is_own(item.platform, handle)
+        if self.audience == "strangers":
+            return not own
+        if self.audience == "own":
+            return own or ctx.explicit
+        return True
+
+
+class DuplicateDetector(ValueError):
+    pass
+
+
+_REGISTRY: dict[str, Detector] = {}
+
+
+def register(cls: type[Detector]) -> type[Detector]:
+    """Class decorator: register a detector once; a second registration of a name is an error."""
+    name = cls.name
+    if name in _REGISTRY:
+        raise DuplicateDetector(f"detector {name!r} is already registered by {type(_REGISTRY[name]).__module__}")
+    _REGISTRY[name] = cls()
+    return cls
+
+
+def registry() -> dict[str, Detector]:
+    import sentinelle.detectors  # noqa: F401  (registers the built-in detectors)
+
+    return dict(_REGISTRY)
+
+
+def get(name: str) -> Detector:
+    reg = registry()
+    if name not in reg:
+        raise KeyError(f"unknown detector {name!r}; known: {', '.join(sorted(reg))}")
+    return reg[name]

@@ -1,0 +1,14 @@
+"""Placeholder for the `leaks` detector (being written)."""
+
+from sentinelle.detectors.base import Context, Detector, Query, register
+
+
+@register
+class _Placeholder(Detector):
+    name = "leaks"
+
+    def plan(self, watchlist):
+        return []
+
+    def detect(self, item, ctx: Context):
+        return []

@@ -1,0 +1,1 @@
+"""Pure signal functions shared by detectors: lookalike domains, names, identifiers."""

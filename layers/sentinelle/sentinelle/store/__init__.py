@@ -1,0 +1,1 @@
+"""Incident and checkpoint stores: DynamoDB (AWS) and SQLite (the embedded default)."""

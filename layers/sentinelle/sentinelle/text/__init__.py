@@ -1,0 +1,1 @@
+"""Text normalisation and URL extraction shared by the detectors."""

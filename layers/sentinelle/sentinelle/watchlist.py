@@ -1,0 +1,211 @@
+"""The watchlist: who and what the organisation protects, validated before anything runs."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sentinelle.model import Severity, norm_handle
+
+
+class WatchlistError(ValueError):
+    """A watchlist that cannot be used; the message names the file, the key and the problem."""
+
+    def __init__(self, path: str, key: str, problem: str, line: int | None = None):
+        self.path, self.key, self.problem, self.line = path, key, problem, line
+        where = f"{path}:{line}" if line else path
+        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class AccountRef(_Strict):
+    platform: str = Field(min_length=1)
+    handle: str = Field(min_length=1)
+
+    @field_validator("platform")
+    @classmethod
+    def _platform(cls, v: str) -> str:
+        return v.strip().lower()
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.platform, norm_handle(self.handle))
+
+
+class Brand(_Strict):
+    name: str = Field(min_length=1)
+    aliases: list[str] = Field(default_factory=list)
+    hashtags: list[str] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+
+    @field_validator("hashtags")
+    @classmethod
+    def _tags(cls, v: list[str]) -> list[str]:
+        return [t.strip().lstrip("#") for t in v if t.strip().lstrip("#")]
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        out = []
+        for d in v:
+            d = d.strip().lower().rstrip(".")
+            d = re.sub(r"^[a-z][a-z0-9+.-]*://", "", d).split("/")[0]
+            if not d or " " in d or "." not in d:
+                raise ValueError(f"{d!r} is not a domain name")
+            out.append(d)
+        return out
+
+    @property
+    def names(self) -> list[str]:
+        return [self.name, *self.aliases]
+
+
+class Person(_Strict):
+    name: str = Field(min_length=1)
+    role: str | None = None
+    aliases: list[str] = Field(default_factory=list)
+    accounts: list[AccountRef] = Field(default_factory=list)
+    # Reference photos (URLs or local paths) and/or their perceptual hashes, for online checks.
+    photos: list[str] = Field(default_factory=list)
+    photo_hashes: list[str] = Field(default_factory=list)
+
+
+class Rule(_Strict):
+    """An organisation-defined compliance rule for the `leaks` detector."""
+
+    id: str = Field(min_length=1)
+    description: str = ""
+    terms: list[str] = Field(default_factory=list)
+    patterns: list[str] = Field(default_factory=list)
+    severity: Severity = Severity.medium
+
+    @field_validator("patterns")
+    @classmethod
+    def _compile(cls, v: list[str]) -> list[str]:
+        for p in v:
+            try:
+                re.compile(p)
+            except re.error as exc:
+                raise ValueError(f"pattern {p!r} is not a valid regular expression: {exc}") from exc
+        return v
+
+
+class Policies(_Strict):
+    packs: list[Literal["health", "finance"]] = Field(default_factory=list)
+    rules: list[Rule] = Field(default_factory=list)
+
+
+class Allowlist(_Strict):
+    """Subjects that never alert: accounts and domains confirmed harmless."""
+
+    accounts: list[AccountRef] = Field(default_factory=list)
+    domains: list[str] = Field(default_factory=list)
+
+
+class Thresholds(_Strict):
+    alert: Severity = Severity.medium  # findings below this are recorded but page no one
+    sms: Severity = Severity.high
+    digest_after: int = Field(default=10, ge=1)  # more new incidents in one run: one digest
+
+
+class Watchlist(_Strict):
+    organization: str = Field(min_length=1)
+    brands: list[Brand] = Field(default_factory=list)
+    official_accounts: list[AccountRef] = Field(default_factory=list)
+    people: list[Person] = Field(default_factory=list)
+    allowlist: Allowlist = Field(default_factory=Allowlist)
+    policies: Policies = Field(default_factory=Policies)
+    thresholds: Thresholds = Field(default_factory=Thresholds)
+
+    model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    @cached_property
+    def own_accounts(self) -> frozenset[tuple[str, str]]:
+        """(platform, folded handle) of official accounts and protected people's own accounts."""
+        refs = [*self.official_accounts, *(a for p in self.people for a in p.accounts)]
+        return frozenset(a.key for a in refs)
+
+    @cached_property
+    def own_handles(self) -> frozenset[str]:
+        """Folded handles of own accounts on any platform (a platform may spell ids differently)."""
+        return frozenset(h for _, h in self.own_accounts)
+
+    def is_own(self, platform: str | None, handle: str | None) -> bool:
+        return (str(platform or "").lower(), norm_handle(handle)) in self.own_accounts
+
+    def is_allowlisted_account(self, platform: str | None, handle: str | None) -> bool:
+        return (str(platform or "").lower(), norm_handle(handle)) in {a.key for a in self.allowlist.accounts}
+
+    @cached_property
+    def official_domains(self) -> frozenset[str]:
+        return frozenset(d for b in self.brands for d in b.domains)
+
+    def person_of(self, platform: str | None, handle: str | None) -> Person | None:
+        key = (str(platform or "").lower(), norm_handle(handle))
+        return next((p for p in self.people if any(a.key == key for a in p.accounts)), None)
+
+
+def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
+    """Best effort: the line where the first named key of `loc` appears in the YAML text."""
+    try:
+        node = yaml.compose(text)
+    except yaml.YAMLError:
+        return None
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            nxt = next((v for k, v in node.value if k.value == part), None)
+            if nxt is None:
+                for k, v in node.value:
+                    if k.value == part:
+                        return k.start_mark.line + 1
+                return node.start_mark.line + 1
+            node = nxt
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value):
+            node = node.value[part]
+        else:
+            break
+    return node.start_mark.line + 1 if node is not None else None
+
+
+def _dotted(loc: tuple[Any, ...]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def parse_watchlist(data: Any, path: str = "<watchlist>", text: str | None = None) -> Watchlist:
+    if not isinstance(data, dict):
+        raise WatchlistError(path, "", "the watchlist must be a mapping with at least `organization`")
+    try:
+        return Watchlist.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = tuple(err["loc"])
+        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        line = _line_of(text, loc) if text else None
+        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
+        raise WatchlistError(path, _dotted(loc), problem + more, line) from None
+
+
+def load_watchlist(path: str | Path) -> Watchlist:
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise WatchlistError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise WatchlistError(str(p), "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                             mark.line + 1 if mark else None) from None
+    return parse_watchlist(data, str(p), text)
