@@ -28,7 +28,10 @@ class Source(Protocol):
     name: str  # stable, used in checkpoint keys: "mastodon:mastodon.social", "replay:feeds/x.jsonl"
     platform: str
 
-    def supports(self, query: Query) -> bool: ...
+    def queries(self, plan: list[Query]) -> list[Query]:
+        """Which of the detector's planned queries this source serves. A live platform returns
+        those it can answer; a replay file returns the query it recorded, whatever the plan."""
+        ...
 
     async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult: ...
 
