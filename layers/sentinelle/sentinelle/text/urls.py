@@ -1,0 +1,139 @@
+"""Find links in text and reduce them to hosts and registrable domains (no network, ever)."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import urlsplit
+
+import idna
+import tldextract
+
+# The bundled public-suffix snapshot only: an empty URL list means tldextract never downloads,
+# and no cache directory means it never writes to disk (Lambda has a read-only file system).
+_EXTRACT = tldextract.TLDExtract(suffix_list_urls=(), cache_dir=None)
+
+# Top-level names reserved for documentation and tests (RFC 2606/6761): not in the public suffix
+# list, yet they appear in examples and fixtures and behave like ordinary domains there.
+_RESERVED_TLDS = frozenset({"example", "test", "invalid", "localhost"})
+
+_LABEL = r"(?:[^\W_](?:[\w-]{0,61}[^\W_])?)"
+_HOST = rf"(?:{_LABEL}\.)+{_LABEL}\.?"
+_URL_RE = re.compile(
+    rf"""
+    (?P<url>https?://[^\s<>"'`]+)                  # an explicit web link
+    | (?<![\w@.\-/])                               # a bare domain: not part of an email/handle/path
+      (?P<bare>(?:www\.)?{_HOST}(?::\d{{2,5}})?(?:[/?#][^\s<>"'`]*)?)
+    """,
+    re.IGNORECASE | re.VERBOSE,
+)
+_TRAILING = ".,;:!?'\"»›…)]}>*_"
+
+SHORTENERS = frozenset(
+    {
+        "bit.ly", "bitly.com", "tinyurl.com", "t.co", "goo.gl", "ow.ly", "is.gd", "v.gd", "buff.ly",
+        "rebrand.ly", "cutt.ly", "shorturl.at", "rb.gy", "tiny.cc", "s.id", "t.ly", "bl.ink",
+        "lnkd.in", "dlvr.it", "soo.gd", "x.co", "qr.ae", "adf.ly", "shorte.st", "bit.do", "urlz.fr",
+        "tinyurl.fr", "shorturl.ly", "t.me", "wa.me", "trib.al", "ift.tt", "fb.me", "youtu.be",
+        "amzn.to", "rbl.ms", "snip.ly", "clck.ru", "u.to", "2no.co", "yourls.org", "short.gy",
+        "gg.gg", "1url.cz", "cli.re", "tr.im", "shorturl.com", "kutt.it", "po.st", "mcaf.ee",
+    }
+)
+
+
+def _trim(candidate: str) -> str:
+    """Drop punctuation that ends a sentence rather than the link; keep balanced parentheses."""
+    while candidate and candidate[-1] in _TRAILING:
+        if candidate[-1] == ")" and candidate.count("(") >= candidate.count(")"):
+            break
+        candidate = candidate[:-1]
+    return candidate
+
+
+def extract_urls(text: str | None) -> list[str]:
+    """Web links and bare domains in `text`, in order, without duplicates or trailing punctuation.
+
+    A bare word counts as a domain only when its last label is a known public suffix (or a
+    reserved test name like `.example`), so "e.g." or "file.txt" are not links.
+    """
+    if not text:
+        return []
+    out: list[str] = []
+    seen: set[str] = set()
+    for m in _URL_RE.finditer(text):
+        url = _trim(m.group(0))
+        if m.group("bare") is not None and not _known_suffix(host_of(url)):
+            continue
+        if url and url not in seen and host_of(url):
+            seen.add(url)
+            out.append(url)
+    return out
+
+
+def _known_suffix(host: str) -> bool:
+    if not host or "." not in host:
+        return False
+    if host.rsplit(".", 1)[1] in _RESERVED_TLDS:
+        return True
+    return bool(_split(host)[2])
+
+
+def host_of(url: str | None) -> str:
+    """The lower-case host of a link or bare domain, without userinfo, port or trailing dot."""
+    if not url:
+        return ""
+    url = url.strip()
+    if "://" not in url[:12]:
+        url = "http://" + url.lstrip("/")
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # a malformed IPv6 literal, for instance
+        return ""
+    return host.rstrip(".").lower()
+
+
+@lru_cache(maxsize=65536)
+def _ascii(host: str) -> str:
+    """The punycode (A-label) spelling of a host; IDN and ASCII spellings compare equal after it."""
+    if host.isascii():
+        return host
+    try:
+        return idna.encode(host, uts46=True).decode("ascii")
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return host
+
+
+@lru_cache(maxsize=65536)
+def _split(host: str) -> tuple[str, str, str]:
+    """(subdomain, domain label, public suffix) of an ASCII host."""
+    r = _EXTRACT.extract_str(host)
+    return r.subdomain, r.domain, r.suffix
+
+
+def split_host(url_or_host: str) -> tuple[str, str, str]:
+    """(subdomain, registrable label, public suffix), ASCII; reserved test TLDs act as suffixes."""
+    host = _ascii(host_of(url_or_host))
+    sub, dom, suffix = _split(host)
+    if not suffix and "." in host and host.rsplit(".", 1)[1] in _RESERVED_TLDS:
+        head, _, tld = host.rpartition(".")
+        sub, _, dom = head.rpartition(".")
+        suffix = tld
+    return sub, dom, suffix
+
+
+def registrable_domain(url_or_host: str) -> str:
+    """The domain a registrant controls (`login.acme.co.uk` → `acme.co.uk`), in ASCII/punycode.
+
+    Falls back to the whole host when there is no public suffix (an IP address, an intranet
+    name), so the answer is never empty for a non-empty host.
+    """
+    sub, dom, suffix = split_host(url_or_host)
+    if dom and suffix:
+        return f"{dom}.{suffix}"
+    return _ascii(host_of(url_or_host))
+
+
+def is_shortener(host: str) -> bool:
+    """Whether `host` (or a link) belongs to a known link-shortening service."""
+    h = host_of(host)
+    return h in SHORTENERS or h.removeprefix("www.") in SHORTENERS

@@ -1,0 +1,62 @@
+"""URL extraction, hosts and registrable domains (sentinelle.text.urls)."""
+
+import pytest
+
+from sentinelle.text.urls import extract_urls, host_of, is_shortener, registrable_domain
+
+
+def test_extracts_links_and_bare_domains_trimmed():
+    text = ("Voir https://acme.com/x?y=1). Aussi acme-verify.example/x et maisonlumiere-promo.com! "
+            "e.g. file.txt (http://exemple.fr/a_(b)) contact@maisonlumiere.fr @bob@mastodon.social")
+    assert extract_urls(text) == [
+        "https://acme.com/x?y=1",
+        "acme-verify.example/x",
+        "maisonlumiere-promo.com",
+        "http://exemple.fr/a_(b)",
+    ]
+
+
+def test_no_links_in_empty_or_plain_text():
+    assert extract_urls("") == []
+    assert extract_urls(None) == []
+    assert extract_urls("Bonjour, rien ici. Mr.Smith a dit ok.") == []
+
+
+def test_duplicates_dropped_order_kept():
+    assert extract_urls("a.com b.org a.com") == ["a.com", "b.org"]
+
+
+@pytest.mark.parametrize(
+    "url, host",
+    [
+        ("https://user:pw@EVIL.com.:8080/p", "evil.com"),
+        ("www.Bit.ly/abc", "www.bit.ly"),
+        ("https://[::1]:80/", "::1"),
+        ("", ""),
+        ("http://[bad", ""),
+    ],
+)
+def test_host_of(url, host):
+    assert host_of(url) == host
+
+
+@pytest.mark.parametrize(
+    "value, domain",
+    [
+        ("https://login.acme.co.uk/x", "acme.co.uk"),
+        ("brand.com.verify-account.info", "verify-account.info"),
+        ("münchen.de/x", "xn--mnchen-3ya.de"),
+        ("http://www.xn--myetherwallt-leb.com/", "xn--myetherwallt-leb.com"),
+        ("shop.acme-verify.example/x", "acme-verify.example"),
+        ("127.0.0.1", "127.0.0.1"),
+        ("foo.com.", "foo.com"),
+    ],
+)
+def test_registrable_domain(value, domain):
+    assert registrable_domain(value) == domain
+
+
+def test_shorteners():
+    assert is_shortener("bit.ly")
+    assert is_shortener("https://www.bit.ly/x")
+    assert not is_shortener("maisonlumiere.fr")
