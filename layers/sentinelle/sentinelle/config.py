@@ -1,0 +1,151 @@
+"""The run configuration: the watchlist and, per detector, the sources and queries to scan."""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sentinelle.detectors.base import Query
+from sentinelle.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
+
+_INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+
+class ConfigError(ValueError):
+    """A configuration that cannot be used; names the file, the key and the problem."""
+
+
+def parse_interval(text: str) -> timedelta:
+    """'15m' → 15 minutes. Accepts s, m, h, d."""
+    m = _INTERVAL.match(str(text))
+    if not m or int(m.group(1)) == 0:
+        raise ValueError(f"{text!r} is not an interval like 30s, 15m, 1h or 1d")
+    return timedelta(**{_UNITS[m.group(2)]: int(m.group(1))})
+
+
+class DetectorConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    every: str = "15m"
+    sources: list[dict[str, Any]] = Field(default_factory=list)
+    # Replaces the queries the detector plans from the watchlist (default: planned).
+    queries: list[Query] | None = None
+
+    @field_validator("every")
+    @classmethod
+    def _every(cls, v: str) -> str:
+        parse_interval(v)
+        return v
+
+
+class AlertConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    console: bool = True
+    smtp: bool = False  # settings from SENTINELLE_SMTP_* environment variables
+    webhook: str | None = None  # URL, or set SENTINELLE_WEBHOOK_URL
+
+
+class RunConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", arbitrary_types_allowed=True)
+
+    watchlist: str | dict[str, Any]
+    store: str | None = None
+    online: bool = False
+    alerts: AlertConfig = Field(default_factory=AlertConfig)
+    detectors: dict[str, DetectorConfig] = Field(default_factory=dict)
+
+    # Filled by load_config: where relative paths resolve, and the parsed watchlist.
+    base_dir: Path = Field(default=Path("."), exclude=True)
+    path: str = Field(default="<config>", exclude=True)
+    watchlist_model: Watchlist | None = Field(default=None, exclude=True)
+
+    @property
+    def wl(self) -> Watchlist:
+        assert self.watchlist_model is not None
+        return self.watchlist_model
+
+
+def default_config_path() -> Path:
+    """--config, else $SENTINELLE_CONFIG, else ./sentinelle.yaml, else the bundled demo."""
+    env = os.environ.get("SENTINELLE_CONFIG")
+    if env:
+        return Path(env)
+    local = Path("sentinelle.yaml")
+    if local.exists():
+        return local
+    return demo_config_path()
+
+
+def demo_config_path() -> Path:
+    return Path(__file__).resolve().parents[3] / "examples" / "demo" / "sentinelle.yaml"
+
+
+def _read(location: str) -> tuple[str, Path]:
+    """A config or watchlist from a file, `s3://bucket/key` or `ssm:/parameter/name`."""
+    if location.startswith("s3://"):
+        import boto3
+
+        bucket, _, key = location[5:].partition("/")
+        body = boto3.client("s3").get_object(Bucket=bucket, Key=key)["Body"].read()
+        return body.decode("utf-8"), Path(".")
+    if location.startswith("ssm:"):
+        from aws_lambda_powertools.utilities import parameters
+
+        return str(parameters.get_parameter(location[4:], max_age=300)), Path(".")
+    p = Path(location)
+    try:
+        return p.read_text(encoding="utf-8"), p.resolve().parent
+    except OSError as exc:
+        raise ConfigError(f"{location}: cannot read: {exc.strerror or exc}") from None
+
+
+def _where(loc: tuple[Any, ...]) -> str:
+    return ".".join(str(p) for p in loc)
+
+
+def load_config(location: str | os.PathLike[str]) -> RunConfig:
+    location = str(location)
+    text, base = _read(location)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{location}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{location}: the configuration must be a mapping with a `watchlist` key")
+    try:
+        cfg = RunConfig.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
+        raise ConfigError(f"{location}: {_where(tuple(err['loc']))}: {problem}") from None
+    cfg.base_dir, cfg.path = base, location
+    if isinstance(cfg.watchlist, dict):
+        cfg.watchlist_model = parse_watchlist(cfg.watchlist, f"{location}: watchlist")
+    else:
+        wl = cfg.watchlist
+        if not (wl.startswith("s3://") or wl.startswith("ssm:")) and not Path(wl).is_absolute():
+            wl = str(base / wl)
+        if wl.startswith(("s3://", "ssm:")):
+            wtext, _ = _read(wl)
+            cfg.watchlist_model = parse_watchlist(yaml.safe_load(wtext), wl, wtext)
+        else:
+            cfg.watchlist_model = load_watchlist(wl)
+    from sentinelle.detectors import registry
+
+    unknown = sorted(set(cfg.detectors) - set(registry()))
+    if unknown:
+        raise ConfigError(f"{location}: detectors.{unknown[0]}: unknown detector (known: {', '.join(sorted(registry()))})")
+    return cfg
+
+
+__all__ = ["ConfigError", "RunConfig", "DetectorConfig", "load_config", "parse_interval",
+           "default_config_path", "WatchlistError"]

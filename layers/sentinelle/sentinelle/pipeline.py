@@ -1,0 +1,175 @@
+"""The one scan pipeline: plan, collect, detect, record, then advance checkpoints."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from sentinelle.detectors.base import Context, Detector, Query
+from sentinelle.model import Change, Finding, Post, Profile, norm_handle, utcnow
+from sentinelle.sources.base import Source, SourceResult
+from sentinelle.store.base import CheckpointStore, IncidentStore, Recorded
+from sentinelle.watchlist import Watchlist
+
+log = logging.getLogger("sentinelle.pipeline")
+
+
+@dataclass
+class SourceReport:
+    source: str
+    query: str
+    status: str  # ok | partial | could_not_check | could_not_record
+    reason: str | None = None
+    items: int = 0
+    skipped: int = 0
+    consecutive_failures: int = 0
+
+
+@dataclass
+class RunSummary:
+    detector: str
+    started_at: str
+    seconds: float = 0.0
+    items_read: int = 0
+    items_skipped: int = 0
+    detector_errors: int = 0
+    findings: int = 0
+    new: int = 0
+    escalated: int = 0
+    repeat: int = 0
+    suppressed: int = 0
+    sources: list[SourceReport] = field(default_factory=list)
+
+    @property
+    def could_not_check(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.status in ("could_not_check", "could_not_record")]
+
+    @property
+    def source_errors(self) -> int:
+        return len(self.could_not_check)
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["could_not_check"] = [f"{s.source} {s.query}: {s.reason}" for s in self.could_not_check]
+        return out
+
+
+def allowlisted(finding: Finding, accounts: set[str], domains: set[str]) -> bool:
+    s = finding.subject
+    if s.kind == "domain":
+        return s.id.lower() in domains
+    return f"{s.platform.lower()}:{norm_handle(s.handle)}" in accounts
+
+
+def _allowlist(watchlist: Watchlist, store: IncidentStore) -> tuple[set[str], set[str]]:
+    accounts = {f"{a.platform}:{norm_handle(a.handle)}" for a in watchlist.allowlist.accounts}
+    domains = {d.lower() for d in watchlist.allowlist.domains}
+    for entry in store.allowlist():
+        (accounts if entry["kind"] == "account" else domains).add(str(entry["key"]).lower())
+    return accounts, domains
+
+
+def detect_items(detector: Detector, items: Iterable[Post | Profile], ctx: Context) -> tuple[list[Finding], int]:
+    """Run a detector over items; an item that makes it fail is logged and skipped, not fatal."""
+    findings: list[Finding] = []
+    errors = 0
+    for item in items:
+        if not detector.applies(item, ctx):
+            continue
+        try:
+            findings.extend(detector.detect(item, ctx))
+        except Exception:  # a detector bug on one hostile item must not stop the run
+            errors += 1
+            log.exception("detector %s failed on %s item %s", detector.name, item.platform, item.id)
+    return findings, errors
+
+
+def _record(store: IncidentStore, findings: list[Finding], now: datetime) -> list[Recorded]:
+    many = getattr(store, "record_many", None)
+    if many is not None:
+        return list(many(findings, now))
+    return [store.record(f, now) for f in findings]
+
+
+async def _fetch(source: Source, query: Query, checkpoint: str | None, timeout: float) -> SourceResult:
+    try:
+        return await asyncio.wait_for(source.fetch(query, checkpoint), timeout)
+    except asyncio.TimeoutError:
+        return SourceResult(status="could_not_check", reason=f"timed out after {timeout:.0f}s")
+    except Exception as exc:  # an adapter bug is reported as a source that could not be checked
+        log.exception("source %s failed on %s", source.name, query.key)
+        return SourceResult(status="could_not_check", reason=f"error: {type(exc).__name__}")
+
+
+async def scan(
+    detector: Detector,
+    watchlist: Watchlist,
+    sources: list[Source],
+    store: IncidentStore,
+    checkpoints: CheckpointStore,
+    *,
+    now: datetime | None = None,
+    ctx: Context | None = None,
+    plan: list[Query] | None = None,
+    concurrency: int = 8,
+    source_timeout: float = 120.0,
+) -> RunSummary:
+    """Scan once. Checkpoints move only after the items they cover are recorded."""
+    now = now or utcnow()
+    started = time.perf_counter()
+    ctx = ctx or Context(watchlist=watchlist, now=now)
+    summary = RunSummary(detector=detector.name, started_at=now.isoformat())
+    plan = detector.plan(watchlist) if plan is None else plan
+    pairs = [(s, q) for s in sources for q in s.queries(plan)]
+
+    gate = asyncio.Semaphore(concurrency)
+
+    async def collect(source: Source, query: Query) -> SourceResult:
+        async with gate:
+            checkpoint = checkpoints.get_checkpoint(source.name, query.key)
+            return await _fetch(source, query, checkpoint, source_timeout)
+
+    results = await asyncio.gather(*(collect(s, q) for s, q in pairs))
+    accounts, domains = _allowlist(watchlist, store)
+    seen: set[tuple[str, str, str]] = set()
+    changes: Counter[Change] = Counter()
+
+    for (source, query), result in zip(pairs, results):
+        report = SourceReport(source.name, query.key, result.status, result.reason,
+                              len(result.items), result.skipped)
+        summary.sources.append(report)
+        summary.items_read += len(result.items)
+        summary.items_skipped += result.skipped
+        fresh = []
+        for item in result.items:  # the same item can answer two queries: detect it once
+            key = (item.platform, item.type, item.id)
+            if key not in seen:
+                seen.add(key)
+                fresh.append(item)
+        findings, errors = detect_items(detector, fresh, ctx)
+        summary.detector_errors += errors
+        kept = [f for f in findings if not allowlisted(f, accounts, domains)]
+        summary.suppressed += len(findings) - len(kept)
+        try:
+            recorded = _record(store, kept, now)
+        except Exception as exc:  # nothing moves: the next run reads these items again
+            log.exception("could not record findings from %s", source.name)
+            report.status, report.reason = "could_not_record", f"store error: {type(exc).__name__}"
+            continue
+        summary.findings += len(kept)
+        changes.update(r.change for r in recorded)
+        if result.checkpoint is not None and result.status != "could_not_check":
+            checkpoints.put_checkpoint(source.name, query.key, result.checkpoint, now)
+
+    summary.new = changes[Change.new]
+    summary.escalated = changes[Change.escalated]
+    summary.repeat = changes[Change.repeat]
+    summary.suppressed += changes[Change.suppressed]
+    summary.seconds = round(time.perf_counter() - started, 3)
+    log.info("scan %s: %s", detector.name, {k: v for k, v in summary.as_dict().items() if k != "sources"})
+    return summary

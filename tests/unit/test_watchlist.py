@@ -1,0 +1,71 @@
+"""The watchlist contract: valid shapes load; invalid ones name the file, the key and the problem."""
+
+from __future__ import annotations
+
+import pytest
+
+from sentinelle.watchlist import WatchlistError, load_watchlist, parse_watchlist
+
+
+def write(tmp_path, text):
+    p = tmp_path / "watchlist.yaml"
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_demo_watchlist_loads(demo_dir):
+    wl = load_watchlist(demo_dir / "watchlist.yaml")
+    assert wl.organization == "Maison Lumière"
+    assert "maisonlumiere.fr" in wl.official_domains
+    assert wl.is_own("mastodon", "@DrMarchand@mastodon.social")
+    assert wl.person_of("x", "claireDUBOIS_lp").name == "Claire Dubois"
+
+
+def test_contract_example_loads():
+    wl = parse_watchlist({
+        "organization": "Maison Lumière",
+        "brands": [{"name": "Maison Lumière", "aliases": ["MaisonLumiere"],
+                    "hashtags": ["#MaisonLumiere", "LumiereDays"], "domains": ["https://MaisonLumiere.fr/"]}],
+        "official_accounts": [{"platform": "x", "handle": "@maisonlumiere"}],
+        "people": [{"name": "Claire Dubois", "role": "adviser",
+                    "accounts": [{"platform": "linkedin", "handle": "claire-dubois"}]}],
+    })
+    assert wl.brands[0].hashtags == ["MaisonLumiere", "LumiereDays"]
+    assert wl.brands[0].domains == ["maisonlumiere.fr"]
+    assert wl.is_own("X", "MaisonLumiere")
+    assert wl.is_own("linkedin", "Claire-Dubois")
+    assert not wl.is_own("mastodon", "maisonlumiere")
+
+
+@pytest.mark.parametrize("text, key, problem", [
+    ("organization: A\nbrandz: []\n", "brandz", "unknown key"),
+    ("organization: A\nbrands:\n  - name: B\n    domain: [b.fr]\n", "brands[0].domain", "unknown key"),
+    ("organization: A\nofficial_accounts:\n  - {platform: x}\n", "official_accounts[0].handle", "Field required"),
+    ("brands: []\n", "organization", "Field required"),
+    ("organization: A\nbrands:\n  - name: B\n    domains: ['not a domain']\n", "brands[0].domains", "not a domain"),
+    ("organization: A\npolicies:\n  rules:\n    - {id: r, patterns: ['(']}\n", "policies.rules[0].patterns",
+     "not a valid regular expression"),
+])
+def test_invalid_watchlist_names_file_key_and_problem(tmp_path, text, key, problem):
+    path = write(tmp_path, text)
+    with pytest.raises(WatchlistError) as info:
+        load_watchlist(path)
+    msg = str(info.value)
+    assert str(path) in msg and key in msg and problem in msg
+    assert info.value.key == key
+
+
+def test_invalid_watchlist_points_at_the_line(tmp_path):
+    path = write(tmp_path, "organization: A\nbrands:\n  - name: B\n    colour: blue\n")
+    with pytest.raises(WatchlistError) as info:
+        load_watchlist(path)
+    assert info.value.line == 4
+
+
+def test_unreadable_and_malformed_yaml(tmp_path):
+    with pytest.raises(WatchlistError, match="cannot read"):
+        load_watchlist(tmp_path / "missing.yaml")
+    with pytest.raises(WatchlistError, match="not valid YAML"):
+        load_watchlist(write(tmp_path, "organization: [unclosed\n"))
+    with pytest.raises(WatchlistError, match="mapping"):
+        load_watchlist(write(tmp_path, "- just a list\n"))
