@@ -25,11 +25,11 @@ test: $(STAMP)
 
 ## Detection quality over ../shared/data and the detectors' own fixtures (docs/evaluation.md).
 eval: $(STAMP)
-	$(BIN)/python -m eval
+	$(BIN)/python -m evaluation
 
 ## Speed and memory (docs/benchmarks.md). Not part of `make test`.
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
