@@ -1,0 +1,79 @@
+"""Masking of sensitive values, so that nothing downstream of a detector ever sees them raw."""
+
+from __future__ import annotations
+
+import re
+
+DOT = "•"
+_DOTS = DOT * 4
+
+# Kinds whose every character identifies a person: only the kind is ever shown.
+_KIND_ONLY = frozenset({"us_ssn", "fr_nir", "medical_record_number", "national_id"})
+
+_YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
+
+
+def _digits(value: str) -> str:
+    return "".join(c for c in value if c.isdigit())
+
+
+def mask(kind: str, value: str) -> str:
+    """The masked form of `value` found as `kind`; safe to print, log, store and alert on.
+
+    Cards keep the first and last four digits (within what PCI DSS allows), IBANs the country,
+    check digits and last four, phones the last two digits, e-mail addresses the first letter
+    and the domain, secrets at most four leading characters (the provider prefix); national and
+    medical ids show nothing but their kind.
+    """
+    value = value or ""
+    if kind == "credit_card":
+        d = _digits(value)
+        return f"{d[:4]} {_DOTS} {_DOTS} {d[-4:]}" if len(d) >= 12 else f"[{kind}]"
+    if kind == "iban":
+        c = re.sub(r"[^0-9A-Za-z]", "", value).upper()
+        return f"{c[:4]} {_DOTS} {c[-4:]}" if len(c) >= 12 else f"[{kind}]"
+    if kind in _KIND_ONLY:
+        return f"[{kind}]"
+    if kind == "secret":
+        compact = value.strip()
+        # Short secrets give away too much with four characters; the prefix only names the provider.
+        keep = min(4, len(compact) // 5)
+        return compact[:keep] + _DOTS
+    if kind == "phone_number":
+        d = _digits(value)
+        return DOT * 8 + d[-2:] if len(d) >= 6 else f"[{kind}]"
+    if kind == "email_address":
+        local, at, domain = value.strip().rpartition("@")
+        return f"{local[:1]}{DOT * 3}@{domain}" if at and local else f"[{kind}]"
+    if kind == "date_of_birth":
+        year = _YEAR.search(value)
+        return f"{DOT * 2}/{DOT * 2}/{year.group()}" if year else f"[{kind}]"
+    if kind.startswith("policy:"):
+        # Policy terms are the organisation's own words, but a pattern may catch anything.
+        return redact(value)
+    return f"[{kind}]"
+
+
+def redact(text: str) -> str:
+    """`text` with every sensitive value the recognizers can find replaced by its mask.
+
+    The safety net for logs, alerts and evidence snippets: it needs no context and errs on the
+    side of masking (checksum-valid identifiers, secrets, e-mail addresses and phone numbers,
+    and card-shaped numbers even when their checksum fails).
+    """
+    if not text:
+        return text or ""
+    from sentinelle.signals.identifiers import find_sensitive  # late: identifiers is heavier
+
+    spans = find_sensitive(text)
+    if not spans:
+        return text
+    out, pos = [], 0
+    for start, end, kind in spans:
+        if start < pos:
+            continue
+        out.append(text[pos:start])
+        out.append(mask(kind, text[start:end]))
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
