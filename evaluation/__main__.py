@@ -1,40 +1,16 @@
 """`make eval`: every evaluation/eval_*.py section, printed and kept in docs/evaluation.md."""
 
-from __future__ import annotations
-
-import importlib
-import pkgutil
 import sys
-import time
-from datetime import datetime, timezone
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from evaluation.collect import collect
 
+HEADER = """# Evaluation
 
-def main(argv: list[str]) -> int:
-    only = set(argv)
-    names = sorted(m.name for m in pkgutil.iter_modules([str(Path(__file__).parent)]) if m.name.startswith("eval_"))
-    sections = []
-    for name in names:
-        if only and name.removeprefix("eval_") not in only:
-            continue
-        started = time.perf_counter()
-        print(f"\n=== {name} ===", flush=True)
-        section = importlib.import_module(f"evaluation.{name}").run()
-        sections.append(section.rstrip() + f"\n\n_{name} took {time.perf_counter() - started:.1f} s._\n")
-    if only:
-        return 0  # a partial run prints but does not overwrite the kept document
-    header = (
-        "# Evaluation\n\n"
-        "Detection quality of each detector over `../shared/data/` (public labelled data) and over the\n"
-        "detectors' own fixtures. Produced by `make eval` (`python -m evaluation`) on "
-        f"{datetime.now(timezone.utc):%Y-%m-%d}; the tables below are its output, unedited.\n"
-    )
-    (ROOT / "docs" / "evaluation.md").write_text(header + "\n" + "\n".join(sections), encoding="utf-8")
-    print(f"\nwrote {ROOT / 'docs' / 'evaluation.md'}")
-    return 0
-
+Detection quality of each detector over `../shared/data/` (public labelled data) and over the
+detectors' own fixtures. Produced by `make eval` (`python -m evaluation`) on {date}; the tables
+below are its output, unedited. `python -m evaluation scams` runs one section without rewriting
+this file.
+"""
 
 if __name__ == "__main__":
-    raise SystemExit(main(sys.argv[1:]))
+    raise SystemExit(collect("evaluation", "eval_", "evaluation.md", HEADER, sys.argv[1:]))
