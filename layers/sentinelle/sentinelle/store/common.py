@@ -1,0 +1,157 @@
+"""Store semantics both backends share: merging a finding, status transitions, TTL, keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sentinelle.model import (
+    MAX_FINDINGS,
+    Change,
+    Finding,
+    HistoryEntry,
+    Incident,
+    Status,
+    Subject,
+    norm_handle,
+)
+from sentinelle.store.base import InvalidTransition
+
+DEFAULT_TTL_DAYS = 180  # closed incidents are kept this long, then expire
+ACTOR = "sentinelle"
+
+S = Status
+# Where a status may go next. Any closed status may go back to open (reopen); the same status
+# with only a note or an assignee is always allowed (see `apply_update`).
+TRANSITIONS: dict[Status, frozenset[Status]] = {
+    S.open: frozenset({S.acknowledged, S.takedown_requested, S.resolved, S.false_positive}),
+    S.acknowledged: frozenset({S.open, S.takedown_requested, S.resolved, S.false_positive}),
+    S.takedown_requested: frozenset({S.takedown_accepted, S.takedown_denied, S.open}),
+    S.takedown_denied: frozenset({S.open, S.acknowledged, S.takedown_requested, S.resolved,
+                                  S.false_positive}),
+    S.takedown_accepted: frozenset({S.open}),
+    S.resolved: frozenset({S.open}),
+    S.false_positive: frozenset({S.open}),
+}
+
+ALLOW_KINDS = ("account", "domain")
+
+
+def ts(value: datetime) -> str:
+    """A UTC timestamp as fixed-width text, so that text order is time order (index keys)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def last_seen_id(incident: Incident) -> str:
+    return f"{ts(incident.last_seen)}#{incident.id}"
+
+
+def merge_finding(incident: Incident | None, finding: Finding, now: datetime) -> tuple[Incident, Change]:
+    """What recording `finding` does to its incident (None: no incident had its key yet)."""
+    if incident is None:
+        return Incident.from_finding(finding, now), Change.new
+    inc = incident.model_copy()  # shallow: lists below are rebuilt, never mutated in place
+    inc.last_seen = max(inc.last_seen, now)
+    inc.occurrences += 1
+    inc.findings = [*inc.findings, finding][-MAX_FINDINGS:]
+    # A false positive stays quiet whatever comes next: a person decided it was harmless.
+    if inc.status is Status.false_positive:
+        return inc, Change.repeat
+    if finding.severity > inc.severity:
+        inc.severity, inc.score = finding.severity, finding.score
+        inc.reasons, inc.evidence = list(finding.reasons), dict(finding.evidence)
+        inc.history = [*inc.history, HistoryEntry(at=now, by=ACTOR, action="escalated",
+                                                  status=inc.status, severity=finding.severity)]
+        return inc, Change.escalated
+    if finding.severity == inc.severity:
+        # Same level: show the latest explanation, without alerting anyone again.
+        inc.score, inc.reasons, inc.evidence = finding.score, list(finding.reasons), dict(finding.evidence)
+    return inc, Change.repeat
+
+
+def apply_update(
+    incident: Incident,
+    *,
+    status: Status | str | None,
+    note: str | None,
+    assignee: str | None,
+    actor: str,
+    now: datetime,
+    detail: dict[str, Any] | None = None,
+) -> Incident:
+    """The incident after a person's triage step; raises InvalidTransition for a forbidden move."""
+    new_status = Status(status) if status is not None else None
+    if new_status is not None and new_status is not incident.status:
+        allowed = TRANSITIONS[incident.status]
+        if new_status not in allowed:
+            names = ", ".join(sorted(s.value for s in allowed)) or "none"
+            raise InvalidTransition(
+                f"cannot change status from {incident.status.value} to {new_status.value}; "
+                f"allowed from {incident.status.value}: {names}"
+            )
+    if new_status is None and note is None and assignee is None and not detail:
+        raise InvalidTransition("nothing to change: give a status, a note, an assignee or a detail")
+    inc = incident.model_copy(deep=True)
+    action = "note"
+    if new_status is not None and new_status is not incident.status:
+        action = "takedown" if new_status.value.startswith("takedown") else "status"
+        if incident.status.closed and new_status is Status.open:
+            action = "reopened"
+        inc.status = new_status
+    elif assignee is not None and note is None:
+        action = "assigned"
+    if assignee is not None:
+        inc.assignee = assignee or None
+    inc.history.append(HistoryEntry(at=now, by=actor, action=action, status=inc.status, note=note,
+                                    assignee=assignee, detail=detail))
+    return inc
+
+
+def expiry(incident: Incident, now: datetime, ttl_days: int) -> int | None:
+    """Epoch seconds when a closed incident may be deleted; None while it is open."""
+    if not incident.status.closed:
+        return None
+    return int((now + timedelta(days=ttl_days)).timestamp())
+
+
+def allow_key(kind: str, key: str) -> str:
+    """The folded allowlist key: "platform:handle" for accounts, a bare host name for domains."""
+    if kind not in ALLOW_KINDS:
+        raise ValueError(f"allowlist kind must be one of {', '.join(ALLOW_KINDS)}, not {kind!r}")
+    key = (key or "").strip()
+    if kind == "account":
+        platform, sep, handle = key.partition(":")
+        if not sep or not platform.strip() or not norm_handle(handle):
+            raise ValueError(f"an account key is 'platform:handle', not {key!r}")
+        return f"{platform.strip().lower()}:{norm_handle(handle)}"
+    domain = key.lower().rstrip(".")
+    domain = domain.split("://", 1)[-1].split("/", 1)[0]
+    domain = domain.removeprefix("www.")
+    if not domain or "." not in domain:
+        raise ValueError(f"{key!r} is not a domain name")
+    return domain
+
+
+def subject_allow_keys(subject: Subject) -> set[tuple[str, str]]:
+    """The allowlist entries that would cover this subject."""
+    keys: set[tuple[str, str]] = set()
+    platform = subject.platform.strip().lower()
+    if subject.handle:
+        keys.add(("account", f"{platform}:{norm_handle(subject.handle)}"))
+    if subject.kind == "account":
+        keys.add(("account", f"{platform}:{norm_handle(subject.id)}"))
+    if subject.kind == "domain":
+        try:
+            domain = allow_key("domain", subject.id)
+        except ValueError:
+            return keys
+        # An allowed domain covers its sub-domains too.
+        parts = domain.split(".")
+        keys.update(("domain", ".".join(parts[i:])) for i in range(len(parts) - 1))
+    return keys
+
+
+def is_allowed(subject: Subject, entries: set[tuple[str, str]]) -> bool:
+    return bool(subject_allow_keys(subject) & entries)

@@ -1,0 +1,320 @@
+"""The embedded store: incidents, checkpoints, allowlist and alert outbox in one SQLite file."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Iterable, Iterator
+
+from sentinelle.model import Change, Finding, Incident, Severity, Status, utcnow
+from sentinelle.store.base import Alert, NotFound, Page, Recorded
+from sentinelle.store.common import (
+    DEFAULT_TTL_DAYS,
+    allow_key,
+    apply_update,
+    expiry,
+    is_allowed,
+    merge_finding,
+    ts,
+)
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS incidents (
+    id TEXT PRIMARY KEY,
+    status TEXT NOT NULL,
+    detector TEXT NOT NULL,
+    platform TEXT NOT NULL,
+    severity_rank INTEGER NOT NULL,
+    last_seen TEXT NOT NULL,
+    expires_at INTEGER,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_status ON incidents (status, last_seen, id);
+CREATE INDEX IF NOT EXISTS incidents_detector ON incidents (detector, last_seen, id);
+CREATE INDEX IF NOT EXISTS incidents_recent ON incidents (last_seen, id);
+CREATE INDEX IF NOT EXISTS incidents_expiry ON incidents (expires_at) WHERE expires_at IS NOT NULL;
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    incident_id TEXT NOT NULL,
+    change TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    sent_at TEXT
+);
+CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE sent_at IS NULL;
+CREATE TABLE IF NOT EXISTS checkpoints (
+    source TEXT NOT NULL,
+    query TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (source, query)
+);
+CREATE TABLE IF NOT EXISTS allowlist (
+    kind TEXT NOT NULL,
+    key TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    added_by TEXT NOT NULL,
+    added_at TEXT NOT NULL,
+    PRIMARY KEY (kind, key)
+);
+"""
+
+
+class SQLiteStore:
+    """IncidentStore, CheckpointStore and Outbox over one SQLite file (WAL, safe across processes)."""
+
+    def __init__(self, path: str | Path, *, ttl_days: int = DEFAULT_TTL_DAYS, timeout: float = 30.0):
+        self.path = str(path)
+        self.ttl_days = ttl_days
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE) so writers queue, not fail.
+        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                     check_same_thread=False)
+        self._lock = threading.RLock()  # one connection, shared by the threads of a local server
+        with self._lock:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+            with self._write() as c:
+                for statement in SCHEMA.split(";"):
+                    if statement.strip():
+                        c.execute(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def __enter__(self) -> "SQLiteStore":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction; IMMEDIATE takes the write lock up front so two processes
+        recording the same key serialise instead of both seeing 'no incident yet'."""
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._conn
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+            self._conn.execute("COMMIT")
+
+    # -- incidents ---------------------------------------------------------------------------
+
+    def record(self, finding: Finding, now: datetime) -> Recorded:
+        return self.record_many([finding], now)[0]
+
+    def record_many(self, findings: Iterable[Finding], now: datetime) -> list[Recorded]:
+        """Record findings in one transaction: one read and one write per incident, one fsync."""
+        findings = list(findings)
+        if not findings:
+            return []
+        out: list[Recorded] = []
+        with self._write() as c:
+            allowed = self._allow_entries(c)
+            current = self._load(c, {f.incident_key for f in findings})
+            existed = set(current)
+            alerts: dict[str, Change] = {}
+            for finding in findings:
+                if allowed and is_allowed(finding.subject, allowed):
+                    out.append(Recorded(Incident.from_finding(finding, now), Change.suppressed))
+                    continue
+                incident, change = merge_finding(current.get(finding.incident_key), finding, now)
+                current[incident.id] = incident
+                if change.alerts:
+                    # New then escalated in one batch is one alert: it shows the current incident.
+                    alerts.setdefault(incident.id, change)
+                out.append(Recorded(incident, change))
+            touched = {r.incident.id for r in out if r.change is not Change.suppressed}
+            rows = [self._row(current[i]) for i in touched]
+            # A sighting keeps expires_at: it does not change how long a closed incident is kept.
+            c.executemany("UPDATE incidents SET status=?, detector=?, platform=?, severity_rank=?, "
+                          "last_seen=?, data=? WHERE id=?", [r for r in rows if r[-1] in existed])
+            c.executemany("INSERT INTO incidents (status, detector, platform, severity_rank, last_seen, "
+                          "data, id) VALUES (?, ?, ?, ?, ?, ?, ?)", [r for r in rows if r[-1] not in existed])
+            c.executemany("INSERT INTO outbox (id, incident_id, change, created_at) VALUES (?, ?, ?, ?)",
+                          [(uuid.uuid4().hex, i, ch.value, ts(now)) for i, ch in alerts.items()])
+        return out
+
+    @staticmethod
+    def _load(c: sqlite3.Connection, ids: set[str]) -> dict[str, Incident]:
+        found: dict[str, Incident] = {}
+        ordered = sorted(ids)
+        for i in range(0, len(ordered), 500):  # stay under SQLite's bound-parameter limit
+            chunk = ordered[i:i + 500]
+            sql = f"SELECT data FROM incidents WHERE id IN ({','.join('?' * len(chunk))})"
+            for (data,) in c.execute(sql, chunk):
+                inc = Incident.model_validate_json(data)
+                found[inc.id] = inc
+        return found
+
+    @staticmethod
+    def _row(incident: Incident) -> tuple[Any, ...]:
+        return (incident.status.value, incident.detector, incident.platform, incident.severity.rank,
+                ts(incident.last_seen), incident.model_dump_json(), incident.id)
+
+    def _put(self, c: sqlite3.Connection, incident: Incident, expires_at: int | None) -> None:
+        c.execute("INSERT OR REPLACE INTO incidents (status, detector, platform, severity_rank, last_seen, "
+                  "data, id, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)", (*self._row(incident), expires_at))
+
+    def get(self, incident_id: str) -> Incident:
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        if row is None:
+            raise NotFound(incident_id)
+        return Incident.model_validate_json(row[0])
+
+    def list(
+        self,
+        *,
+        status: Status | None = None,
+        severity: Severity | None = None,
+        detector: str | None = None,
+        platform: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        position: dict[str, Any] | None = None,
+    ) -> Page:
+        where, args = [], []
+        if status is not None:
+            where.append("status = ?")
+            args.append(Status(status).value)
+        if severity is not None:
+            where.append("severity_rank >= ?")
+            args.append(Severity(severity).rank)
+        if detector is not None:
+            where.append("detector = ?")
+            args.append(detector)
+        if platform is not None:
+            where.append("platform = ?")
+            args.append(platform)
+        if since is not None:
+            where.append("last_seen >= ?")
+            args.append(ts(since))
+        if position:
+            try:
+                after = (str(position["last_seen"]), str(position["id"]))
+            except (KeyError, TypeError) as exc:
+                raise ValueError("position is not one this store returned") from exc
+            where.append("(last_seen, id) < (?, ?)")
+            args.extend(after)
+        limit = max(1, int(limit))
+        sql = "SELECT last_seen, id, data FROM incidents"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY last_seen DESC, id DESC LIMIT ?"
+        with self._lock:
+            rows = self._conn.execute(sql, (*args, limit + 1)).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        items = [Incident.model_validate_json(r[2]) for r in rows]
+        nxt = {"last_seen": rows[-1][0], "id": rows[-1][1]} if more else None
+        return Page(items=items, next_position=nxt)
+
+    def update(
+        self,
+        incident_id: str,
+        *,
+        status: Status | None = None,
+        note: str | None = None,
+        assignee: str | None = None,
+        actor: str,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> Incident:
+        with self._write() as c:
+            row = c.execute("SELECT data, expires_at FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+            if row is None:
+                raise NotFound(incident_id)
+            before = Incident.model_validate_json(row[0])
+            incident = apply_update(before, status=status, note=note, assignee=assignee, actor=actor,
+                                    now=now, detail=detail)
+            expires_at = row[1]
+            if incident.status is not before.status:
+                expires_at = expiry(incident, now, self.ttl_days)
+            self._put(c, incident, expires_at)
+        return incident
+
+    def expires_at(self, incident_id: str) -> int | None:
+        """When the incident may be deleted (epoch seconds), None while it is kept."""
+        with self._lock:
+            row = self._conn.execute("SELECT expires_at FROM incidents WHERE id = ?", (incident_id,)).fetchone()
+        if row is None:
+            raise NotFound(incident_id)
+        return row[0]
+
+    def purge_expired(self, now: datetime | None = None) -> int:
+        """Delete incidents whose TTL has passed (DynamoDB does this by itself); returns the count."""
+        cutoff = int((now or utcnow()).timestamp())
+        with self._write() as c:
+            cur = c.execute("DELETE FROM incidents WHERE expires_at IS NOT NULL AND expires_at <= ?", (cutoff,))
+            return cur.rowcount
+
+    # -- allowlist ---------------------------------------------------------------------------
+
+    def allow(self, kind: str, key: str, reason: str, actor: str, now: datetime) -> None:
+        folded = allow_key(kind, key)
+        with self._write() as c:
+            c.execute("INSERT OR REPLACE INTO allowlist (kind, key, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
+                      (kind, folded, reason, actor, ts(now)))
+
+    def disallow(self, kind: str, key: str) -> None:
+        folded = allow_key(kind, key)
+        with self._write() as c:
+            c.execute("DELETE FROM allowlist WHERE kind = ? AND key = ?", (kind, folded))
+
+    def allowlist(self) -> list[dict[str, Any]]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT kind, key, reason, added_by, added_at FROM allowlist ORDER BY kind, key").fetchall()
+        return [{"kind": r[0], "key": r[1], "reason": r[2], "added_by": r[3],
+                 "added_at": datetime.fromisoformat(r[4].replace("Z", "+00:00"))} for r in rows]
+
+    @staticmethod
+    def _allow_entries(c: sqlite3.Connection) -> set[tuple[str, str]]:
+        return {(r[0], r[1]) for r in c.execute("SELECT kind, key FROM allowlist")}
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def get_checkpoint(self, source: str, query: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM checkpoints WHERE source = ? AND query = ?",
+                                     (source, query)).fetchone()
+        return row[0] if row else None
+
+    def put_checkpoint(self, source: str, query: str, value: str, now: datetime) -> None:
+        with self._write() as c:
+            c.execute("INSERT OR REPLACE INTO checkpoints (source, query, value, updated_at) VALUES (?, ?, ?, ?)",
+                      (source, query, value, ts(now)))
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def pending_alerts(self, limit: int = 1000) -> list[Alert]:
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT o.id, o.change, i.data FROM outbox o JOIN incidents i ON i.id = o.incident_id "
+                "WHERE o.sent_at IS NULL ORDER BY o.seq LIMIT ?", (int(limit),)).fetchall()
+        return [Alert(id=r[0], incident=Incident.model_validate_json(r[2]), change=Change(r[1])) for r in rows]
+
+    def mark_sent(self, alert_ids: list[str], now: datetime | None = None) -> None:
+        if not alert_ids:
+            return
+        when = ts(now or utcnow())
+        with self._write() as c:
+            c.executemany("UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
+                          [(when, i) for i in alert_ids])
+
+    def counts(self) -> dict[str, int]:
+        """Incidents per status (for summaries and `sentinelle incidents`)."""
+        with self._lock:
+            rows = self._conn.execute("SELECT status, COUNT(*) FROM incidents GROUP BY status").fetchall()
+        return {r[0]: r[1] for r in rows}

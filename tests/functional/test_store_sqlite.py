@@ -1,0 +1,119 @@
+"""What only the embedded store does: the alert outbox, the file itself, expiry purge, the factory."""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import timedelta
+
+import pytest
+
+from sentinelle.model import Change, Status
+from sentinelle.store import open_store
+from sentinelle.store.sqlite import SQLiteStore
+
+from test_store_contract import T0, finding
+
+
+@pytest.fixture
+def store(tmp_path):
+    s = SQLiteStore(tmp_path / "sub" / "s.db")
+    yield s
+    s.close()
+
+
+def test_outbox_one_alert_per_change(store):
+    batch = [finding(1), finding(2), finding(2)]
+    store.record_many(batch, T0)
+    alerts = store.pending_alerts()
+    assert [(a.incident.id, a.change) for a in alerts] == [
+        (finding(1).incident_key, Change.new), (finding(2).incident_key, Change.new)]
+    assert alerts[1].incident.occurrences == 2  # the current incident, not a snapshot
+
+    # The same findings again: nothing new to say.
+    store.record_many(batch, T0 + timedelta(hours=1))
+    assert len(store.pending_alerts()) == 2
+
+    store.mark_sent([alerts[0].id])
+    assert [a.id for a in store.pending_alerts()] == [alerts[1].id]
+    store.mark_sent([a.id for a in store.pending_alerts()])
+    assert store.pending_alerts() == []
+
+    store.record(finding(1, severity="critical", score=95), T0 + timedelta(hours=2))
+    (esc,) = store.pending_alerts()
+    assert esc.change is Change.escalated and esc.incident.severity.value == "critical"
+    assert store.pending_alerts(limit=0) == []
+
+
+def test_outbox_row_rolls_back_with_the_incident(store, monkeypatch):
+    """The incidents and their alerts are one transaction: nothing survives a failure."""
+    import uuid
+
+    class Same:
+        hex = "same-id"  # the second alert row then breaks the outbox's unique id
+
+    monkeypatch.setattr(uuid, "uuid4", lambda: Same)
+    with pytest.raises(sqlite3.IntegrityError):
+        store.record_many([finding(1), finding(2)], T0)
+    monkeypatch.undo()
+    assert store.pending_alerts() == [] and store.list().items == []
+
+
+def test_new_then_escalated_in_one_batch_is_one_alert(store):
+    store.record_many([finding(1), finding(1, severity="high", score=80)], T0)
+    (alert,) = store.pending_alerts()
+    assert alert.change is Change.new and alert.incident.severity.value == "high"
+
+
+def test_false_positive_and_allowlist_leave_no_alert(store):
+    inc = store.record(finding(1), T0).incident
+    store.mark_sent([a.id for a in store.pending_alerts()])
+    store.update(inc.id, status=Status.false_positive, note=None, assignee=None, actor="a", now=T0)
+    store.record(finding(1, severity="critical", score=99), T0)
+    store.allow("account", "mastodon:acct2", "ok", "a", T0)
+    store.record(finding(2), T0)
+    assert store.pending_alerts() == []
+
+
+def test_wal_file_and_indexes(store):
+    conn = sqlite3.connect(store.path)
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    plan = " ".join(str(r) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM incidents WHERE status = 'open' ORDER BY last_seen DESC, id DESC"))
+    assert "incidents_status" in plan and "TEMP B-TREE" not in plan
+    plan = " ".join(str(r) for r in conn.execute(
+        "EXPLAIN QUERY PLAN SELECT id FROM incidents ORDER BY last_seen DESC, id DESC LIMIT 5"))
+    assert "incidents_recent" in plan
+    conn.close()
+
+
+def test_purge_expired(store):
+    inc = store.record(finding(1), T0).incident
+    store.record(finding(2), T0)
+    store.update(inc.id, status=Status.resolved, note=None, assignee=None, actor="a", now=T0)
+    assert store.purge_expired(T0 + timedelta(days=1)) == 0
+    assert store.purge_expired(T0 + timedelta(days=400)) == 1
+    assert [i.id for i in store.list().items] == [finding(2).incident_key]
+
+
+def test_reopened_across_handles(tmp_path):
+    """Two handles on one file see each other's writes (what two processes do)."""
+    a, b = SQLiteStore(tmp_path / "x.db"), SQLiteStore(tmp_path / "x.db")
+    a.record(finding(1), T0)
+    assert b.record(finding(1), T0).change is Change.repeat
+    b.put_checkpoint("s", "q", "9", T0)
+    assert a.get_checkpoint("s", "q") == "9"
+    a.close()
+    b.close()
+
+
+@pytest.mark.parametrize("url", ["{p}", "sqlite:///{p}"])
+def test_open_store_paths(tmp_path, url):
+    p = tmp_path / "f.db"
+    s = open_store(url.format(p=p))
+    assert isinstance(s, SQLiteStore) and p.exists()
+    s.close()
+
+
+def test_open_store_refuses_unknown_scheme():
+    with pytest.raises(ValueError, match="unknown store"):
+        open_store("postgres://x")
