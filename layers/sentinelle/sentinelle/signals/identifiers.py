@@ -1,0 +1,534 @@
+"""Validated identifiers in free text: each recognizer pairs a pattern, a validator and context words."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Callable, Iterator
+
+import phonenumbers
+from stdnum import iban as std_iban
+from stdnum import luhn
+from stdnum.fr import nir as std_nir
+from stdnum.gb import nhs as std_nhs
+from stdnum.us import ssn as std_ssn
+
+KINDS = ("credit_card", "iban", "us_ssn", "fr_nir", "phone_number", "email_address", "date_of_birth",
+         "medical_record_number", "secret")
+
+# A match at or above this score is reported; below it, it only feeds `find_sensitive` (masking).
+REPORT = 40
+
+# How far around a value context words count (characters); posts are short, sentences shorter.
+_WINDOW = 48
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """One identifier found in a text, with the evidence for it."""
+
+    kind: str
+    start: int
+    end: int
+    value: str  # the raw text: callers mask it before it leaves the detector
+    score: int  # 0-100: how sure we are that this is a `kind`
+    reasons: tuple[str, ...]
+    subtype: str = ""  # brand, provider or national scheme, e.g. "visa", "aws_access_key", "uk_nhs"
+    # For phones and e-mail addresses: "personal", "organisation" or "" when the text does not say.
+    context: str = ""
+
+    @property
+    def normalized(self) -> str:
+        """The value without separators or case, so that spellings of one value dedup together."""
+        if self.kind in ("secret", "date_of_birth"):
+            return self.value.strip()
+        if self.kind == "email_address":
+            return self.value.strip().lower()
+        return re.sub(r"[^0-9A-Za-z]", "", self.value).upper()
+
+
+def _words(*words: str) -> re.Pattern[str]:
+    """One compiled alternation of context words, matched on word boundaries in folded text."""
+    alts = sorted({re.escape(w.casefold()) for w in words}, key=len, reverse=True)
+    return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
+
+
+def _near(ctx: re.Pattern[str], lowered: str, start: int, end: int, before: int = _WINDOW,
+          after: int = _WINDOW) -> str | None:
+    m = ctx.search(lowered, max(0, start - before), min(len(lowered), end + after))
+    return m.group() if m else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Context words (English and French)
+
+CARD_WORDS = _words(
+    "card", "credit card", "debit card", "card number", "carte", "carte bancaire", "carte bleue", "cb",
+    "numéro de carte", "visa", "mastercard", "amex", "american express", "maestro", "discover", "jcb",
+    "diners", "cvv", "cvc", "cvv2", "cryptogramme", "exp", "expiry", "expiration", "expire", "paiement",
+    "payment", "pay", "payer")
+NOT_CARD_WORDS = _words(
+    "siret", "siren", "rcs", "tva", "vat", "order", "commande", "tracking", "suivi", "colis", "parcel",
+    "facture", "invoice", "ref", "réf", "référence", "reference", "isbn", "ean", "barcode", "imei",
+    "transaction", "ticket", "dossier", "mrn", "nir", "sécu", "iban")
+IBAN_WORDS = _words("iban", "rib", "bic", "swift", "virement", "compte", "account", "bank", "banque",
+                    "transfer", "wire")
+SSN_WORDS = _words("ssn", "ssn#", "social security", "social security number", "social security no",
+                   "social sec", "ss#", "taxpayer")
+NIR_WORDS = _words("nir", "sécu", "secu", "sécurité sociale", "securite sociale", "carte vitale", "vitale",
+                   "insee", "numéro de sécurité sociale", "assuré", "assurée", "assuré social",
+                   "social security", "ssn", "numéro de sécu")
+PHONE_PERSONAL = _words(
+    "my number", "my phone", "my cell", "my mobile", "call me", "text me", "reach me", "whatsapp me",
+    "his number", "her number", "their number", "personal", "private", "home phone", "cell",
+    "mon numéro", "mon num", "mon tel", "mon tél", "mon téléphone", "mon portable", "mon 06", "mon 07",
+    "appelle-moi", "appelez-moi", "rappelle-moi", "rappelez-moi", "joignable", "perso", "son numéro",
+    "son portable", "son tel", "son tél", "ses coordonnées", "numéro perso", "portable", "domicile",
+    "patient", "patiente", "client", "cliente", "customer", "whatsapp", "sms")
+PHONE_ORG = _words(
+    "service client", "service clients", "customer service", "customer care", "call us", "contact us",
+    "appelez-nous", "contactez-nous", "nous contacter", "notre numéro", "our number", "hotline", "standard",
+    "accueil", "support", "sav", "helpline", "appel gratuit", "numéro vert", "toll free", "toll-free",
+    "switchboard", "reception", "réception", "secrétariat", "rdv", "rendez-vous", "appointments")
+EMAIL_PERSONAL = _words(
+    "my email", "my e-mail", "my mail", "my address", "email me", "e-mail me", "write to me", "his email",
+    "her email", "personal", "private", "mon mail", "mon e-mail", "mon email", "mon adresse", "mail perso",
+    "adresse perso", "écrivez-moi", "ecrivez-moi", "écris-moi", "ecris-moi", "son mail", "son email",
+    "son adresse", "patient", "patiente", "client", "cliente", "customer")
+EMAIL_ORG = _words("contact us", "write to us", "contactez-nous", "écrivez-nous", "ecrivez-nous",
+                   "support", "service client", "press", "presse", "careers", "recrutement", "jobs")
+FREEMAIL = frozenset({
+    "gmail.com", "googlemail.com", "hotmail.com", "hotmail.fr", "outlook.com", "outlook.fr", "live.com",
+    "live.fr", "msn.com", "yahoo.com", "yahoo.fr", "ymail.com", "icloud.com", "me.com", "aol.com",
+    "proton.me", "protonmail.com", "gmx.com", "gmx.fr", "orange.fr", "wanadoo.fr", "free.fr", "sfr.fr",
+    "laposte.net", "neuf.fr", "bbox.fr", "numericable.fr", "mail.com", "zoho.com", "tutanota.com"})
+DOB_WORDS = _words(
+    "born", "born on", "date of birth", "birth date", "birthdate", "dob", "d.o.b", "d.o.b.", "birthday",
+    "né le", "née le", "né", "née", "nee le", "ne le", "date de naissance", "naissance", "ddn",
+    "anniversaire", "fecha de nacimiento", "geboren", "geburtsdatum")
+MEDICAL_WORDS = _words(
+    "patient", "patiente", "patients", "mrn", "medical record", "medical record number", "health record",
+    "dossier patient", "dossier médical", "dossier medical", "n° de dossier", "numéro de dossier",
+    "ipp", "nhs", "nhs number", "medicare", "mbi", "hospital", "hôpital", "hopital", "clinic", "clinique",
+    "diagnosis", "diagnostic", "ordonnance", "prescription", "consultation", "admitted", "hospitalisé",
+    "hospitalisée", "médecin", "medecin", "doctor", "docteur", "dr", "traitement", "treatment")
+SECRET_KEYWORDS = re.compile(
+    r"(?i)(?:pass(?:word|wd|e)?|pwd|mdp|mot[ _-]de[ _-]passe|secret|token|api[_-]?key|apikey|"
+    r"access[_-]?key|auth[_-]?token|credentials?|private[_-]?key|client[_-]?secret|\bkey|_key|-key|"
+    r"_pw|-pw|\bpw)")
+
+# ---------------------------------------------------------------------------------------------
+# Payment cards: Luhn (python-stdnum) plus issuer prefixes and lengths.
+
+# (brand, prefix ranges as (low, high) strings of equal length, allowed lengths)
+_BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], frozenset[int]], ...] = (
+    ("visa", (("4", "4"),), frozenset({13, 16, 19})),
+    ("mastercard", (("51", "55"), ("2221", "2720")), frozenset({16})),
+    ("amex", (("34", "34"), ("37", "37")), frozenset({15})),
+    ("mir", (("2200", "2204"),), frozenset(range(16, 20))),
+    ("discover", (("6011", "6011"), ("644", "649"), ("65", "65")), frozenset(range(16, 20))),
+    ("unionpay", (("62", "62"), ("81", "81")), frozenset(range(16, 20))),
+    ("jcb", (("3528", "3589"),), frozenset(range(16, 20))),
+    ("jcb", (("1800", "1800"), ("2131", "2131")), frozenset({15, 16})),
+    ("diners", (("300", "305"), ("3095", "3095"), ("36", "36"), ("38", "39")), frozenset(range(14, 20))),
+    ("maestro", (("50", "50"), ("56", "69")), frozenset(range(12, 20))),
+    ("uatp", (("1", "1"),), frozenset({15})),
+)
+
+
+def card_brand(digits: str) -> str | None:
+    """The card scheme whose prefix and length fit `digits`, if any (not a checksum: see luhn)."""
+    n = len(digits)
+    for brand, ranges, lengths in _BRANDS:
+        if n in lengths and any(lo <= digits[: len(lo)] <= hi for lo, hi in ranges):
+            return brand
+    return None
+
+
+# Grouped 4-4-4-x, Amex 4-6-5, or one run; separators consistent within a number.
+_CARD = re.compile(
+    r"(?<![\w/.,:-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5}|\d{12,19})(?![\w/]|[.,:-]\d)")
+# The lengths and schemes that collide with everyday numbers (SIRET has 14 digits, NIR 15 and
+# starting with 1, order numbers 12-13) need a card word nearby.
+_CARD_NEEDS_CONTEXT = frozenset({"uatp", "diners"})
+
+
+def _cards(text: str, low: str) -> Iterator[Match]:
+    for m in _CARD.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if not luhn.is_valid(digits):
+            continue
+        brand = card_brand(digits)
+        if brand is None:
+            continue
+        pos = _near(CARD_WORDS, low, m.start(), m.end())
+        neg = _near(NOT_CARD_WORDS, low, m.start(), m.end(), before=24, after=8)
+        reasons = [f"{len(digits)}-digit number passing the Luhn check",
+                   f"prefix and length of a {brand} card"]
+        rare = brand in _CARD_NEEDS_CONTEXT or len(digits) in (12, 13)
+        score = 45 if rare else 65
+        if pos:
+            score += 30
+            reasons.append(f"card context nearby (“{pos}”)")
+        elif neg:
+            score -= 40
+            reasons.append(f"looks like another kind of number (“{neg}” nearby)")
+        elif rare:
+            score -= 10
+        yield Match("credit_card", m.start(), m.end(), m.group(), min(score, 98), tuple(reasons), brand)
+
+
+# ---------------------------------------------------------------------------------------------
+# IBAN: mod-97 and per-country length and format (python-stdnum).
+
+_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{1,4}){3,9}(?![\w])")
+
+
+def _ibans(text: str, low: str) -> Iterator[Match]:
+    for m in _IBAN.finditer(text):
+        cand = m.group()
+        # The greedy pattern may swallow a following word ("... 8901 X"): try shorter cuts.
+        cuts = [cand] + [cand[: i] for i in range(len(cand) - 1, 14, -1) if cand[i] in " -"]
+        for c in cuts:
+            if std_iban.is_valid(c):
+                reasons = ["IBAN with a valid mod-97 check and the length of its country"]
+                score = 85
+                ctx = _near(IBAN_WORDS, low, m.start(), m.start() + len(c))
+                if ctx:
+                    score = 95
+                    reasons.append(f"bank context nearby (“{ctx}”)")
+                yield Match("iban", m.start(), m.start() + len(c), c, score, tuple(reasons), c[:2])
+                break
+
+
+# ---------------------------------------------------------------------------------------------
+# US SSN (issuing rules, python-stdnum) and French NIR (control key, python-stdnum).
+
+_SSN_FORMATTED = re.compile(r"(?<![\w.-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|\.\d)")
+_NINE_DIGITS = re.compile(r"(?<![\w.-])\d{9}(?![\w-]|\.\d)")
+
+
+def _ssns(text: str, low: str) -> Iterator[Match]:
+    for pattern, formatted in ((_SSN_FORMATTED, True), (_NINE_DIGITS, False)):
+        for m in pattern.finditer(text):
+            digits = re.sub(r"\D", "", m.group())
+            if not std_ssn.is_valid(digits):
+                continue
+            ctx = _near(SSN_WORDS, low, m.start(), m.end())
+            if not formatted and not ctx:
+                continue  # nine bare digits are anything (SIREN, phone, order) without a word
+            reasons = ["number following the SSN issuing rules (area, group, serial)"]
+            score = 60 if formatted else 50
+            if ctx:
+                score += 35
+                reasons.append(f"SSN context nearby (“{ctx}”)")
+            yield Match("us_ssn", m.start(), m.end(), m.group(), score, tuple(reasons), "us")
+
+
+_NIR = re.compile(
+    r"(?<![\w])[1-478] ?\d{2} ?(?:0[1-9]|1[0-2]|[2-9]\d) ?(?:\d{2}|2[ABab]) ?\d{3} ?\d{3} ?\d{2}(?![\w])")
+
+
+def _nirs(text: str, low: str) -> Iterator[Match]:
+    for m in _NIR.finditer(text):
+        if not std_nir.is_valid(m.group()):
+            continue
+        reasons = ["French social-security number (NIR) with a valid control key"]
+        score = 80
+        ctx = _near(NIR_WORDS, low, m.start(), m.end())
+        if ctx:
+            score = 97
+            reasons.append(f"social-security context nearby (“{ctx}”)")
+        yield Match("fr_nir", m.start(), m.end(), m.group(), score, tuple(reasons), "fr")
+
+
+# ---------------------------------------------------------------------------------------------
+# Medical record numbers: hospital-specific, so a record keyword must introduce them; plus the
+# national health numbers that carry a checksum (UK NHS) or a strict format (US Medicare MBI).
+
+_MRN = re.compile(
+    r"(?i)(?<![\w])(?:mrn|medical record(?: number| no\.?| #)?|patient (?:id|number|no\.?|#)|"
+    r"dossier(?: patient| médical| medical)?|n° de dossier|num(?:é|e)ro de dossier|ipp|nda)"
+    r"\s*(?:n°|no\.?|nº|#|number|num(?:é|e)ro)?\s*[:#]?\s*"
+    r"(?P<id>[A-Z]{0,4}[-/]?\d[\d-]{3,14}\d)(?![\w])")
+_NHS = re.compile(r"(?<![\w-])\d{3}([ -]?)\d{3}\1\d{4}(?![\w-])")
+_MBI = re.compile(
+    r"(?i)(?<![\w-])[1-9][AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?[AC-HJKMNP-RT-Y][AC-HJKMNP-RT-Y\d]\d-?"
+    r"[AC-HJKMNP-RT-Y]{2}\d{2}(?![\w-])")
+
+
+def _medical(text: str, low: str) -> Iterator[Match]:
+    for m in _MRN.finditer(text):
+        yield Match("medical_record_number", m.start("id"), m.end("id"), m.group("id"), 80,
+                    ("identifier introduced as a medical record number",), "mrn")
+    for m in _NHS.finditer(text):
+        if not std_nhs.is_valid(m.group()):
+            continue
+        ctx = _near(MEDICAL_WORDS, low, m.start(), m.end())
+        formatted = bool(m.group(1))
+        if not ctx and not formatted:
+            continue  # ten bare digits with a mod-11 check are too common (phones) to stand alone
+        reasons = ["UK NHS number with a valid check digit"]
+        score = 75 if ctx else 41
+        if ctx:
+            reasons.append(f"medical context nearby (“{ctx}”)")
+        yield Match("medical_record_number", m.start(), m.end(), m.group(), score, tuple(reasons), "uk_nhs")
+    for m in _MBI.finditer(text):
+        ctx = _near(MEDICAL_WORDS, low, m.start(), m.end())
+        reasons = ["US Medicare beneficiary identifier (MBI) format"]
+        score = 60
+        if ctx:
+            score = 85
+            reasons.append(f"medical context nearby (“{ctx}”)")
+        yield Match("medical_record_number", m.start(), m.end(), m.group(), score, tuple(reasons), "us_mbi")
+
+
+# ---------------------------------------------------------------------------------------------
+# Phones (phonenumbers) and e-mail addresses; whose they are is read from the words around.
+
+PHONE_REGIONS = ("FR", "US")
+_PHONE_HINT = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+
+
+def _phones(text: str, low: str) -> Iterator[Match]:
+    if not _PHONE_HINT.search(text):
+        return
+    seen: set[tuple[int, int]] = set()
+    for region in PHONE_REGIONS:
+        for pm in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
+            span = (pm.start, pm.end)
+            if span in seen:
+                continue
+            seen.add(span)
+            personal = _near(PHONE_PERSONAL, low, pm.start, pm.end)
+            org = _near(PHONE_ORG, low, pm.start, pm.end)
+            ntype = phonenumbers.number_type(pm.number)
+            mobile = ntype in (phonenumbers.PhoneNumberType.MOBILE,)
+            reasons = ["valid phone number" + (" (mobile)" if mobile else "")]
+            context = ""
+            score = 50
+            if personal and not org:
+                context, score = "personal", 80
+                reasons.append(f"personal context nearby (“{personal}”)")
+            elif org and not personal:
+                context, score = "organisation", 45
+                reasons.append(f"organisation contact context nearby (“{org}”)")
+            yield Match("phone_number", pm.start, pm.end, pm.raw_string, score, tuple(reasons),
+                        phonenumbers.region_code_for_number(pm.number) or "", context)
+
+
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{2,59})(?![\w-])")
+
+
+def _emails(text: str, low: str) -> Iterator[Match]:
+    if "@" not in text:
+        return
+    for m in _EMAIL.finditer(text):
+        domain = m.group().rsplit("@", 1)[1].lower()
+        personal = _near(EMAIL_PERSONAL, low, m.start(), m.end())
+        org = _near(EMAIL_ORG, low, m.start(), m.end())
+        reasons = ["e-mail address"]
+        context, score = "", 55
+        if personal:
+            context, score = "personal", 80
+            reasons.append(f"personal context nearby (“{personal}”)")
+        elif domain in FREEMAIL:
+            context, score = "personal", 70
+            reasons.append(f"personal mailbox provider ({domain})")
+        elif org:
+            context, score = "organisation", 45
+            reasons.append(f"organisation contact context nearby (“{org}”)")
+        yield Match("email_address", m.start(), m.end(), m.group(), score, tuple(reasons), domain, context)
+
+
+# ---------------------------------------------------------------------------------------------
+# Dates of birth: a real past date with a birth word just before (or right after) it.
+
+_MONTHS = {
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7, "august": 8,
+    "september": 9, "october": 10, "november": 11, "december": 12, "jan": 1, "feb": 2, "mar": 3,
+    "apr": 4, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+    "janvier": 1, "février": 2, "fevrier": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "août": 8, "aout": 8, "septembre": 9, "octobre": 10, "novembre": 11, "décembre": 12,
+    "decembre": 12}
+_MONTH_ALT = "|".join(sorted(map(re.escape, _MONTHS), key=len, reverse=True))
+_DATE = re.compile(
+    r"(?i)(?<![\w/.-])(?:"
+    r"(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<c>\d{4}|\d{2})"  # 07/04/1994, 04-23-74
+    r"|(?P<y>\d{4})-(?P<ym>\d{1,2})-(?P<yd>\d{1,2})"  # 1960-07-21
+    r"|(?P<d1>\d{1,2})(?:er|st|nd|rd|th)?\s+(?P<m1>" + _MONTH_ALT + r")\.?,?\s+(?P<y1>\d{4})"  # 1 mars 2005
+    r"|(?P<m2>" + _MONTH_ALT + r")\.?\s+(?P<d2>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y2>\d{4})"  # March 1, 2005
+    r")(?![\w/-]|\.\d)")
+
+
+def _parse_date(m: re.Match[str], today: date) -> date | None:
+    g = m.groupdict()
+    try:
+        if g["a"]:
+            a, b, c = int(g["a"]), int(g["b"]), int(g["c"])
+            year = c if len(g["c"]) == 4 else (1900 + c if c > today.year % 100 else 2000 + c)
+            # Day first (FR, most of the world) unless impossible, then month first (US).
+            try:
+                d = date(year, b, a)
+            except ValueError:
+                d = date(year, a, b)
+        elif g["y"]:
+            d = date(int(g["y"]), int(g["ym"]), int(g["yd"]))
+        elif g["m1"]:
+            d = date(int(g["y1"]), _MONTHS[g["m1"].lower()], int(g["d1"]))
+        else:
+            d = date(int(g["y2"]), _MONTHS[g["m2"].lower()], int(g["d2"]))
+    except (ValueError, KeyError):
+        return None
+    return d if date(1900, 1, 1) <= d <= today else None
+
+
+def _dobs(text: str, low: str, today: date | None = None) -> Iterator[Match]:
+    today = today or date.today()
+    for m in _DATE.finditer(text):
+        ctx = _near(DOB_WORDS, low, m.start(), m.end(), before=32, after=4)
+        if not ctx or _parse_date(m, today) is None:
+            continue
+        yield Match("date_of_birth", m.start(), m.end(), m.group(), 75,
+                    ("a past date", f"birth context nearby (“{ctx}”)"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Secrets: provider formats first (each unmistakable), then high-entropy values after a keyword.
+
+_SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(p)) for name, p in (
+    ("aws_access_key", r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+    ("github_token", r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
+    ("github_token", r"(?<![\w])github_pat_[A-Za-z0-9_]{82}(?![\w])"),
+    ("gitlab_token", r"(?<![\w-])(?:glpat|gldt|glcbt|glrt|glft|glsoat|glffct)-[A-Za-z0-9_-]{20,50}(?![\w-])"),
+    ("gitlab_token", r"(?<![\w-])glimt-[A-Za-z0-9_-]{25}(?![\w-])"),
+    ("gitlab_token", r"(?<![\w-])glptt-[A-Za-z0-9_-]{40}(?![\w-])"),
+    ("gitlab_token", r"(?<![\w-])glagent-[A-Za-z0-9_-]{50,1024}(?![\w-])"),
+    ("gitlab_token", r"(?<![\w-])gloas-[A-Za-z0-9_-]{64}(?![\w-])"),
+    ("gitlab_token", r"(?<![\w-])GR1348941[A-Za-z0-9_-]{20,50}(?![\w-])"),
+    ("slack_token", r"(?<![\w-])xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]{6,}(?![\w-])"),
+    ("slack_webhook", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
+    ("stripe_key", r"(?<![\w])(?:sk|rk)_live_[0-9a-zA-Z]{24,99}(?![\w])"),
+    ("openai_api_key", r"(?<![\w-])sk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}(?![\w-])"),
+    ("google_api_key", r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"),
+    ("npm_token", r"(?<![\w])npm_[A-Za-z0-9]{36}(?![\w])"),
+    ("npm_token", r"//registry\.npmjs\.org/:_authToken=\s*(?!\$\{)[A-Za-z0-9_-]{8,}"),
+    ("pypi_token", r"(?<![\w-])pypi-AgE[IN][A-Za-z0-9_-]{100,}(?![\w-])"),
+    ("sendgrid_key", r"(?<![\w.])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])"),
+    ("twilio_key", r"(?<![\w])(?:AC|SK)[a-z0-9]{32}(?![\w])"),
+    ("mailchimp_key", r"(?<![\w])[0-9a-f]{32}-us[0-9]{1,2}(?![\w])"),
+    ("square_secret", r"(?<![\w-])sq0csp-[0-9A-Za-z\\_-]{43}"),
+    ("telegram_bot_token", r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{33}(?![\w-])"),
+    ("discord_bot_token",
+     r"(?<![\w-])[MNOA][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}(?:[a-zA-Z\d_-]{11})?(?![\w-])"),
+    ("azure_storage_key", r"AccountKey=[a-zA-Z0-9+/=]{88}"),
+    ("artifactory_token", r"(?:(?<=[\s=:\"'])|^)(?:AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,})(?![\w])"),
+    ("private_key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+    ("basic_auth_url", r"(?i)\b[a-z][a-z0-9+.-]*://[^:/?#\s\"'@]+:[^@/?#\s\"';<>]+@[\w.-]+"),
+))
+_JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?(?![\w-])")
+# A keyword, an assignment, then a value: only values that look random count.
+_ASSIGNED = re.compile(
+    r"(?P<key>[\w.-]{0,40}?(?i:pass(?:word|wd|e)?|pwd|mdp|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"auth|credentials?|key|_pw|-pw|pw))[\"']?\s*(?::=|:|=|\s)\s*[\"']?(?P<val>[^\s\"',;]{16,256})")
+_MOT_DE_PASSE = re.compile(r"(?i)(?:mot de passe|password|mdp|passcode)\s*(?:est|is|:|=)?\s*:?\s*(?P<val>\S{8,64})")
+_PLACEHOLDER = re.compile(r"(?i)^(?:\$|%|<|\{)|insert|example|your[_-]?|changeme|xxxx|\*\*\*|\.\.\.|here$")
+
+
+def _entropy(s: str) -> float:
+    counts = Counter(s)
+    return -sum(c / len(s) * math.log2(c / len(s)) for c in counts.values())
+
+
+def _random_looking(val: str) -> bool:
+    if _PLACEHOLDER.search(val):
+        return False
+    classes = sum(bool(re.search(p, val)) for p in (r"[a-z]", r"[A-Z]", r"\d", r"[^A-Za-z0-9]"))
+    return classes >= 2 and bool(re.search(r"\d", val)) and bool(re.search(r"[A-Za-z]", val)) \
+        and _entropy(val) >= 3.0
+
+
+def _jwt_ok(token: str) -> bool:
+    header = token.split(".", 1)[0]
+    try:
+        decoded = base64.urlsafe_b64decode(header + "=" * (-len(header) % 4))
+        return isinstance(json.loads(decoded), dict)
+    except (binascii.Error, ValueError):
+        return False
+
+
+def _secrets(text: str, low: str) -> Iterator[Match]:
+    for name, pattern in _SECRET_PATTERNS:
+        for m in pattern.finditer(text):
+            value = m.group()
+            if name == "artifactory_token" and not re.search(r"[a-z\d]", value[3:]):
+                continue  # an all-capitals word (“APEXLEGENDS”) is a word, not a token
+            yield Match("secret", m.start(), m.end(), value, 95,
+                        (f"{name.replace('_', ' ')} format",), name)
+    for m in _JWT.finditer(text):
+        if _jwt_ok(m.group()):
+            yield Match("secret", m.start(), m.end(), m.group(), 90,
+                        ("JSON web token (decodable header)",), "jwt")
+    for pattern in (_ASSIGNED, _MOT_DE_PASSE):
+        for m in pattern.finditer(text):
+            val = m.group("val")
+            if _random_looking(val):
+                yield Match("secret", m.start("val"), m.end("val"), val, 80,
+                            ("random-looking value after a credential keyword",), "credential")
+
+
+# ---------------------------------------------------------------------------------------------
+
+Recognizer = Callable[[str, str], Iterator[Match]]
+RECOGNIZERS: dict[str, Recognizer] = {
+    "secret": _secrets, "iban": _ibans, "fr_nir": _nirs, "us_ssn": _ssns, "credit_card": _cards,
+    "medical_record_number": _medical, "email_address": _emails, "phone_number": _phones,
+    "date_of_birth": _dobs,
+}
+
+
+def _resolve(matches: list[Match]) -> list[Match]:
+    """Keep the strongest of overlapping matches (a NIR is not also a card), in text order."""
+    kept: list[Match] = []
+    for m in sorted(matches, key=lambda m: (-m.score, -(m.end - m.start), m.start)):
+        if all(m.end <= k.start or m.start >= k.end for k in kept):
+            kept.append(m)
+    return sorted(kept, key=lambda m: m.start)
+
+
+def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT) -> list[Match]:
+    """Every identifier in `text` scoring at least `minimum`, overlaps resolved, in text order."""
+    if not text:
+        return []
+    low = text.casefold()
+    if len(low) != len(text):  # casefold changed lengths (ß → ss): offsets must stay aligned
+        low = text.lower() if len(text.lower()) == len(text) else text
+    found: list[Match] = []
+    for kind, recognize in RECOGNIZERS.items():
+        if kinds is None or kind in kinds:
+            found.extend(m for m in recognize(text, low) if m.score >= minimum)
+    return _resolve(found)
+
+
+# Card-shaped digit runs, even failing Luhn: a typo'd card is still a card to a log reader.
+_CARD_SHAPED = re.compile(r"(?<![\w/.-])(?:\d[ -]?){12,18}\d(?![\w/])")
+_URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
+
+
+def find_sensitive(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of everything worth masking in `text`, context or not; for `redact`."""
+    found = scan(text, minimum=0)
+    urls = [(u.start(), u.end()) for u in _URL.finditer(text)]
+    extra = []
+    for m in _CARD_SHAPED.finditer(text):
+        if not any(s <= m.start() < e for s, e in urls) and m.group()[0] in "23456":
+            extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
+    return [(m.start, m.end, m.kind) for m in _resolve(found + extra)]
