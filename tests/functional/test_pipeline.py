@@ -169,3 +169,9 @@ def test_sources_are_collected_concurrently(store):
     summary = run(store, sources)
     assert summary.new == 5
     assert peak == 5  # all five waited at once, not one after another
+
+
+def test_the_watchlist_allowlist_suppresses_too(store):
+    wl = parse_watchlist({"organization": "Acme", "allowlist": {"accounts": [{"platform": "mastodon", "handle": "@Stranger"}]}})
+    summary = asyncio.run(scan(WordDetector(), wl, [FakeSource("fake:1", [post(1, "scam")])], store, store, now=NOW))
+    assert summary.suppressed == 1 and summary.findings == 0

@@ -11,9 +11,10 @@ from datetime import datetime
 from typing import Any, Iterable
 
 from sentinelle.detectors.base import Context, Detector, Query
-from sentinelle.model import Change, Finding, Post, Profile, norm_handle, utcnow
+from sentinelle.model import Change, Finding, Post, Profile, utcnow
 from sentinelle.sources.base import Source, SourceResult
 from sentinelle.store.base import CheckpointStore, IncidentStore, Recorded
+from sentinelle.store.common import allow_key, is_allowed
 from sentinelle.watchlist import Watchlist
 
 log = logging.getLogger("sentinelle.pipeline")
@@ -59,19 +60,12 @@ class RunSummary:
         return out
 
 
-def allowlisted(finding: Finding, accounts: set[str], domains: set[str]) -> bool:
-    s = finding.subject
-    if s.kind == "domain":
-        return s.id.lower() in domains
-    return f"{s.platform.lower()}:{norm_handle(s.handle)}" in accounts
-
-
-def _allowlist(watchlist: Watchlist, store: IncidentStore) -> tuple[set[str], set[str]]:
-    accounts = {f"{a.platform}:{norm_handle(a.handle)}" for a in watchlist.allowlist.accounts}
-    domains = {d.lower() for d in watchlist.allowlist.domains}
-    for entry in store.allowlist():
-        (accounts if entry["kind"] == "account" else domains).add(str(entry["key"]).lower())
-    return accounts, domains
+def _allowlist(watchlist: Watchlist, store: IncidentStore) -> set[tuple[str, str]]:
+    """Entries from the watchlist file and from triage (the store), as (kind, folded key)."""
+    entries = {("account", allow_key("account", f"{a.platform}:{a.handle}")) for a in watchlist.allowlist.accounts}
+    entries |= {("domain", allow_key("domain", d)) for d in watchlist.allowlist.domains}
+    entries |= {(e["kind"], str(e["key"])) for e in store.allowlist()}
+    return entries
 
 
 def detect_items(detector: Detector, items: Iterable[Post | Profile], ctx: Context) -> tuple[list[Finding], int]:
@@ -135,7 +129,7 @@ async def scan(
             return await _fetch(source, query, checkpoint, source_timeout)
 
     results = await asyncio.gather(*(collect(s, q) for s, q in pairs))
-    accounts, domains = _allowlist(watchlist, store)
+    allowed = _allowlist(watchlist, store)
     seen: set[tuple[str, str, str]] = set()
     changes: Counter[Change] = Counter()
 
@@ -153,7 +147,7 @@ async def scan(
                 fresh.append(item)
         findings, errors = detect_items(detector, fresh, ctx)
         summary.detector_errors += errors
-        kept = [f for f in findings if not allowlisted(f, accounts, domains)]
+        kept = [f for f in findings if not is_allowed(f.subject, allowed)]
         summary.suppressed += len(findings) - len(kept)
         try:
             recorded = _record(store, kept, now)

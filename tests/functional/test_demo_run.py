@@ -1,0 +1,92 @@
+"""`make run` end to end: the demo's three scenarios become incidents, once, with one alert each."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from sentinelle.store.sqlite import SQLiteStore
+
+
+def sentinelle(*args, env=None, cwd=None):
+    full_env = {**os.environ, **(env or {})}
+    return subprocess.run([sys.executable, "-m", "sentinelle.cli", *args], capture_output=True, text=True,
+                          timeout=300, env=full_env, cwd=cwd)
+
+
+@pytest.fixture(scope="module")
+def demo_runs(tmp_path_factory):
+    """Run the demo twice into one fresh database, from a folder with no sentinelle.yaml."""
+    tmp = tmp_path_factory.mktemp("demo")
+    env = {"SENTINELLE_DB": str(tmp / "sentinelle.db"), "COLUMNS": "200"}
+    first = sentinelle("run", env=env, cwd=tmp)
+    second = sentinelle("run", env=env, cwd=tmp)
+    return tmp / "sentinelle.db", first, second
+
+
+def test_demo_runs_and_finds_all_three_scenarios(demo_runs):
+    db, first, _ = demo_runs
+    assert first.returncode == 0, first.stderr + first.stdout
+    with SQLiteStore(db) as store:
+        incidents = store.list(limit=200).items
+    by_detector = {d: [i for i in incidents if i.detector == d] for d in ("scams", "impersonation", "leaks")}
+
+    # (a) the fake coupon account under #MaisonLumiere asking for a call and the card: high or critical.
+    coupon = [i for i in by_detector["scams"] if i.subject.handle == "maisonlumiere_offres@mastodon.social"]
+    assert coupon and coupon[0].severity.value in ("high", "critical")
+    # (b) six accounts copying the adviser; the five with lookalike login links are high.
+    copies = [i for i in by_detector["impersonation"] if i.severity.value in ("medium", "high", "critical")]
+    handles = {i.subject.handle for i in copies}
+    assert len(handles) >= 6, handles
+    assert "clairedubois_aquarelle@mastodon.art" not in handles  # a namesake, not an impersonator
+    assert "claire-dubois-run.bsky.social" not in handles
+    assert "clairedubois@mastodon.social" not in handles  # her own account
+    assert sum(1 for i in copies if i.severity.value in ("high", "critical")) >= 5
+    # (c) the doctor's post with a patient's record: critical, and nothing raw in the incident.
+    record = [i for i in by_detector["leaks"] if i.subject.handle == "drmarchand@mastodon.social"]
+    assert record and max(i.severity.value == "critical" for i in record)
+    stored = json.dumps([i.model_dump(mode="json") for i in record])
+    assert "112 045" not in stored and "2580375112045" not in stored
+    # Official accounts are never reported as scammers or impersonators.
+    assert not [i for i in incidents if i.detector != "leaks" and i.subject.handle in
+                ("maisonlumiere@mastodon.social", "maisonlumiere")]
+    # The health centre's own contact number is not a leak.
+    assert not [i for i in by_detector["leaks"] if i.subject.handle == "santelumiere@mastodon.social"
+                and i.severity.value in ("medium", "high", "critical")]
+
+
+def test_demo_run_again_adds_no_duplicate_and_no_second_alert(demo_runs):
+    db, first, second = demo_runs
+    assert second.returncode == 0, second.stderr
+    with SQLiteStore(db) as store:
+        incidents = store.list(limit=200).items
+        assert store.pending_alerts() == []
+    assert len({i.id for i in incidents}) == len(incidents)
+    # The first run printed its alerts; the second has nothing new to say.
+    assert "critical" in first.stdout.lower()
+    assert "new" in second.stdout.lower()
+    assert second.stdout.count("ALERT") == 0
+
+
+def test_incidents_table_lists_them(demo_runs):
+    db, _, _ = demo_runs
+    out = sentinelle("incidents", "--db", str(db), "--severity", "high", env={"COLUMNS": "250"})
+    assert out.returncode == 0, out.stderr
+    assert "critical" in out.stdout and "leaks" in out.stdout
+
+
+def test_serve_refuses_to_start_without_a_token(tmp_path):
+    out = sentinelle("serve", "--db", str(tmp_path / "s.db"))
+    assert out.returncode == 2 and "SENTINELLE_API_TOKEN" in out.stderr
+
+
+def test_run_with_a_bad_config_exits_2_naming_the_key(tmp_path):
+    cfg = tmp_path / "sentinelle.yaml"
+    (tmp_path / "wl.yaml").write_text("organization: A\n", encoding="utf-8")
+    cfg.write_text("watchlist: wl.yaml\ndetectors:\n  scams:\n    every: soon\n", encoding="utf-8")
+    out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"))
+    assert out.returncode == 2 and "detectors.scams.every" in out.stderr
