@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
+from dataclasses import dataclass, field
 
 # Invisible characters used to split words so filters miss them: zero-width spaces and joiners,
 # bidirectional controls, word joiners, the byte-order mark and the soft hyphen.
@@ -57,8 +59,10 @@ def _combining_marks() -> list[int]:
             or unicodedata.category(chr(c)) in ("Mn", "Me")]
 
 
-_DROP = dict.fromkeys(_INVISIBLE + _combining_marks())
-_FOLD_TABLE = str.maketrans({**_DROP, **_LATIN_EXTRA})
+# A regular expression drops marks faster than str.translate with a large table.
+_DROP_RE = re.compile("[" + "".join(re.escape(chr(c)) for c in sorted(set(_INVISIBLE + _combining_marks()))) + "]+")
+_EXTRA_TABLE = str.maketrans(_LATIN_EXTRA)
+_EXTRA_CHARS = frozenset(_LATIN_EXTRA)
 _SKELETON_TABLE = str.maketrans(_CONFUSABLES)
 _ALL_CONFUSABLE = frozenset(_CONFUSABLES)
 _LEET_TABLE = str.maketrans(_LEET)
@@ -78,9 +82,11 @@ def _fold(s: str, before: dict[int, str] | None) -> str:
     s = unicodedata.normalize("NFKD", s)
     if before is not None and not _ALL_CONFUSABLE.isdisjoint(s):
         s = s.translate(before)
-    # casefold may produce new decomposable sequences (e.g. "İ" → "i̇"); the table drops their marks.
-    s = s.casefold().translate(_FOLD_TABLE)
+    # Marks are dropped after casefold, which may add some ("İ" folds to "i" + a combining dot).
+    s = _DROP_RE.sub("", s.casefold())
     if not s.isascii():
+        if not _EXTRA_CHARS.isdisjoint(s):
+            s = s.translate(_EXTRA_TABLE)
         s = unicodedata.normalize("NFC", s)  # recompose what has no Latin reading (Hangul, ...)
     return " ".join(s.split())
 
@@ -116,7 +122,12 @@ def deleet(s: str) -> str:
     """
     if _LEET_CHARS.isdisjoint(s):
         return s
-    return _LEET_TOKEN_RE.sub(_deleet_token, s)
+    # Most words are all letters or all digits: str methods skip them faster than a regex could.
+    words = s.split(" ")
+    for i, w in enumerate(words):
+        if not (w.isalpha() or w.isdigit() or _LEET_CHARS.isdisjoint(w)):
+            words[i] = _LEET_TOKEN_RE.sub(_deleet_token, w)
+    return " ".join(words)
 
 
 def tokens(s: str) -> list[str]:
@@ -129,4 +140,52 @@ def compact(s: str) -> str:
     return "".join(tokens(s))
 
 
-__all__ = ["compact", "deleet", "fold", "skeleton", "tokens"]
+# Word breaks that hashtags and handles hide: "MaisonLumiereDays" and "LUMIERE50" hold several words.
+# (Explicit Latin ranges: Unicode classes make this regular expression several times slower.)
+_HIDDEN_BREAK_RE = re.compile(r"(?<=[a-zß-öø-ÿ])(?=[A-ZÀ-ÖØ-Þ])|(?<=[A-Za-zß-öø-ÿÀ-ÖØ-Þ])(?=\d+(?!\w))")
+# "l", "1" and "i" are interchangeable to the eye (and "1" reads as either): one letter for all.
+_MATCH_TABLE = str.maketrans({"l": "i"})
+
+
+def match_key(s: str) -> str:
+    """The form phrases are matched in: skeleton, leetspeak undone, no spaces, "l" read as "i"."""
+    return "".join(_TOKEN_RE.findall(deleet(skeleton(s)))).translate(_MATCH_TABLE)
+
+
+@dataclass(slots=True)
+class Prepared:
+    """A text made ready for one-pass phrase matching: its words run together in `key`, plus
+    where each word starts and ends there, so matches can be held to word boundaries."""
+
+    text: str
+    words: list[str]  # skeleton words with leetspeak undone, as shown in evidence
+    key: str  # the words run together, in match_key's alphabet
+    starts: list[int]  # offset in `key` where each word starts (sorted)
+    ends: frozenset[int]  # offsets in `key` just past each word
+    _folded: str | None = field(default=None, repr=False)
+
+    @property
+    def folded(self) -> str:
+        if self._folded is None:
+            self._folded = fold(self.text)
+        return self._folded
+
+    def span_words(self, start: int, end: int) -> str:
+        """The words that cover `key[start:end]`, joined by spaces."""
+        i = bisect_left(self.starts, start)
+        j = bisect_left(self.starts, end)
+        return " ".join(self.words[i:j])
+
+
+def prepare(text: str) -> Prepared:
+    """Normalise `text` once for every phrase matcher that will read it."""
+    words = _TOKEN_RE.findall(deleet(skeleton(_HIDDEN_BREAK_RE.sub(" ", text or ""))))
+    starts, ends, pos = [], [], 0
+    for w in words:
+        starts.append(pos)
+        pos += len(w)
+        ends.append(pos)
+    return Prepared(text or "", words, "".join(words).translate(_MATCH_TABLE), starts, frozenset(ends))
+
+
+__all__ = ["Prepared", "compact", "deleet", "fold", "match_key", "prepare", "skeleton", "tokens"]
