@@ -1,0 +1,267 @@
+"""Bluesky (AT Protocol): post search with an app-password session, actor search, profiles, feeds."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Mapping
+
+from sentinelle.detectors.base import Query
+from sentinelle.http import CredentialsError
+from sentinelle.model import Author, Post, Profile
+from sentinelle.sources.base import SourceResult
+from sentinelle.sources.common import (
+    HttpSource, MalformedPage, UnknownEndpoint, Page, item_time, json_body, map_items, to_int, unique,
+)
+
+PLATFORM = "bluesky"
+PUBLIC_APPVIEW = "https://public.api.bsky.app"
+ENTRYWAY = "https://bsky.social"
+ENDPOINTS = ("searchPosts", "getAuthorFeed", "searchActors", "getProfile")
+_GONE = {"AccountTakedown": "account suspended", "AccountDeactivated": "account deactivated"}
+
+
+def _endpoint(name: str) -> str:
+    short = name.rsplit(".", 1)[-1]  # "app.bsky.feed.searchPosts" and "searchPosts" alike
+    if short not in ENDPOINTS:
+        raise UnknownEndpoint(f"unknown bluesky endpoint {name!r}; known: {', '.join(ENDPOINTS)}")
+    return short
+
+
+def web_url(handle: str, uri: str) -> str:
+    return f"https://bsky.app/profile/{handle}/post/{uri.rsplit('/', 1)[-1]}"
+
+
+def _facets(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    links, tags = [], []
+    for facet in record.get("facets") or []:
+        for feature in facet.get("features") or []:
+            kind = feature.get("$type", "")
+            if kind.endswith("#link"):
+                links.append(feature.get("uri"))
+            elif kind.endswith("#tag"):
+                tags.append(feature.get("tag"))
+    return links, tags
+
+
+def to_post(view: Mapping[str, Any]) -> Post:
+    record = view["record"]
+    author = view["author"]
+    links, tags = _facets(record)
+    embeds = [record.get("embed") or {}, view.get("embed") or {}]
+    links += [(e.get("external") or {}).get("uri") for e in embeds]
+    langs = record.get("langs") or []
+    return Post(
+        platform=PLATFORM,
+        id=view["uri"],
+        url=web_url(author["handle"], view["uri"]),
+        created_at=record.get("createdAt") or view.get("indexedAt"),
+        author=Author(id=author["did"], handle=author["handle"], display_name=author.get("displayName") or None),
+        text=record.get("text") or "",
+        lang=langs[0] if langs else None,
+        links=unique(links),
+        hashtags=unique([*tags, *(record.get("tags") or [])]),
+    )
+
+
+def to_profile(view: Mapping[str, Any]) -> Profile:
+    verification = view.get("verification") or {}
+    status = verification.get("verifiedStatus")
+    return Profile(
+        platform=PLATFORM,
+        id=view["did"],
+        url=f"https://bsky.app/profile/{view['handle']}",
+        created_at=view.get("createdAt"),
+        handle=view["handle"],
+        display_name=view.get("displayName") or None,
+        bio=view.get("description") or None,
+        avatar_url=view.get("avatar"),
+        followers=to_int(view.get("followersCount")),
+        following=to_int(view.get("followsCount")),
+        post_count=to_int(view.get("postsCount")),
+        verified=None if status is None else status == "valid",
+        links=unique([view.get("website")]),
+    )
+
+
+def _feed_post(entry: Mapping[str, Any]) -> Post | None:
+    if "reasonRepost" in ((entry.get("reason") or {}).get("$type") or ""):
+        return None  # a repost is someone else's post
+    return to_post(entry["post"])
+
+
+def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
+    """Map one XRPC response body of `endpoint` (NSID or its last part) to items and the cursor."""
+    name = _endpoint(endpoint)
+    if not isinstance(body, dict):
+        raise MalformedPage(f"expected an object from {name}")
+    cursor = body.get("cursor") or None
+    if name == "searchPosts":
+        items, skipped = map_items(body.get("posts", []), to_post)
+    elif name == "getAuthorFeed":
+        items, skipped = map_items(body.get("feed", []), _feed_post)
+    elif name == "searchActors":
+        items, skipped = map_items(body.get("actors", []), to_profile)
+    else:
+        items, skipped = map_items([body], to_profile)
+    return items, skipped, cursor
+
+
+class SessionCache:
+    """Keeps the session outside the process (createSession is limited to 30 per 5 minutes).
+
+    Wraps either an object with get(key)/put(key, value) or a CheckpointStore.
+    """
+
+    def __init__(self, backend: Any, key: str):
+        self.backend, self.key = backend, key
+
+    def get(self) -> dict[str, Any] | None:
+        if self.backend is None:
+            return None
+        if hasattr(self.backend, "get_checkpoint"):
+            raw = self.backend.get_checkpoint(self.key, "session")
+        else:
+            raw = self.backend.get(self.key)
+        try:
+            value = json.loads(raw) if isinstance(raw, str) else raw
+        except ValueError:
+            return None
+        return value if isinstance(value, dict) and value.get("accessJwt") else None
+
+    def put(self, session: dict[str, Any]) -> None:
+        if self.backend is None:
+            return
+        raw = json.dumps({k: session.get(k) for k in ("accessJwt", "refreshJwt", "did", "handle")})
+        if hasattr(self.backend, "put_checkpoint"):
+            from sentinelle.model import utcnow
+
+            self.backend.put_checkpoint(self.key, "session", raw, utcnow())
+        else:
+            self.backend.put(self.key, raw)
+
+
+class BlueskySource(HttpSource):
+    """Search needs a session (an app password); profiles and feeds also work anonymously."""
+
+    platform = PLATFORM
+    kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
+
+    def __init__(self, *, identifier: str | None = None, app_password: str | None = None,
+                 service: str = ENTRYWAY, appview: str = PUBLIC_APPVIEW, session_cache: Any = None,
+                 name: str | None = None, page_size: int = 100, **kw: Any):
+        super().__init__(name=name or "bluesky", page_size=min(page_size, 100), **kw)
+        self.identifier, self._password = identifier, app_password
+        self.service, self.appview = service.rstrip("/"), appview.rstrip("/")
+        self.cache = SessionCache(session_cache, f"session:bluesky:{identifier}")
+        self._session: dict[str, Any] | None = None
+        self.logins = 0  # createSession calls made by this source (they are rate-limited)
+
+    @property
+    def authenticated(self) -> bool:
+        return bool(self.identifier and self._password)
+
+    async def _login(self) -> dict[str, Any]:
+        self.logins += 1
+        response = await self._request(
+            "POST", f"{self.service}/xrpc/com.atproto.server.createSession",
+            json={"identifier": self.identifier, "password": self._password})
+        return self._keep(response)
+
+    async def _refresh(self) -> dict[str, Any]:
+        assert self._session is not None
+        try:
+            response = await self._request(
+                "POST", f"{self.service}/xrpc/com.atproto.server.refreshSession",
+                headers={"Authorization": f"Bearer {self._session['refreshJwt']}"})
+        except CredentialsError:
+            return await self._login()
+        if response.status_code == 400:  # ExpiredToken / InvalidToken: the refresh token is done
+            return await self._login()
+        return self._keep(response)
+
+    def _keep(self, response: Any) -> dict[str, Any]:
+        if response.status_code in (400, 401):
+            raise CredentialsError(status_code=response.status_code)
+        session = json_body(response)
+        if not isinstance(session, dict) or not session.get("accessJwt"):
+            raise CredentialsError()
+        self._session = session
+        self.cache.put(session)
+        return session
+
+    async def _xrpc(self, nsid: str, params: dict[str, Any]) -> Any:
+        """GET an XRPC method: through the PDS with a session, or the public AppView without."""
+        if not self.authenticated:
+            response = await self._get(f"{self.appview}/xrpc/{nsid}", params=params)
+            return self._body(response)
+        if self._session is None:
+            self._session = self.cache.get() or await self._login()
+        for attempt in range(2):
+            headers = {"Authorization": f"Bearer {self._session['accessJwt']}"}
+            try:
+                response = await self._get(f"{self.service}/xrpc/{nsid}", params=params, headers=headers)
+            except CredentialsError as exc:
+                if attempt or exc.status_code != 401:
+                    raise
+                await self._refresh()
+                continue
+            if response.status_code == 400 and self._error(response) in ("ExpiredToken", "InvalidToken") \
+                    and not attempt:
+                await self._refresh()
+                continue
+            return self._body(response)
+        raise CredentialsError()
+
+    @staticmethod
+    def _error(response: Any) -> str | None:
+        try:
+            return response.json().get("error")
+        except (ValueError, AttributeError):
+            return None
+
+    def _body(self, response: Any) -> Any:
+        if response.status_code == 400:
+            error = self._error(response)
+            if error in _GONE:
+                return {"_gone": _GONE[error]}
+            if error in ("InvalidRequest", "NotFound", "ActorNotFound"):
+                return {"_gone": "account not found"}
+        return json_body(response)
+
+    async def _paged(self, nsid: str, params: dict[str, Any], result: SourceResult,
+                     checkpoint: str | None) -> None:
+        async def fetch(cursor: str | None) -> Page:
+            body = await self._xrpc(nsid, {**params, "limit": self.page_size,
+                                           **({"cursor": cursor} if cursor else {})})
+            if isinstance(body, dict) and "_gone" in body:
+                result.reason = body["_gone"]
+                return [], 0, None
+            return parse_page(nsid, body)
+
+        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat)
+
+    async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
+        if query.kind in ("search_posts", "hashtag"):
+            q = f"#{query.value.lstrip('#')}" if query.kind == "hashtag" else query.value
+            params: dict[str, Any] = {"q": q, "sort": "latest"}
+            if checkpoint:
+                params["since"] = checkpoint
+            await self._paged("app.bsky.feed.searchPosts", params, result, checkpoint)
+        elif query.kind == "account_posts":
+            await self._paged("app.bsky.feed.getAuthorFeed",
+                              {"actor": query.value.lstrip("@"), "filter": "posts_with_replies"},
+                              result, checkpoint)
+        elif query.kind == "search_profiles":
+            body = await self._xrpc("app.bsky.actor.searchActors", {"q": query.value, "limit": self.page_size})
+            items, skipped, _ = parse_page("searchActors", body)
+            result.items.extend(items)
+            result.skipped += skipped
+        elif query.kind == "profile":
+            body = await self._xrpc("app.bsky.actor.getProfile", {"actor": query.value.lstrip("@")})
+            if isinstance(body, dict) and "_gone" in body:
+                result.reason = body["_gone"]
+                return
+            items, skipped, _ = parse_page("getProfile", body)
+            result.items.extend(items)
+            result.skipped += skipped

@@ -1,0 +1,218 @@
+"""What every platform adapter shares: value helpers, item mapping, and the HTTP paging loop."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterable
+
+import httpx
+from pydantic import ValidationError
+
+from sentinelle.detectors.base import Query
+from sentinelle.http import RetryPolicy, SourceError, Unavailable, make_client, request_with_retries
+from sentinelle.model import Post, Profile
+from sentinelle.sources.base import SourceResult
+
+log = logging.getLogger("sentinelle.sources")
+
+Items = list[Post | Profile]
+# What every platform's parse_page returns: items, how many were skipped, the next page's cursor.
+Page = tuple[Items, int, str | None]
+
+# A malformed item raises one of these while being mapped; it is skipped and counted.
+ITEM_ERRORS = (KeyError, TypeError, ValueError, AttributeError, IndexError, ValidationError)
+
+
+class UnknownEndpoint(LookupError):
+    """parse_page was asked for an endpoint its platform does not have (a configuration error)."""
+
+
+class MalformedPage(ValueError):
+    """A response body that is not the documented shape at all (not one bad item: the page)."""
+
+
+def map_items(raw: Any, mapper: Callable[[Any], Post | Profile | None]) -> tuple[Items, int]:
+    """Map each raw item; a malformed one is skipped and counted, never fatal."""
+    if not isinstance(raw, list):
+        raise MalformedPage(f"expected a list of items, got {type(raw).__name__}")
+    items: Items = []
+    skipped = 0
+    for entry in raw:
+        try:
+            item = mapper(entry)
+        except ITEM_ERRORS as exc:
+            skipped += 1
+            log.debug("skipped a malformed item: %s", type(exc).__name__)
+            continue
+        if item is not None:
+            items.append(item)
+    return items, skipped
+
+
+def unique(values: Iterable[str | None]) -> list[str]:
+    seen: dict[str, None] = {}
+    for v in values:
+        if v and isinstance(v, str):
+            seen.setdefault(v, None)
+    return list(seen)
+
+
+def to_int(value: Any) -> int | None:
+    """Counts arrive as ints, strings (YouTube) or not at all."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def epoch(value: Any) -> datetime | None:
+    return None if value is None else datetime.fromtimestamp(float(value), tz=timezone.utc)
+
+
+def html_to_text(html: str | None) -> tuple[str, list[str]]:
+    """Mastodon-style HTML to plain text, plus the links it points to (mentions and tags left out)."""
+    if not html:
+        return "", []
+    from selectolax.lexbor import LexborHTMLParser
+
+    tree = LexborHTMLParser(html)
+    links = []
+    for a in tree.css("a[href]"):
+        cls = a.attributes.get("class") or ""
+        rel = a.attributes.get("rel") or ""
+        if "mention" in cls or "tag" in rel.split():
+            continue
+        links.append(a.attributes.get("href"))
+    for br in tree.css("br"):
+        br.replace_with("\n")
+    for p in tree.css("p"):
+        p.insert_after("\n\n")
+    body = tree.body
+    text = body.text() if body is not None else ""
+    return "\n".join(line.strip() for line in text.strip().splitlines()).strip(), unique(links)
+
+
+def id_key(value: str) -> tuple[int, str]:
+    """Order snowflake-like ids (Mastodon, X) numerically even though they travel as strings."""
+    return (len(value), value) if value.isdigit() else (0, value)
+
+
+def item_time(item: Post | Profile) -> str | None:
+    return item.created_at.isoformat() if item.created_at else None
+
+
+def json_body(response: httpx.Response) -> Any:
+    try:
+        return response.json()
+    except ValueError as exc:
+        raise Unavailable("malformed response", status_code=response.status_code) from exc
+
+
+def serves(query: Query, platform: str, kinds: Iterable[str]) -> bool:
+    return query.kind in kinds and query.platform in (None, platform)
+
+
+class HttpSource:
+    """Base of the live adapters: one client, counted requests, and errors turned into statuses.
+
+    Subclasses implement `_collect(query, checkpoint, result)`, appending to `result.items` and
+    setting `result.checkpoint` only to a position whose earlier items have all been read: when a
+    request fails, the base class keeps whatever is in the result and reports it honestly.
+    """
+
+    platform: str = ""
+    kinds: tuple[str, ...] = ()
+    credentials_missing = False  # set by adapters whose secrets were not configured
+
+    def __init__(self, *, name: str, client: httpx.AsyncClient | None = None,
+                 policy: RetryPolicy | None = None, max_pages: int = 3, page_size: int | None = None):
+        self.name = name
+        self._client = client or make_client()
+        self._owns_client = client is None
+        self.policy = policy or RetryPolicy()
+        self.max_pages = max_pages
+        self.page_size = page_size
+        self._requests = 0
+
+    def queries(self, plan: list[Query]) -> list[Query]:
+        return [q for q in plan if serves(q, self.platform, self.kinds) and self.accepts(q)]
+
+    def accepts(self, query: Query) -> bool:
+        return True
+
+    async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
+        result = SourceResult()
+        self._requests = 0
+        if self.credentials_missing:
+            return SourceResult(status="could_not_check", reason="credentials")
+        try:
+            await self._collect(query, checkpoint, result)
+        except SourceError as exc:
+            result.status = "partial" if result.items else "could_not_check"
+            result.reason = exc.reason
+            log.warning("source %s %s: %s", self.name, query.key, exc.reason)
+        except MalformedPage as exc:
+            result.status = "partial" if result.items else "could_not_check"
+            result.reason = "malformed response"
+            log.warning("source %s %s: malformed response (%s)", self.name, query.key, exc)
+        result.requests = self._requests
+        return result
+
+    async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
+        raise NotImplementedError
+
+    def _count(self) -> None:
+        self._requests += 1
+
+    async def _request(self, method: str, url: str, **kw: Any) -> httpx.Response:
+        return await request_with_retries(self._client, method, url, policy=self.policy,
+                                          on_request=self._count, **kw)
+
+    async def _get(self, url: str, **kw: Any) -> httpx.Response:
+        return await self._request("GET", url, **kw)
+
+    async def newest_first(
+        self,
+        result: SourceResult,
+        checkpoint: str | None,
+        fetch_page: Callable[[str | None], Any],
+        *,
+        position: Callable[[Post | Profile], str | None],
+        order: Callable[[str], Any] = lambda v: v,
+    ) -> None:
+        """Page back from the newest item until the checkpoint, the end, or `max_pages`.
+
+        `fetch_page(cursor)` awaits one page and returns parse_page's (items, skipped, next).
+        Items at or before the checkpoint are dropped; the new checkpoint is the newest position
+        seen, set only once paging ended normally (a failure mid-way leaves the old one).
+        """
+        newest: str | None = None
+        cursor: str | None = None
+        for _ in range(self.max_pages):
+            items, skipped, cursor = await fetch_page(cursor)
+            result.skipped += skipped
+            fresh = [i for i in items if checkpoint is None or position(i) is None
+                     or order(position(i)) > order(checkpoint)]  # type: ignore[arg-type]
+            result.items.extend(fresh)
+            for item in fresh:
+                pos = position(item)
+                if pos is not None and (newest is None or order(pos) > order(newest)):
+                    newest = pos
+            if len(fresh) < len(items) or not cursor or (not items and not skipped):
+                break
+        else:
+            # New items beyond the page bound are not read this run; say so rather than hide it.
+            result.status, result.reason = "partial", "page limit reached"
+        result.checkpoint = newest or checkpoint
+
+    async def aclose(self) -> None:
+        if self._owns_client:
+            await self._client.aclose()
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)

@@ -1,0 +1,190 @@
+"""Mastodon (any instance): hashtag timelines, account search and lookup, an account's statuses."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Mapping
+from urllib.parse import parse_qs, urlparse
+
+from sentinelle.detectors.base import Query
+from sentinelle.model import Author, Post, Profile
+from sentinelle.sources.base import SourceResult
+from sentinelle.sources.common import (
+    HttpSource, MalformedPage, UnknownEndpoint, Page, html_to_text, id_key, json_body, map_items, to_int, unique,
+)
+
+PLATFORM = "mastodon"
+ENDPOINTS = {
+    "statuses": "statuses", "tag_timeline": "statuses", "account_statuses": "statuses",
+    "search": "search", "accounts": "accounts", "account": "account", "lookup": "account",
+}
+_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
+
+
+def next_max_id(link_header: str | None) -> str | None:
+    """The `max_id` of the Link header's rel="next" page (Mastodon pages back in time)."""
+    for url, rel in _LINK.findall(link_header or ""):
+        if rel == "next":
+            return (parse_qs(urlparse(url).query).get("max_id") or [None])[0]
+    return None
+
+
+def full_acct(account: Mapping[str, Any], instance: str | None = None) -> str:
+    """`user@host` even for local accounts, whose `acct` carries no host."""
+    acct = account["acct"]
+    if "@" in acct:
+        return acct
+    host = urlparse(account.get("url") or "").hostname or instance
+    return f"{acct}@{host}" if host else acct
+
+
+def is_suspended(account: Mapping[str, Any]) -> bool:
+    return bool(account.get("suspended"))
+
+
+def to_profile(account: Mapping[str, Any], instance: str | None = None) -> Profile | None:
+    if is_suspended(account):
+        return None
+    bio, bio_links = html_to_text(account.get("note"))
+    fields = account.get("fields") or []
+    field_links = [link for f in fields for link in html_to_text(f.get("value"))[1]]
+    return Profile(
+        platform=PLATFORM,
+        id=account["id"],
+        url=account.get("url"),
+        created_at=account.get("created_at"),
+        handle=full_acct(account, instance),
+        display_name=account.get("display_name") or None,
+        bio=bio or None,
+        avatar_url=account.get("avatar"),
+        followers=to_int(account.get("followers_count")),
+        following=to_int(account.get("following_count")),
+        post_count=to_int(account.get("statuses_count")),
+        verified=any(f.get("verified_at") for f in fields),
+        links=unique([*field_links, *bio_links]),
+    )
+
+
+def to_post(status: Mapping[str, Any], instance: str | None = None) -> Post | None:
+    if status.get("reblog"):
+        return None  # a boost is someone else's post; it is read where it was written
+    account = status["account"]
+    text, links = html_to_text(status.get("content"))
+    if status.get("spoiler_text"):
+        text = f"{status['spoiler_text']}\n{text}"
+    card = status.get("card") or {}
+    return Post(
+        platform=PLATFORM,
+        id=status["id"],
+        url=status.get("url") or status.get("uri"),
+        created_at=status.get("created_at"),
+        author=Author(id=account["id"], handle=full_acct(account, instance),
+                      display_name=account.get("display_name") or None),
+        text=text,
+        lang=status.get("language"),
+        links=unique([*links, card.get("url")]),
+        hashtags=unique(t["name"] for t in status.get("tags") or []),
+    )
+
+
+def parse_page(endpoint: str, body: Any, *, headers: Mapping[str, str] | None = None,
+               instance: str | None = None) -> Page:
+    """Map one response body of `endpoint` (see ENDPOINTS) to items; cursor from the Link header."""
+    kind = ENDPOINTS.get(endpoint)
+    link = (headers or {}).get("link") or (headers or {}).get("Link")
+    if kind == "statuses":
+        items, skipped = map_items(body, lambda s: to_post(s, instance))
+        return items, skipped, next_max_id(link)
+    if kind == "accounts":
+        items, skipped = map_items(body, lambda a: to_profile(a, instance))
+        return items, skipped, None
+    if kind == "account":
+        if not isinstance(body, dict):
+            raise MalformedPage("expected an account object")
+        items, skipped = map_items([body], lambda a: to_profile(a, instance))
+        return items, skipped, None
+    if kind == "search":
+        if not isinstance(body, dict):
+            raise MalformedPage("expected a search result object")
+        profiles, s1 = map_items(body.get("accounts") or [], lambda a: to_profile(a, instance))
+        posts, s2 = map_items(body.get("statuses") or [], lambda s: to_post(s, instance))
+        return [*profiles, *posts], s1 + s2, None
+    raise UnknownEndpoint(f"unknown mastodon endpoint {endpoint!r}; known: {', '.join(sorted(ENDPOINTS))}")
+
+
+class MastodonSource(HttpSource):
+    """One instance. Anonymous by default; a token (read scope) adds full-text status search."""
+
+    platform = PLATFORM
+    kinds = ("hashtag", "search_posts", "search_profiles", "profile", "account_posts")
+
+    def __init__(self, *, instance: str, token: str | None = None, name: str | None = None,
+                 page_size: int = 40, **kw: Any):
+        self.instance = instance.strip().lower().removeprefix("https://").strip("/")
+        super().__init__(name=name or f"mastodon:{self.instance}", page_size=min(page_size, 40), **kw)
+        self.base = f"https://{self.instance}"
+        self.headers = {"Authorization": f"Bearer {token}"} if token else {}
+
+    def accepts(self, query: Query) -> bool:
+        if query.kind == "search_posts":
+            return bool(self.headers)  # status search needs an authenticated request
+        if query.kind in ("profile", "account_posts"):
+            _, _, host = query.value.lstrip("@").partition("@")
+            return host.lower() in ("", self.instance)
+        return True
+
+    async def _page(self, path: str, endpoint: str, params: dict[str, Any]) -> Page:
+        response = await self._get(self.base + path, params=params, headers=self.headers)
+        if response.status_code == 404:
+            return [], 0, None
+        return parse_page(endpoint, json_body(response), headers=response.headers, instance=self.instance)
+
+    async def _statuses(self, path: str, result: SourceResult, checkpoint: str | None,
+                        extra: dict[str, Any] | None = None) -> None:
+        def fetch(cursor: str | None) -> Any:
+            params = {"limit": self.page_size, **(extra or {})}
+            if checkpoint:
+                params["since_id"] = checkpoint
+            if cursor:
+                params["max_id"] = cursor
+            return self._page(path, "statuses", params)
+
+        await self.newest_first(result, checkpoint, fetch, position=lambda i: i.id, order=id_key)
+
+    async def _lookup(self, handle: str, result: SourceResult) -> Mapping[str, Any] | None:
+        user, _, host = handle.lstrip("@").partition("@")
+        acct = user if host.lower() in ("", self.instance) else f"{user}@{host}"
+        response = await self._get(f"{self.base}/api/v1/accounts/lookup", params={"acct": acct},
+                                   headers=self.headers)
+        if response.status_code in (404, 410):
+            result.reason = "account not found"
+            return None
+        account = json_body(response)
+        if not isinstance(account, dict) or "id" not in account:
+            raise MalformedPage("expected an account object")
+        if is_suspended(account):
+            result.reason = "account suspended"
+            return None
+        return account
+
+    async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
+        if query.kind == "hashtag":
+            tag = query.value.lstrip("#")
+            await self._statuses(f"/api/v1/timelines/tag/{tag}", result, checkpoint)
+        elif query.kind in ("search_profiles", "search_posts"):
+            kind = "accounts" if query.kind == "search_profiles" else "statuses"
+            items, skipped, _ = await self._page(
+                "/api/v2/search", "search", {"q": query.value, "type": kind, "limit": self.page_size})
+            result.items.extend(items)
+            result.skipped += skipped
+        elif query.kind == "profile":
+            account = await self._lookup(query.value, result)
+            if account is not None:
+                items, skipped, _ = parse_page("account", account, instance=self.instance)
+                result.items.extend(items)
+                result.skipped += skipped
+        elif query.kind == "account_posts":
+            account = await self._lookup(query.value, result)
+            if account is not None:
+                await self._statuses(f"/api/v1/accounts/{account['id']}/statuses", result, checkpoint,
+                                     {"exclude_reblogs": "true"})

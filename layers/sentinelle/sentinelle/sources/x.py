@@ -1,0 +1,179 @@
+"""X API v2: recent search, user lookup and a user's posts, within a per-run paid-read budget."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from sentinelle.detectors.base import Query
+from sentinelle.model import Author, Post, Profile
+from sentinelle.sources.base import SourceResult
+from sentinelle.sources.common import (
+    HttpSource, MalformedPage, UnknownEndpoint, Page, id_key, json_body, map_items, to_int, unique,
+)
+
+PLATFORM = "x"
+API = "https://api.x.com/2"
+ENDPOINTS = {
+    "search_recent": "posts", "tweets/search/recent": "posts",
+    "user_tweets": "posts", "users/tweets": "posts",
+    "user": "user", "users/by/username": "user", "users": "users", "users/by": "users",
+}
+TWEET_FIELDS = "created_at,author_id,entities,public_metrics,lang,conversation_id"
+USER_FIELDS = ("created_at,description,entities,location,profile_image_url,public_metrics,protected,"
+               "url,verified,verified_type")
+
+
+def to_profile(user: Mapping[str, Any]) -> Profile:
+    metrics = user.get("public_metrics") or {}
+    url_entities = ((user.get("entities") or {}).get("url") or {}).get("urls") or []
+    verified_type = user.get("verified_type")
+    return Profile(
+        platform=PLATFORM,
+        id=user["id"],
+        url=f"https://x.com/{user['username']}",
+        created_at=user.get("created_at"),
+        handle=user["username"],
+        display_name=user.get("name") or None,
+        bio=user.get("description") or None,
+        avatar_url=user.get("profile_image_url"),
+        followers=to_int(metrics.get("followers_count")),
+        following=to_int(metrics.get("following_count")),
+        post_count=to_int(metrics.get("tweet_count")),
+        verified=bool(user.get("verified")) or verified_type not in (None, "none"),
+        links=unique([u.get("expanded_url") or u.get("url") for u in url_entities]),
+    )
+
+
+def to_post(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> Post:
+    author = users.get(str(tweet.get("author_id"))) or {}
+    username = author.get("username")
+    entities = tweet.get("entities") or {}
+    return Post(
+        platform=PLATFORM,
+        id=tweet["id"],
+        url=f"https://x.com/{username or 'i/web'}/status/{tweet['id']}",
+        created_at=tweet.get("created_at"),
+        author=Author(id=tweet.get("author_id"), handle=username, display_name=author.get("name")),
+        text=tweet["text"],
+        lang=tweet.get("lang"),
+        links=unique([u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []]),
+        hashtags=unique([h["tag"] for h in entities.get("hashtags") or []]),
+    )
+
+
+def user_error(body: Any) -> str | None:
+    """Why a user lookup returned no user: "account suspended" or "account not found"."""
+    if not isinstance(body, dict) or body.get("data"):
+        return None
+    for error in body.get("errors") or []:
+        detail = str(error.get("detail", "")).lower()
+        if "suspended" in detail:
+            return "account suspended"
+        if "not find" in detail or "not found" in str(error.get("title", "")).lower():
+            return "account not found"
+    return None
+
+
+def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
+    """Map one API v2 response body; authors come from `includes.users` (expansions=author_id)."""
+    kind = ENDPOINTS.get(endpoint)
+    if kind is None:
+        raise UnknownEndpoint(f"unknown x endpoint {endpoint!r}; known: {', '.join(sorted(ENDPOINTS))}")
+    if not isinstance(body, dict):
+        raise MalformedPage("expected an object")
+    cursor = (body.get("meta") or {}).get("next_token")
+    data = body.get("data")
+    if kind == "posts":
+        users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users") or []
+                 if isinstance(u, dict)}
+        items, skipped = map_items(data or [], lambda t: to_post(t, users))
+        return items, skipped, cursor
+    if kind == "user":
+        items, skipped = map_items([data] if data else [], to_profile)
+        return items, skipped, None
+    items, skipped = map_items(data or [], to_profile)
+    return items, skipped, cursor
+
+
+class XSource(HttpSource):
+    """App-only bearer token. Reads are paid, so every run has a read budget (posts + users)."""
+
+    platform = PLATFORM
+    kinds = ("search_posts", "hashtag", "profile", "account_posts")
+
+    def __init__(self, *, bearer_token: str | None, read_budget: int = 500, name: str | None = None,
+                 page_size: int = 100, **kw: Any):
+        super().__init__(name=name or "x", page_size=max(10, min(page_size, 100)), **kw)
+        self.headers = {"Authorization": f"Bearer {bearer_token}"}
+        self.credentials_missing = not bearer_token
+        self.read_budget = read_budget
+        self.reads = 0  # over this source's life, i.e. one run
+
+    def _spent(self, body: Any) -> None:
+        if isinstance(body, dict):
+            data = body.get("data")
+            self.reads += len(data) if isinstance(data, list) else int(bool(data))
+            self.reads += len((body.get("includes") or {}).get("users") or [])
+
+    async def _call(self, path: str, params: dict[str, Any]) -> Any:
+        response = await self._get(API + path, params=params, headers=self.headers)
+        body = json_body(response)
+        self._spent(body)
+        return body
+
+    async def _posts(self, path: str, params: dict[str, Any], result: SourceResult,
+                     checkpoint: str | None, *, cursor_param: str, minimum: int) -> None:
+        over_budget = False
+
+        async def fetch(cursor: str | None) -> Page:
+            nonlocal over_budget
+            left = self.read_budget - self.reads
+            if left < minimum:
+                over_budget = True
+                return [], 0, None
+            page = {**params, "max_results": min(self.page_size, left), "tweet.fields": TWEET_FIELDS,
+                    "expansions": "author_id", "user.fields": USER_FIELDS}
+            if checkpoint:
+                page["since_id"] = checkpoint
+            if cursor:
+                page[cursor_param] = cursor
+            return parse_page("search_recent", await self._call(path, page))
+
+        await self.newest_first(result, checkpoint, fetch, position=lambda i: i.id, order=id_key)
+        if over_budget:
+            result.status = "partial" if result.items else "could_not_check"
+            result.reason = "read budget reached"
+            if not result.items:
+                result.checkpoint = None
+
+    async def _user(self, username: str, result: SourceResult) -> Profile | None:
+        if self.read_budget - self.reads < 1:
+            result.status, result.reason = "could_not_check", "read budget reached"
+            return None
+        body = await self._call(f"/users/by/username/{username.lstrip('@')}", {"user.fields": USER_FIELDS})
+        gone = user_error(body)
+        if gone:
+            result.reason = gone
+            return None
+        items, skipped, _ = parse_page("user", body)
+        result.skipped += skipped
+        return items[0] if items else None  # type: ignore[return-value]
+
+    async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
+        if query.kind in ("search_posts", "hashtag"):
+            value = query.value.strip()
+            if query.kind == "hashtag":
+                q = f"#{value.lstrip('#')}"
+            else:
+                q = f'"{value}"' if " " in value and not value.startswith('"') else value
+            await self._posts("/tweets/search/recent", {"query": f"{q} -is:retweet"}, result, checkpoint,
+                              cursor_param="next_token", minimum=10)
+        elif query.kind == "profile":
+            profile = await self._user(query.value, result)
+            if profile is not None:
+                result.items.append(profile)
+        elif query.kind == "account_posts":
+            profile = await self._user(query.value, result)
+            if profile is not None:
+                await self._posts(f"/users/{profile.id}/tweets", {"exclude": "retweets"}, result, checkpoint,
+                                  cursor_param="pagination_token", minimum=5)

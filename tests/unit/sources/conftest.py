@@ -1,0 +1,62 @@
+"""Shared helpers for the source adapter tests: fixtures on disk, instant retries, a memory store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from sentinelle.http import RetryPolicy
+
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
+
+
+def load(rel: str) -> Any:
+    return json.loads((FIXTURES / rel).read_text(encoding="utf-8"))
+
+
+def run(coro: Any) -> Any:
+    return asyncio.run(coro)
+
+
+class Sleeps(list):
+    """A fake asyncio.sleep that records the waits instead of taking them."""
+
+    async def __call__(self, seconds: float) -> None:
+        self.append(seconds)
+
+
+def instant_policy(**kw: Any) -> RetryPolicy:
+    kw.setdefault("sleep", Sleeps())
+    kw.setdefault("rng", lambda: 0.5)
+    kw.setdefault("clock", lambda: 1_764_237_000.0)
+    return RetryPolicy(**kw)
+
+
+class MemoryCheckpoints:
+    """A CheckpointStore in a dict (the real ones have their own contract tests)."""
+
+    def __init__(self) -> None:
+        self.data: dict[tuple[str, str], str] = {}
+
+    def get_checkpoint(self, source: str, query: str) -> str | None:
+        return self.data.get((source, query))
+
+    def put_checkpoint(self, source: str, query: str, value: str, now: Any) -> None:
+        self.data[(source, query)] = value
+
+
+@pytest.fixture
+def policy() -> RetryPolicy:
+    return instant_policy()
+
+
+@pytest.fixture
+def client():
+    c = httpx.AsyncClient()
+    yield c
+    asyncio.run(c.aclose())
