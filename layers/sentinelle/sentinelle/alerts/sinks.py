@@ -1,0 +1,222 @@
+"""Where alerts go: the console, SMTP, a webhook (chat or SOAR) and the SNS topic (AWS)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import smtplib
+import time
+import unicodedata
+from email.message import EmailMessage
+from functools import cached_property
+from typing import Any, ClassVar, Literal, Protocol, Sequence
+
+from sentinelle.alerts import format as fmt
+from sentinelle.model import Change, Incident
+
+log = logging.getLogger("sentinelle.alerts")
+
+Items = Sequence[tuple[Incident, Change]]
+
+
+class Sink(Protocol):
+    name: str
+    # Which watchlist threshold gates this sink: `alert` (default) or `sms`.
+    threshold: ClassVar[Literal["alert", "sms"]]
+
+    def send(self, incident: Incident, change: Change) -> None: ...
+    def send_digest(self, items: Items) -> None: ...
+
+
+class ConsoleSink:
+    """A panel per alert in the terminal (local mode), a table for a digest."""
+
+    name = "console"
+    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+
+    def __init__(self, console: Any = None):
+        self._console = console
+
+    @cached_property
+    def console(self) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=False)
+        return self._console
+
+    def send(self, incident: Incident, change: Change) -> None:
+        from rich.panel import Panel
+
+        subject, body = fmt.email(incident, change)
+        style = {"critical": "bold red", "high": "red", "medium": "yellow"}.get(incident.severity.value, "cyan")
+        self.console.print(Panel(body.rstrip(), title=subject, title_align="left", border_style=style,
+                                 expand=False), markup=False, highlight=False)
+
+    def send_digest(self, items: Items) -> None:
+        from rich.table import Table
+
+        subject, _ = fmt.digest_email(items)
+        table = Table(title=subject, title_justify="left")
+        for col in ("severity", "change", "what", "who", "score", "id"):
+            table.add_column(col, overflow="fold")
+        for inc, ch in sorted(items, key=lambda ic: (-ic[0].severity.rank, -ic[0].score)):
+            table.add_row(inc.severity.value, Change(ch).value, f"{inc.detector}/{inc.kind}",
+                          fmt._redact(fmt.who(inc)), str(inc.score), inc.id[:12])
+        self.console.print(table)
+
+
+class SmtpSink:
+    """E-mail through an SMTP relay (STARTTLS unless port 465, which speaks TLS from the start)."""
+
+    name = "smtp"
+    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+
+    def __init__(self, host: str, port: int = 587, *, user: str | None = None, password: str | None = None,
+                 sender: str = "sentinelle@localhost", to: Sequence[str] = (), starttls: bool = True,
+                 timeout: float = 20.0):
+        if not to:
+            raise ValueError("SmtpSink needs at least one recipient (SENTINELLE_SMTP_TO)")
+        self.host, self.port, self.user, self.password = host, port, user, password
+        self.sender, self.to, self.starttls, self.timeout = sender, list(to), starttls, timeout
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "SmtpSink | None":
+        """From SENTINELLE_SMTP_HOST/PORT/USER/PASSWORD/FROM/TO (comma-separated); None without a host."""
+        env = os.environ if env is None else env
+        host = env.get("SENTINELLE_SMTP_HOST")
+        if not host:
+            return None
+        return cls(host, int(env.get("SENTINELLE_SMTP_PORT") or 587), user=env.get("SENTINELLE_SMTP_USER") or None,
+                   password=env.get("SENTINELLE_SMTP_PASSWORD") or None,
+                   sender=env.get("SENTINELLE_SMTP_FROM") or "sentinelle@localhost",
+                   to=[a.strip() for a in (env.get("SENTINELLE_SMTP_TO") or "").split(",") if a.strip()],
+                   starttls=(env.get("SENTINELLE_SMTP_STARTTLS", "1").lower() not in ("0", "false", "no")))
+
+    def _send(self, subject: str, body: str) -> None:
+        msg = EmailMessage()
+        msg["Subject"], msg["From"], msg["To"] = subject, self.sender, ", ".join(self.to)
+        msg.set_content(body)
+        if self.port == 465:
+            server: smtplib.SMTP = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout)
+        else:
+            server = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
+        with server:
+            if self.starttls and self.port != 465:
+                server.starttls()
+            if self.user:
+                server.login(self.user, self.password or "")
+            server.send_message(msg)
+
+    def send(self, incident: Incident, change: Change) -> None:
+        self._send(*fmt.email(incident, change))
+
+    def send_digest(self, items: Items) -> None:
+        self._send(*fmt.digest_email(items))
+
+
+class WebhookSink:
+    """POSTs the JSON payload (a `text` field for Slack/Teams, the incident for SOARs)."""
+
+    name = "webhook"
+    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+    RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+
+    def __init__(self, url: str, *, client: Any = None, retries: int = 3, backoff: float = 0.5,
+                 timeout: float = 10.0):
+        if not url.startswith(("https://", "http://")):
+            raise ValueError(f"webhook URL must be http(s): {url!r}")
+        self.url, self._client, self.retries, self.backoff, self.timeout = url, client, retries, backoff, timeout
+
+    @cached_property
+    def client(self) -> Any:
+        if self._client is None:
+            import httpx
+
+            from sentinelle.http import USER_AGENT
+
+            self._client = httpx.Client(timeout=self.timeout, headers={"User-Agent": USER_AGENT})
+        return self._client
+
+    def _post(self, payload: dict[str, Any]) -> None:
+        import httpx
+
+        for attempt in range(self.retries + 1):
+            last = attempt == self.retries
+            try:
+                r = self.client.post(self.url, json=payload)
+            except httpx.TransportError:
+                if last:
+                    raise
+            else:
+                if r.status_code < 300:
+                    return
+                if r.status_code not in self.RETRY_STATUS or last:
+                    # Never echo the URL: chat webhook URLs are secrets.
+                    raise RuntimeError(f"webhook answered HTTP {r.status_code}")
+            time.sleep(self.backoff * 2**attempt)
+
+    def send(self, incident: Incident, change: Change) -> None:
+        self._post(fmt.webhook_payload(incident, change))
+
+    def send_digest(self, items: Items) -> None:
+        self._post(fmt.digest_payload(items))
+
+
+def _sns_subject(text: str) -> str:
+    # SNS subjects: ASCII, no line breaks, under 100 characters.
+    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return " ".join(ascii_text.split())[:99]
+
+
+class SnsSink:
+    """Publishes to the alert topic: one message with e-mail, SMS and JSON variants, and the
+    `severity` and `detector` message attributes that subscriptions filter on."""
+
+    name = "sns"
+    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+
+    def __init__(self, topic_arn: str | None = None, *, client: Any = None):
+        self.topic_arn = topic_arn or os.environ.get("SENTINELLE_TOPIC_ARN", "")
+        if not self.topic_arn:
+            raise ValueError("SnsSink needs a topic ARN (SENTINELLE_TOPIC_ARN)")
+        self._client = client
+
+    @cached_property
+    def client(self) -> Any:
+        if self._client is None:
+            import boto3
+
+            self._client = boto3.client("sns")
+        return self._client
+
+    def _publish(self, subject: str, body: str, sms: str, payload: dict[str, Any],
+                 attributes: dict[str, dict[str, str]]) -> str:
+        doc = json.dumps(payload, ensure_ascii=False)
+        # `default` serves every other protocol (https webhooks, SQS, Lambda): the JSON payload.
+        message = {"default": doc, "email": body, "sms": sms}
+        resp = self.client.publish(TopicArn=self.topic_arn, Subject=_sns_subject(subject),
+                                   Message=json.dumps(message, ensure_ascii=False), MessageStructure="json",
+                                   MessageAttributes=attributes)
+        return str(resp.get("MessageId", ""))
+
+    def send(self, incident: Incident, change: Change) -> str:
+        subject, body = fmt.email(incident, change)
+        return self._publish(subject, body, fmt.sms(incident, change), fmt.webhook_payload(incident, change), {
+            "severity": {"DataType": "String", "StringValue": incident.severity.value},
+            "detector": {"DataType": "String", "StringValue": incident.detector},
+        })
+
+    def send_digest(self, items: Items) -> str:
+        subject, body = fmt.digest_email(items)
+        detectors = sorted({inc.detector for inc, _ in items})
+        # A String.Array matches a filter on any of its values: a `detector: [leaks]`
+        # subscription still receives a digest that contains leaks.
+        return self._publish(subject, body, fmt.digest_sms(items), fmt.digest_payload(items), {
+            "severity": {"DataType": "String", "StringValue": fmt.max_severity(i for i, _ in items).value},
+            "detector": {"DataType": "String.Array", "StringValue": json.dumps(detectors)},
+        })
+
+
+__all__ = ["Sink", "ConsoleSink", "SmtpSink", "WebhookSink", "SnsSink"]
