@@ -1,0 +1,61 @@
+"""The allowlist routes, and the one rule for what key a subject is allowlisted under."""
+
+from __future__ import annotations
+
+from typing import Annotated, Callable
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from sentinelle.api.errors import BadRequest, NotFoundApi
+from sentinelle.api.models import AllowEntry, AllowList
+from sentinelle.model import Subject, utcnow
+from sentinelle.store.base import IncidentStore
+from sentinelle.store.common import allow_key
+
+
+def normalize(kind: str, key: str) -> str:
+    """The store's folded key ("platform:handle" for accounts, a host name for domains), or 400."""
+    try:
+        return allow_key(kind, key)
+    except ValueError as exc:
+        raise BadRequest("invalid allowlist key", str(exc)) from None
+
+
+def subject_entry(subject: Subject) -> tuple[str, str] | None:
+    """What to allowlist when an incident about `subject` is a false positive."""
+    try:
+        if subject.kind == "domain":
+            return "domain", allow_key("domain", subject.id)
+        handle = subject.handle or (subject.id if subject.kind == "account" else None)
+        if not handle:
+            return None  # a post without a known author: nothing lasting to allowlist
+        return "account", allow_key("account", f"{subject.platform}:{handle}")
+    except ValueError:
+        return None
+
+
+def build_router(store: IncidentStore, caller: Callable[[], str]) -> Router:
+    router = Router()
+
+    @router.get("/allowlist", summary="Subjects that never alert", tags=["allowlist"])
+    def list_allowed() -> AllowList:
+        return AllowList(items=store.allowlist())
+
+    @router.post("/allowlist", summary="Allowlist an account or a domain", tags=["allowlist"], status_code=201)
+    def allow(entry: Annotated[AllowEntry, Body()]) -> AllowEntry:
+        key = normalize(entry.kind, entry.key)
+        store.allow(entry.kind, key, entry.reason, caller(), utcnow())
+        return AllowEntry(kind=entry.kind, key=key, reason=entry.reason)
+
+    @router.delete("/allowlist/<kind>/<key>", summary="Remove an allowlist entry", tags=["allowlist"],
+                   status_code=204, responses={204: {"description": "removed"}, 404: {"description": "no such entry"}})
+    def disallow(kind: Annotated[str, Path(pattern="^(account|domain)$")], key: str):  # noqa: ANN202
+        key = normalize(kind, key)
+        if not any(e.get("kind") == kind and e.get("key") == key for e in store.allowlist()):
+            raise NotFoundApi("not found", f"no {kind} {key!r} on the allowlist")
+        store.disallow(kind, key)
+        return Response(status_code=204)
+
+    return router

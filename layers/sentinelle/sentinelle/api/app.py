@@ -1,0 +1,113 @@
+"""`create_app`: the one API application that the Lambda handler and `sentinelle serve` resolve."""
+
+from __future__ import annotations
+
+import json
+import os
+from http import HTTPStatus
+from typing import Any, Callable, Mapping
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
+
+from sentinelle.api import allowlist, incidents
+from sentinelle.api.auth import Authenticator
+from sentinelle.api.cursor import CursorCodec, derive_key
+from sentinelle.api.errors import Unauthorized, register_error_handlers, unauthorized_response
+from sentinelle.api.models import Health
+from sentinelle.store.base import IncidentStore
+from sentinelle.watchlist import Watchlist
+
+PUBLIC_PATHS = frozenset({"/health"})
+TITLE = "Sentinelle incidents API"
+VERSION = "1.0.0"
+
+
+def _playbook(detector: str, kind: str) -> dict[str, Any] | None:
+    try:
+        from sentinelle.playbooks import playbook_for
+    except ImportError:  # playbooks are optional: the API works without them
+        return None
+    found = playbook_for(detector, kind)
+    if found is None or isinstance(found, dict):
+        return found
+    return found.model_dump(mode="json") if hasattr(found, "model_dump") else dict(found)
+
+
+class SentinelleResolver(APIGatewayHttpResolver):
+    """Authenticates before anything else (validation included): anonymous callers learn nothing."""
+
+    def __init__(self, authenticate: Authenticator):
+        super().__init__(enable_validation=True)
+        self._authenticate = authenticate
+
+    @staticmethod
+    def _route_path(event: Mapping[str, Any]) -> str:
+        path = str(event.get("rawPath") or "/")
+        stage = (event.get("requestContext") or {}).get("stage")
+        if stage and stage != "$default" and path.startswith(f"/{stage}/"):
+            path = path[len(stage) + 1:]
+        return path
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        if self._route_path(event) not in PUBLIC_PATHS:
+            who = self._authenticate(event)
+            if who is None:
+                refused = unauthorized_response()
+                return {"statusCode": refused.status_code, "isBase64Encoded": False, "cookies": [],
+                        "headers": {"Content-Type": content_types.APPLICATION_JSON, **refused.headers},
+                        "body": json.dumps(refused.body)}
+            self.append_context(caller=who)
+        return super().resolve(event, context)
+
+    def caller(self) -> str:
+        who = self.context.get("caller")
+        if not who:
+            raise Unauthorized("unauthorized")
+        return who
+
+
+def default_cursor_key(token: str | None = None) -> bytes:
+    """SENTINELLE_CURSOR_KEY, else a key derived from the API token."""
+    key = os.environ.get("SENTINELLE_CURSOR_KEY")
+    if key:
+        return key.encode()
+    if token:
+        return derive_key(token)
+    raise ValueError("no cursor key: set SENTINELLE_CURSOR_KEY (or give the API token)")
+
+
+def create_app(store: IncidentStore, *, auth: Authenticator, cursor_key: bytes | None = None,
+               watchlist: Watchlist | None = None,
+               playbook: Callable[[str, str], dict[str, Any] | None] = _playbook) -> SentinelleResolver:
+    """The API over `store`; `auth` answers the caller's identity from the event, or None."""
+    app = SentinelleResolver(auth)
+    register_error_handlers(app)
+    codec = CursorCodec(cursor_key or default_cursor_key())
+    app.include_router(incidents.build_router(store, codec=codec, caller=app.caller, playbook=playbook,
+                                              watchlist=watchlist))
+    app.include_router(allowlist.build_router(store, caller=app.caller))
+
+    @app.get("/health", summary="Liveness (no authentication)", tags=["health"], security=[{}])
+    def health() -> Health:
+        return Health()
+
+    document: list[str] = []
+
+    @app.get("/openapi.json", include_in_schema=False)
+    def openapi():  # noqa: ANN202 - a Response, not a schema type
+        if not document:  # generated once per app: the routes do not change
+            document.append(json.dumps(openapi_document(app)))
+        return Response(status_code=HTTPStatus.OK, content_type=content_types.APPLICATION_JSON, body=document[0])
+
+    return app
+
+
+def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
+    """The OpenAPI document of every route, as a dict."""
+    return json.loads(app.get_openapi_json_schema(
+        title=TITLE, version=VERSION,
+        description="Query, triage, suppress and request takedown of Sentinelle incidents.",
+        security_schemes={"bearer": HTTPBearer(description="SENTINELLE_API_TOKEN locally; a JWT in AWS "
+                                               "(or IAM SigV4 when the API uses IAM auth)")},
+        security=[{"bearer": []}]))

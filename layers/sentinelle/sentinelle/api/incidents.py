@@ -1,0 +1,87 @@
+"""The incident routes: list, read, triage, playbook and takedown."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Callable
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+
+from sentinelle.api import allowlist
+from sentinelle.api.cursor import CursorCodec
+from sentinelle.api.errors import NotFoundApi
+from sentinelle.api.models import IncidentDetail, IncidentPage, IncidentSummary, TakedownRequest, Triage
+from sentinelle.api.takedown import evidence_pack
+from sentinelle.model import Severity, Status, utcnow
+from sentinelle.store.base import IncidentStore
+from sentinelle.watchlist import Watchlist
+
+IncidentId = Annotated[str, Path(min_length=1, max_length=128, description="the incident id")]
+Playbooks = Callable[[str, str], "dict[str, Any] | None"]
+
+
+def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[], str],
+                 playbook: Playbooks, watchlist: Watchlist | None = None) -> Router:
+    router = Router()
+
+    @router.get("/incidents", summary="List incidents, newest first", tags=["incidents"])
+    def list_incidents(
+        status: Annotated[Status | None, Query(description="only this status")] = None,
+        severity: Annotated[Severity | None, Query(description="minimum severity")] = None,
+        detector: Annotated[str | None, Query(max_length=64)] = None,
+        platform: Annotated[str | None, Query(max_length=64)] = None,
+        since: Annotated[datetime | None, Query(description="last seen at or after (ISO 8601)")] = None,
+        limit: Annotated[int, Query(ge=1, le=200)] = 50,
+        cursor: Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")] = None,
+    ) -> IncidentPage:
+        if since is not None and since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)  # a naive time is UTC, as everywhere in Sentinelle
+        filters = {"status": status.value if status else None, "severity": severity.value if severity else None,
+                   "detector": detector, "platform": platform, "since": since.isoformat() if since else None}
+        position = codec.decode(cursor, filters) if cursor else None
+        page = store.list(status=status, severity=severity, detector=detector, platform=platform, since=since,
+                          limit=limit, position=position)
+        return IncidentPage(items=[IncidentSummary.of(i) for i in page.items],
+                            next_cursor=codec.encode(page.next_position, filters))
+
+    @router.get("/incidents/<incident_id>", summary="One incident with findings, history and playbook",
+                tags=["incidents"])
+    def get_incident(incident_id: IncidentId) -> IncidentDetail:
+        incident = store.get(incident_id)
+        return IncidentDetail.of(incident, playbook(incident.detector, incident.kind))
+
+    @router.patch("/incidents/<incident_id>", summary="Triage: change status, add a note, assign",
+                  tags=["incidents"])
+    def triage(incident_id: IncidentId, change: Annotated[Triage, Body()]) -> IncidentDetail:
+        who, now = caller(), utcnow()
+        incident = store.update(incident_id, status=change.status, note=change.note, assignee=change.assignee,
+                                actor=who, now=now)
+        if change.status is Status.false_positive:
+            # Suppression that lasts: the same subject must not alert again on the next run.
+            entry = allowlist.subject_entry(incident.subject)
+            if entry:
+                store.allow(*entry, f"false positive (incident {incident.id})", who, now)
+        return IncidentDetail.of(incident, playbook(incident.detector, incident.kind))
+
+    @router.get("/incidents/<incident_id>/playbook", summary="The response playbook for this incident",
+                tags=["incidents"])
+    def get_playbook(incident_id: IncidentId) -> dict[str, Any]:
+        incident = store.get(incident_id)
+        found = playbook(incident.detector, incident.kind)
+        if found is None:
+            raise NotFoundApi("not found", f"no playbook for {incident.detector}/{incident.kind}")
+        return found
+
+    @router.post("/incidents/<incident_id>/takedown", summary="Build the takedown evidence pack and mark "
+                 "the incident takedown_requested", tags=["incidents"])
+    def takedown(incident_id: IncidentId,
+                 request: Annotated[TakedownRequest | None, Body()] = None) -> dict[str, Any]:
+        who, now = caller(), utcnow()
+        pack = evidence_pack(store.get(incident_id), watchlist=watchlist, now=now)
+        note = (request.note if request else None) or "takedown requested; evidence pack prepared"
+        store.update(incident_id, status=Status.takedown_requested, note=note, assignee=None, actor=who, now=now,
+                     detail={"takedown": pack})
+        return pack
+
+    return router
