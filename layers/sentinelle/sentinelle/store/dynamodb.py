@@ -1,0 +1,394 @@
+"""The AWS store: incidents, checkpoints and allowlist in one DynamoDB table (pynamodb)."""
+
+from __future__ import annotations
+
+import functools
+import os
+import time
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from boto3.dynamodb.types import TypeDeserializer
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
+from pynamodb.exceptions import DoesNotExist, PutError, QueryError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from sentinelle.model import Change, Finding, Incident, Severity, Status
+from sentinelle.store.base import NotFound, Page, Recorded
+from sentinelle.store.common import (
+    DEFAULT_TTL_DAYS,
+    allow_key,
+    apply_update,
+    expiry,
+    is_allowed,
+    last_seen_id,
+    merge_finding,
+    ts,
+)
+
+DEFAULT_TABLE = "sentinelle"
+INCIDENT_SK = "INC"
+ENTITY = "incident"  # the single hash key of `by_recent`: every incident, newest first
+ALLOW_PK = "ALLOW"
+MAX_ATTEMPTS = 5  # conditional-write retries before giving up (each one means another writer won)
+ALLOW_CACHE_SECONDS = 60.0  # how stale the allowlist may be for single `record` calls
+
+
+class ByStatus(GlobalSecondaryIndex["SentinelleTable"]):
+    class Meta:
+        index_name = "by_status"
+        projection = AllProjection()
+
+    status = UnicodeAttribute(hash_key=True)
+    last_seen_id = UnicodeAttribute(range_key=True)
+
+
+class ByDetector(GlobalSecondaryIndex["SentinelleTable"]):
+    class Meta:
+        index_name = "by_detector"
+        projection = AllProjection()
+
+    detector = UnicodeAttribute(hash_key=True)
+    last_seen_id = UnicodeAttribute(range_key=True)
+
+
+class ByRecent(GlobalSecondaryIndex["SentinelleTable"]):
+    class Meta:
+        index_name = "by_recent"
+        projection = AllProjection()
+
+    entity = UnicodeAttribute(hash_key=True)
+    last_seen_id = UnicodeAttribute(range_key=True)
+
+
+class SentinelleTable(Model):
+    """Every item of the one table; `pk`/`sk` say which kind it is (incident, checkpoint, allow)."""
+
+    class Meta:
+        table_name = os.environ.get("SENTINELLE_TABLE", DEFAULT_TABLE)
+        billing_mode = "PAY_PER_REQUEST"
+        stream_view_type = "NEW_AND_OLD_IMAGES"
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+    # incident items
+    data = UnicodeAttribute(null=True)  # the Incident as JSON
+    status = UnicodeAttribute(null=True)
+    detector = UnicodeAttribute(null=True)
+    platform = UnicodeAttribute(null=True)
+    severity_rank = NumberAttribute(null=True)
+    last_seen_id = UnicodeAttribute(null=True)
+    entity = UnicodeAttribute(null=True)
+    version = VersionAttribute(null=True)
+    expires_at = TTLAttribute(null=True)
+    # checkpoint items
+    value = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute(null=True)
+    # allowlist items
+    reason = UnicodeAttribute(null=True)
+    added_by = UnicodeAttribute(null=True)
+    added_at = UnicodeAttribute(null=True)
+
+    by_status = ByStatus()
+    by_detector = ByDetector()
+    by_recent = ByRecent()
+
+
+@functools.lru_cache(maxsize=None)
+def table_model(table_name: str) -> type[SentinelleTable]:
+    """The model bound to a table name (pynamodb reads the name from the class)."""
+    if table_name == SentinelleTable.Meta.table_name:
+        return SentinelleTable
+    meta = type("Meta", (SentinelleTable.Meta,), {"table_name": table_name})
+    return type(f"SentinelleTable_{abs(hash(table_name))}", (SentinelleTable,), {"Meta": meta})
+
+
+def table_name_from_env() -> str:
+    return os.environ.get("SENTINELLE_TABLE") or DEFAULT_TABLE
+
+
+def create_table(table_name: str | None = None) -> type[SentinelleTable]:
+    """Create the table with its indexes, stream and TTL (tests and local DynamoDB; AWS uses the template)."""
+    model = table_model(table_name or table_name_from_env())
+    model.create_table(wait=True, ignore_update_ttl_errors=True)
+    return model
+
+
+def cloudformation_properties() -> dict[str, Any]:
+    """The table's CloudFormation properties as the code needs them (compared with template.yaml)."""
+    schema = SentinelleTable._get_schema()
+
+    def keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+        return sorted(key_schema, key=lambda k: k["KeyType"])  # HASH before RANGE, as DynamoDB wants
+
+    return {
+        "BillingMode": SentinelleTable.Meta.billing_mode,
+        "AttributeDefinitions": sorted(schema["attribute_definitions"], key=lambda a: a["AttributeName"]),
+        "KeySchema": keys(schema["key_schema"]),
+        "GlobalSecondaryIndexes": sorted(
+            ({"IndexName": i["index_name"], "KeySchema": keys(i["key_schema"]), "Projection": i["projection"]}
+             for i in schema["global_secondary_indexes"]),
+            key=lambda i: i["IndexName"]),
+        "StreamSpecification": {"StreamViewType": SentinelleTable.Meta.stream_view_type},
+        "TimeToLiveSpecification": {"AttributeName": "expires_at", "Enabled": True},
+    }
+
+
+def _conflict(exc: Exception) -> bool:
+    return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def _epoch(value: datetime | None) -> int | None:
+    return int(value.timestamp()) if value is not None else None
+
+
+class DynamoDBStore:
+    """IncidentStore and CheckpointStore on one DynamoDB table: conditional writes, index queries."""
+
+    def __init__(self, table_name: str | None = None, *, ttl_days: int = DEFAULT_TTL_DAYS):
+        self.model = table_model(table_name or table_name_from_env())
+        self.ttl_days = ttl_days
+        self._allowed: set[tuple[str, str]] | None = None
+        self._allowed_at = 0.0
+
+    # -- incidents ---------------------------------------------------------------------------
+
+    def record(self, finding: Finding, now: datetime) -> Recorded:
+        allowed = self._allow_entries(max_age=ALLOW_CACHE_SECONDS)
+        if allowed and is_allowed(finding.subject, allowed):
+            return Recorded(Incident.from_finding(finding, now), Change.suppressed)
+        return self._record(finding, now, self._get_item(finding.incident_key))[0]
+
+    def record_many(self, findings: Iterable[Finding], now: datetime) -> list[Recorded]:
+        """Record a batch: one batched read for the lot, then one conditional write per finding."""
+        findings = list(findings)
+        if not findings:
+            return []
+        allowed = self._allow_entries(max_age=0)
+        keys = {f.incident_key for f in findings if not (allowed and is_allowed(f.subject, allowed))}
+        known: dict[str, SentinelleTable | None] = dict.fromkeys(keys)
+        for item in self.model.batch_get([(f"INC#{k}", INCIDENT_SK) for k in keys], consistent_read=True):
+            known[item.pk.removeprefix("INC#")] = item
+        out = []
+        for finding in findings:
+            key = finding.incident_key
+            if key not in known:
+                out.append(Recorded(Incident.from_finding(finding, now), Change.suppressed))
+                continue
+            recorded, known[key] = self._record(finding, now, known[key])
+            out.append(recorded)
+        return out
+
+    def _record(self, finding: Finding, now: datetime,
+                item: SentinelleTable | None) -> tuple[Recorded, SentinelleTable]:
+        """Merge and write conditionally; when another writer got there first, re-read and redo.
+        Returns the result and the item as written (its version is the one to condition on next)."""
+        for _ in range(MAX_ATTEMPTS):
+            current = Incident.model_validate_json(item.data) if item is not None else None
+            incident, change = merge_finding(current, finding, now)
+            target = item if item is not None else self.model(f"INC#{incident.id}", INCIDENT_SK)
+            self._fill(target, incident)
+            try:
+                if item is None:
+                    target.save(condition=self.model.pk.does_not_exist())
+                else:
+                    target.save()  # conditioned on the version we read
+            except PutError as exc:
+                if not _conflict(exc):
+                    raise
+                item = self._get_item(incident.id)
+                continue
+            return Recorded(incident, change), target
+        raise RuntimeError(f"incident {finding.incident_key}: too many concurrent writers, gave up")
+
+    @staticmethod
+    def _fill(item: SentinelleTable, incident: Incident) -> None:
+        item.data = incident.model_dump_json()
+        item.status = incident.status.value
+        item.detector = incident.detector
+        item.platform = incident.platform
+        item.severity_rank = incident.severity.rank
+        item.last_seen_id = last_seen_id(incident)
+        item.entity = ENTITY
+
+    def _get_item(self, incident_id: str) -> SentinelleTable | None:
+        try:
+            return self.model.get(f"INC#{incident_id}", INCIDENT_SK, consistent_read=True)
+        except DoesNotExist:
+            return None
+
+    def get(self, incident_id: str) -> Incident:
+        item = self._get_item(incident_id)
+        if item is None:
+            raise NotFound(incident_id)
+        return Incident.model_validate_json(item.data)
+
+    def list(
+        self,
+        *,
+        status: Status | None = None,
+        severity: Severity | None = None,
+        detector: str | None = None,
+        platform: str | None = None,
+        since: datetime | None = None,
+        limit: int = 50,
+        position: dict[str, Any] | None = None,
+    ) -> Page:
+        m = self.model
+        filters = []
+        if status is not None:
+            index, hash_attr, hash_key = m.by_status, "status", Status(status).value
+            if detector is not None:
+                filters.append(m.detector == detector)
+        elif detector is not None:
+            index, hash_attr, hash_key = m.by_detector, "detector", detector
+        else:
+            index, hash_attr, hash_key = m.by_recent, "entity", ENTITY
+        if severity is not None:
+            filters.append(m.severity_rank >= Severity(severity).rank)
+        if platform is not None:
+            filters.append(m.platform == platform)
+        condition = None
+        for f in filters:
+            condition = f if condition is None else condition & f
+        if position is not None:
+            required = {"pk", "sk", hash_attr, "last_seen_id"}
+            if not isinstance(position, dict) or set(position) != required:
+                raise ValueError("position is not one this store returned for these filters")
+        limit = max(1, int(limit))
+        # DynamoDB's Limit counts items read before filtering: read more per page when filtering.
+        page_size = min(1000, limit + 1 if condition is None else max(100, 4 * (limit + 1)))
+        results = index.query(
+            hash_key,
+            range_key_condition=m.last_seen_id >= ts(since) if since is not None else None,
+            filter_condition=condition,
+            scan_index_forward=False,
+            last_evaluated_key=position,
+            page_size=page_size,
+        )
+        items: list[SentinelleTable] = []
+        try:
+            for item in results:
+                items.append(item)
+                if len(items) > limit:
+                    break
+        except QueryError as exc:
+            if getattr(exc, "cause_response_code", None) == "ValidationException":
+                raise ValueError(f"invalid position: {exc}") from exc
+            raise
+        more = len(items) > limit
+        items = items[:limit]
+        nxt = None
+        if more:
+            last = items[-1]
+            nxt = {"pk": {"S": last.pk}, "sk": {"S": last.sk}, "last_seen_id": {"S": last.last_seen_id},
+                   hash_attr: {"S": getattr(last, hash_attr)}}
+        return Page(items=[Incident.model_validate_json(i.data) for i in items], next_position=nxt)
+
+    def update(
+        self,
+        incident_id: str,
+        *,
+        status: Status | None = None,
+        note: str | None = None,
+        assignee: str | None = None,
+        actor: str,
+        now: datetime,
+        detail: dict[str, Any] | None = None,
+    ) -> Incident:
+        for _ in range(MAX_ATTEMPTS):
+            item = self._get_item(incident_id)
+            if item is None:
+                raise NotFound(incident_id)
+            before = Incident.model_validate_json(item.data)
+            incident = apply_update(before, status=status, note=note, assignee=assignee, actor=actor,
+                                    now=now, detail=detail)
+            self._fill(item, incident)
+            if incident.status is not before.status:
+                epoch = expiry(incident, now, self.ttl_days)
+                item.expires_at = datetime.fromtimestamp(epoch, timezone.utc) if epoch else None
+            try:
+                item.save()
+            except PutError as exc:
+                if not _conflict(exc):
+                    raise
+                continue
+            return incident
+        raise RuntimeError(f"incident {incident_id}: too many concurrent writers, gave up")
+
+    def expires_at(self, incident_id: str) -> int | None:
+        """When the incident may be deleted (epoch seconds), None while it is kept."""
+        item = self._get_item(incident_id)
+        if item is None:
+            raise NotFound(incident_id)
+        return _epoch(item.expires_at)
+
+    # -- allowlist ---------------------------------------------------------------------------
+
+    def allow(self, kind: str, key: str, reason: str, actor: str, now: datetime) -> None:
+        item = self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}", reason=reason, added_by=actor,
+                          added_at=ts(now))
+        item.save(add_version_condition=False)
+        self._allowed = None
+
+    def disallow(self, kind: str, key: str) -> None:
+        self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}").delete(add_version_condition=False)
+        self._allowed = None
+
+    def allowlist(self) -> list[dict[str, Any]]:
+        out = []
+        for item in self.model.query(ALLOW_PK, consistent_read=True):
+            kind, _, key = item.sk.partition("#")
+            out.append({"kind": kind, "key": key, "reason": item.reason, "added_by": item.added_by,
+                        "added_at": datetime.fromisoformat(item.added_at.replace("Z", "+00:00"))})
+        return out
+
+    def _allow_entries(self, max_age: float) -> set[tuple[str, str]]:
+        if self._allowed is None or time.monotonic() - self._allowed_at > max_age:
+            self._allowed = {(e["kind"], e["key"]) for e in self.allowlist()}
+            self._allowed_at = time.monotonic()
+        return self._allowed
+
+    # -- checkpoints -------------------------------------------------------------------------
+
+    def get_checkpoint(self, source: str, query: str) -> str | None:
+        try:
+            return self.model.get(f"CP#{source}", f"Q#{query}", consistent_read=True).value
+        except DoesNotExist:
+            return None
+
+    def put_checkpoint(self, source: str, query: str, value: str, now: datetime) -> None:
+        self.model(f"CP#{source}", f"Q#{query}", value=value, updated_at=ts(now)).save(add_version_condition=False)
+
+
+# -- the change feed (DynamoDB stream -> alert function) ------------------------------------------
+
+_deserializer = TypeDeserializer()
+
+
+def _plain(image: dict[str, Any] | None) -> dict[str, Any]:
+    return {k: _deserializer.deserialize(v) for k, v in (image or {}).items()}
+
+
+def incident_from_stream_image(image: dict[str, Any] | None) -> Incident | None:
+    """The incident in a stream record's image (DynamoDB JSON); None for other items."""
+    item = _plain(image)
+    if item.get("sk") != INCIDENT_SK or not str(item.get("pk", "")).startswith("INC#") or "data" not in item:
+        return None
+    return Incident.model_validate_json(item["data"])
+
+
+def change_from_stream(old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> Change | None:
+    """What a stream record means for alerting: new, escalated, or nothing (None)."""
+    new = _plain(new_image)
+    if new.get("sk") != INCIDENT_SK or "data" not in new:
+        return None
+    if new.get("status") == Status.false_positive.value:
+        return None
+    old = _plain(old_image)
+    if old.get("sk") != INCIDENT_SK:
+        return Change.new
+    if int(new.get("severity_rank", 0)) > int(old.get("severity_rank", 0)):
+        return Change.escalated
+    return None
