@@ -1,0 +1,355 @@
+"""Lookalike domains: is a link's registrable domain official, an imitation of one, or unrelated?
+
+The index never generates permutations of the protected domains (there are thousands per domain,
+millions per watchlist). It classifies the candidate instead: its label is compared with each
+protected label that a vectorised edit-distance prefilter (rapidfuzz) keeps, and an Aho-Corasick
+automaton finds protected names inside longer labels (combosquats). One check costs a few
+microseconds whatever the size of the watchlist.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import resources
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping
+
+import ahocorasick
+import idna
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from sentinelle.text.normalize import compact, skeleton
+from sentinelle.text.urls import _ascii, host_of, split_ascii_host, split_host
+
+if TYPE_CHECKING:
+    from sentinelle.watchlist import Watchlist
+
+# Pairs that look alike in a URL bar (after dnstwist's ASCII glyph table), both directions.
+_GLYPH_PAIRS = {("0", "o"), ("1", "l"), ("1", "i"), ("i", "l"), ("3", "8"), ("6", "9"), ("b", "d"),
+                ("c", "e"), ("g", "q"), ("m", "n"), ("n", "r"), ("u", "v"), ("3", "e"), ("5", "s"),
+                ("4", "a"), ("7", "t")}
+_GLYPH_PAIRS |= {(b, a) for a, b in _GLYPH_PAIRS}
+# Multi-letter lookalikes, then letters folded into one class per look: "rn" reads as "m", and
+# "m", "n" and "r" confuse each other at small sizes. Applied to both sides of a comparison.
+_MULTI_GLYPH = re.compile(r"rn|nn|rr|vv|cl|dl|lb|lh|lc")
+_MULTI_MAP = {"rn": "m", "nn": "m", "rr": "m", "vv": "w", "cl": "d", "dl": "d", "lb": "b", "lh": "h", "lc": "k"}
+_GLYPH_CLASS = str.maketrans({"1": "l", "i": "l", "|": "l", "j": "l", "0": "o", "c": "e", "3": "e", "q": "g",
+                              "v": "u", "b": "d", "8": "d", "m": "n", "r": "n", "4": "a", "5": "s", "7": "t",
+                              "9": "g", "6": "g", "_": "-"})
+_VOWELS = frozenset("aeiouy")
+_QWERTY = {
+    "1": "2q", "2": "3wq1", "3": "4ew2", "4": "5re3", "5": "6tr4", "6": "7yt5", "7": "8uy6", "8": "9iu7",
+    "9": "0oi8", "0": "po9", "q": "12wa", "w": "3esaq2", "e": "4rdsw3", "r": "5tfde4", "t": "6ygfr5",
+    "y": "7uhgt6z", "u": "8ijhy7", "i": "9okju8", "o": "0plki9", "p": "lo0", "a": "qwszy", "s": "edxzaw",
+    "d": "rfcxse", "f": "tgvcdr", "g": "yhbvft", "h": "ujnbgy", "j": "ikmnhu", "k": "olmji", "l": "kop",
+    "z": "asxuht", "x": "zsdc", "c": "xdfv", "v": "cfgb", "b": "vghn", "n": "bhjm", "m": "njk",
+}  # with the QWERTZ/AZERTY swaps (y/z, a/q) that dnstwist also tries
+
+Kind = Literal[
+    "tld-swap", "idn", "homoglyph", "bitsquatting", "vowel-swap", "replacement", "transposition",
+    "addition", "insertion", "repetition", "hyphenation", "plural", "omission", "subdomain",
+    "typosquat", "combosquat", "brand-subdomain", "brand-name",
+]
+
+# Labels this short are words or initials that many unrelated sites share: only exact copies
+# (another suffix, a Unicode homograph, the whole domain inside another) count for them.
+_MIN_FUZZY = 4
+_MIN_CONTAINED = 6  # shorter names count inside a longer label only as a whole "-" separated word
+_MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long names only
+
+
+@lru_cache(maxsize=65536)
+def glyph_skeleton(label: str) -> str:
+    """A label with homoglyphs folded: Unicode confusables, accents, "rn"→"m", "1"/"l"/"i", ..."""
+    s = skeleton(label) if not label.isascii() else label.lower()
+    s = _MULTI_GLYPH.sub(lambda m: _MULTI_MAP[m.group(0)], s)
+    return s.translate(_GLYPH_CLASS)
+
+
+def _unicode_label(label: str) -> str:
+    """The Unicode (U-label) form of a punycode label, or the label itself."""
+    if not label.startswith("xn--") and ".xn--" not in label and "-xn--" not in label:
+        return label
+    try:
+        return idna.decode(label)
+    except (idna.IDNAError, UnicodeError, ValueError):
+        try:  # IDNA2008 refuses some spoofing code points that browsers still display
+            return label.encode("ascii").decode("idna")
+        except (UnicodeError, ValueError):
+            return label
+
+
+def edit_kind(cand: str, official: str) -> str | None:
+    """The dnstwist fuzzer that turns `official` into `cand` with one edit, if any."""
+    lc, lo = len(cand), len(official)
+    if lc == lo:
+        diffs = [i for i in range(lc) if cand[i] != official[i]]
+        if len(diffs) == 1:
+            a, b = official[diffs[0]], cand[diffs[0]]
+            if (a, b) in _GLYPH_PAIRS:
+                return "homoglyph"
+            if a in _VOWELS and b in _VOWELS:
+                return "vowel-swap"
+            if b in _QWERTY.get(a, ""):
+                return "replacement"
+            if (ord(a) ^ ord(b)).bit_count() == 1:
+                return "bitsquatting"
+            return "replacement"
+        if (len(diffs) == 2 and diffs[1] == diffs[0] + 1
+                and cand[diffs[0]] == official[diffs[1]] and cand[diffs[1]] == official[diffs[0]]):
+            return "transposition"
+        return None
+    if lc == lo + 1:
+        i = next((k for k in range(lo) if cand[k] != official[k]), lo)
+        if cand[:i] + cand[i + 1:] != official:
+            return None
+        ch = cand[i]
+        if ch == "-":
+            return "hyphenation"
+        if (i > 0 and cand[i - 1] == ch) or (i + 1 < lc and cand[i + 1] == ch):
+            return "repetition"
+        if i == lo:
+            return "plural" if ch == "s" else "addition"
+        return "plural" if ch == "s" else "insertion"
+    if lc == lo + 2 and cand == official + "es":
+        return "plural"
+    if lc == lo - 1:
+        i = next((k for k in range(lc) if cand[k] != official[k]), lc)
+        if official[:i] + official[i + 1:] == cand:
+            return "omission"
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class DomainVerdict:
+    """What a link's domain is to the watchlist, with a reason a person can read."""
+
+    status: Literal["official", "lookalike", "unrelated"]
+    domain: str  # the registrable domain judged (ASCII/punycode)
+    kind: str | None = None  # for lookalikes: the dnstwist fuzzer name, "combosquat", ...
+    target: str | None = None  # the official domain imitated
+    brand: str | None = None
+    reason: str = ""
+
+    @property
+    def is_lookalike(self) -> bool:
+        return self.status == "lookalike"
+
+    @property
+    def is_official(self) -> bool:
+        return self.status == "official"
+
+
+@dataclass(frozen=True, slots=True)
+class _Target:
+    label: str  # ASCII label of an official domain, or a brand name squeezed to one word
+    skel: str  # glyph_skeleton(label) without hyphens
+    domain: str | None
+    brand: str | None
+    official: bool  # the label of an official domain (else a brand name)
+
+
+def _popular() -> frozenset[str]:
+    text = resources.files("sentinelle.signals").joinpath("popular_domains.txt").read_text("utf-8")
+    return frozenset(line.strip() for line in text.splitlines() if line.strip() and not line.startswith("#"))
+
+
+_POPULAR = _popular()
+
+
+class LookalikeIndex:
+    """Built once per watchlist; `check(url_or_domain)` answers in microseconds."""
+
+    def __init__(self, official_domains: Iterable[str], brand_names: Iterable[str] = (),
+                 brand_of: Mapping[str, str] | None = None, allowed_domains: Iterable[str] = ()):
+        """`brand_of` maps an official domain or a brand name to the brand it belongs to;
+        `allowed_domains` (the watchlist's allowlist) are never reported."""
+        brand_of = dict(brand_of or {})
+        self.official = frozenset(d.strip().lower().rstrip(".") for d in official_domains if d.strip())
+        self._official_tails = tuple("." + d for d in self.official)
+        self._never = _POPULAR | {_ascii(host_of(d)) for d in allowed_domains}
+        targets: dict[str, _Target] = {}
+        for d in sorted(self.official):
+            sub, label, suffix = split_host(d)
+            if label and label not in targets:
+                brand = brand_of.get(d) or label
+                targets[label] = _Target(label, glyph_skeleton(label).replace("-", ""), d, brand, True)
+        for name in brand_names:
+            label = compact(name)
+            if len(label) >= _MIN_FUZZY and label not in targets and label.isascii():
+                brand = brand_of.get(name, name)
+                domain = next((d for d, b in brand_of.items() if b == brand and "." in d), None)
+                targets[label] = _Target(label, glyph_skeleton(label), domain, brand, False)
+        self._targets = list(targets.values())
+        self._by_label = {t.label: t for t in self._targets}
+        self._by_label.update({t.label.replace("-", ""): t for t in self._targets
+                               if t.label.replace("-", "") not in self._by_label})
+        self._by_skel: dict[str, _Target] = {}
+        for t in self._targets:
+            self._by_skel.setdefault(t.skel, t)
+        # Length window: a label two edits from a name is at most two letters longer or shorter.
+        self._near_by_len: dict[int, list[_Target]] = {}
+        for t in self._targets:
+            if len(t.skel) >= _MIN_FUZZY:
+                for d in (-2, -1, 0, 1, 2):
+                    self._near_by_len.setdefault(len(t.skel) + d, []).append(t)
+        # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
+        # either half inside a label is a cheap necessary condition for the costly window test.
+        self._halves: ahocorasick.Automaton | None = ahocorasick.Automaton()
+        for t in self._targets:
+            if len(t.skel) >= _MIN_WINDOW:
+                h = (len(t.skel) - 1) // 2
+                for half in (t.skel[:h], t.skel[-h:]):
+                    hit = self._halves.get(half, None) if half in self._halves else None
+                    self._halves.add_word(half, (hit or ()) + (t,))
+        if len(self._halves):
+            self._halves.make_automaton()
+        else:
+            self._halves = None
+        self._ac = ahocorasick.Automaton()
+        for t in self._targets:
+            if len(t.skel) >= _MIN_FUZZY:
+                self._ac.add_word(t.skel, t)
+        if len(self._ac):
+            self._ac.make_automaton()
+        else:
+            self._ac = None
+
+    @classmethod
+    def from_watchlist(cls, watchlist: "Watchlist") -> "LookalikeIndex":
+        brand_of: dict[str, str] = {}
+        names: list[str] = []
+        for b in watchlist.brands:
+            for d in b.domains:
+                brand_of.setdefault(d, b.name)
+            for n in b.names:
+                brand_of.setdefault(n, b.name)
+                names.append(n)
+        return cls(watchlist.official_domains, names, brand_of, watchlist.allowlist.domains)
+
+    def is_official(self, url_or_host: str) -> bool:
+        return self._official_host(_ascii(host_of(url_or_host)))
+
+    def _official_host(self, host: str) -> bool:
+        return bool(host) and (host in self.official or host.endswith(self._official_tails))
+
+    def check(self, url_or_domain: str) -> DomainVerdict:
+        host = _ascii(host_of(url_or_domain))
+        if not host:
+            return DomainVerdict("unrelated", "", reason="no host")
+        if self._official_host(host):
+            return DomainVerdict("official", host, reason="an official domain or one of its subdomains")
+        sub, label, suffix = split_ascii_host(host)
+        if not label or not suffix:
+            return DomainVerdict("unrelated", host, reason="no public suffix (an address or a local name)")
+        reg = f"{label}.{suffix}"
+        if reg in self._never:
+            return DomainVerdict("unrelated", reg, reason="a well-known or allowlisted domain")
+        found = self._classify(sub, label, suffix)
+        if found is None:
+            return DomainVerdict("unrelated", reg)
+        kind, target, why = found
+        what = target.domain or target.brand or target.label
+        return DomainVerdict("lookalike", reg, kind, target.domain, target.brand,
+                             f"{reg} imitates {what}: {why}")
+
+    def _near(self, flat: str, max_dist: int) -> list[tuple[int, _Target]]:
+        """Protected names within `max_dist` edits of `flat`, nearest first (at most three)."""
+        pool = self._near_by_len.get(len(flat))
+        if not pool:
+            return []
+        if len(pool) <= 16:  # a plain loop beats the set-up of a vectorised call on few names
+            hits = [(d, t) for t in pool if (d := OSA.distance(flat, t.skel, score_cutoff=max_dist)) <= max_dist]
+        else:
+            found = process.extract(flat, [t.skel for t in pool], scorer=OSA.distance,
+                                    score_cutoff=max_dist, limit=3)
+            hits = [(d, pool[i]) for _, d, i in found]
+        return sorted(hits, key=lambda h: h[0])[:3]
+
+    def _classify(self, sub: str, label: str, suffix: str) -> tuple[str, _Target, str] | None:
+        ulabel = _unicode_label(label)
+        idn = ulabel != label
+        skel = glyph_skeleton(ulabel)
+        flat = skel.replace("-", "")
+
+        # The same name under another suffix, or the same look in other letters.
+        t = self._by_label.get(label) or self._by_label.get(label.replace("-", ""))
+        if t is not None and not idn:
+            if t.label == label and t.official:
+                return "tld-swap", t, f"the name {label!r} under .{suffix}"
+            if t.official and t.label.replace("-", "") == label:
+                return "omission", t, f"{t.label!r} without its hyphen"
+            return "brand-name", t, f"the brand name {t.brand!r} as a domain of its own"
+        t = self._by_skel.get(flat)
+        if t is not None and (idn or len(t.skel) >= _MIN_FUZZY):
+            if idn:
+                return "idn", t, f"Unicode letters that look like {t.label!r} ({ulabel!r})"
+            return "homoglyph", t, f"letters that look alike ({label!r} vs {t.label!r})"
+
+        # One or two edits away from a protected label (vectorised prefilter, then the details).
+        for dist, t in self._near(flat, 2):
+            if idn and dist <= 1 and len(t.skel) >= 5:
+                return "idn", t, f"Unicode letters and a typo imitating {t.label!r} ({ulabel!r})"
+            if idn:
+                continue
+            kind = edit_kind(label, t.label) or edit_kind(label.replace("-", ""), t.label.replace("-", ""))
+            if kind and (len(t.skel) >= 5 or kind in ("bitsquatting", "homoglyph", "transposition",
+                                                       "repetition", "hyphenation")):
+                return kind, t, f"one {kind} edit of {t.label!r}"
+            if dist <= (2 if len(t.skel) >= 10 else 1 if len(t.skel) >= 6 else 0):
+                return "typosquat", t, f"{dist} edit(s) from {t.label!r} once lookalike letters are folded"
+
+        # dnstwist's "subdomain": a dot inside the name ("maison.lumiere.fr").
+        subs = sub.split(".") if sub else []
+        if subs:
+            for joined in (subs[-1] + label, subs[-1] + "-" + label):
+                t = self._by_label.get(joined)
+                if t is not None:
+                    return "subdomain", t, f"{t.label!r} split by a dot"
+            # The brand's domain or name as a subdomain of someone else's domain.
+            for part in subs:
+                t = self._by_label.get(part) or self._by_skel.get(glyph_skeleton(part).replace("-", ""))
+                if t is not None and len(t.skel) >= _MIN_FUZZY:
+                    return "brand-subdomain", t, f"{t.label!r} used as a subdomain of {label}.{suffix}"
+
+        # Combosquats: the protected name inside a longer label ("maisonlumiere-login").
+        if self._ac is not None:
+            words = set(skel.split("-"))
+            for _, t in self._ac.iter(flat):
+                if len(t.skel) >= _MIN_CONTAINED or t.skel in words:
+                    return "combosquat", t, f"the name {t.label!r} with other words ({ulabel!r})"
+            # A misspelt protected name as one of the label's words ("dlscord-gift").
+            if len(words) > 1:
+                for w in words:
+                    if len(w) < 5:
+                        continue
+                    for _, t in self._near(w, 1):
+                        if len(t.skel) >= 5:
+                            return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
+        # ... or glued to other words without a hyphen ("dlscordnitro"): long names only.
+        if self._halves is not None and len(flat) >= _MIN_WINDOW:
+            seen: set[str] = set()
+            for _, group in self._halves.iter(flat):
+                for t in group:
+                    if t.label not in seen and len(flat) > len(t.skel) - 1:
+                        seen.add(t.label)
+                        if (fuzz.partial_ratio(flat, t.skel, score_cutoff=85)
+                                and _window_distance(flat, t.skel) <= 1):
+                            return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
+        return None
+
+
+def _window_distance(text: str, word: str) -> int:
+    """The smallest OSA distance between `word` and any slice of `text` of about its length."""
+    n, best = len(word), 99
+    for size in (n - 1, n, n + 1):
+        for i in range(0, len(text) - size + 1):
+            best = min(best, OSA.distance(text[i:i + size], word, score_cutoff=2))
+            if best == 0:
+                return 0
+    return best
+
+
+__all__ = ["DomainVerdict", "LookalikeIndex", "edit_kind", "glyph_skeleton"]

@@ -1,0 +1,71 @@
+"""Lookalike-domain index: every dnstwist kind, combosquats, brand subdomains; no false alarms."""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from sentinelle.signals.domains import LookalikeIndex, edit_kind
+from sentinelle.watchlist import parse_watchlist
+
+FIXTURE = json.loads((Path(__file__).parents[1] / "fixtures/detectors/lookalike_domains.json").read_text("utf-8"))
+INDEX = LookalikeIndex.from_watchlist(parse_watchlist(FIXTURE["watchlist"]))
+
+
+@pytest.mark.parametrize("case", FIXTURE["positive"], ids=lambda c: f"{c['kind']}:{c['domain']}")
+def test_lookalike_flagged_with_its_target(case):
+    verdict = INDEX.check(case["domain"])
+    assert verdict.is_lookalike, verdict
+    assert verdict.target == case["target"]
+    assert verdict.brand and verdict.reason and verdict.kind
+
+
+@pytest.mark.parametrize("case", FIXTURE["negative"], ids=lambda c: c["domain"])
+def test_official_popular_and_unrelated_not_flagged(case):
+    verdict = INDEX.check(case["domain"])
+    assert not verdict.is_lookalike, verdict
+    if case["why"].startswith("official"):
+        assert verdict.is_official
+
+
+@pytest.mark.parametrize(
+    "cand, official, kind",
+    [
+        ("maisonlumiere1", "maisonlumiere", "addition"),
+        ("maisonlumieres", "maisonlumiere", "plural"),
+        ("maisonllumiere", "maisonlumiere", "repetition"),
+        ("maisonlumierre", "maisonlumiere", "repetition"),
+        ("maison-lumiere", "maisonlumiere", "hyphenation"),
+        ("maisonlumere", "maisonlumiere", "omission"),
+        ("maisonlumeire", "maisonlumiere", "transposition"),
+        ("maisonlumiara", "maisonlumiera", "vowel-swap"),
+        ("maisonlumiwre", "maisonlumiere", "replacement"),
+        ("maisonlumiere"[:-1] + "g", "maisonlumiere", "bitsquatting"),  # e (0x65) -> g (0x67)
+        ("maisonlum1ere", "maisonlumiere", "homoglyph"),
+        ("maisonlumizere", "maisonlumiere", "insertion"),
+        ("other", "maisonlumiere", None),
+    ],
+)
+def test_edit_kind(cand, official, kind):
+    assert edit_kind(cand, official) == kind
+
+
+def test_short_brand_labels_only_match_exact_copies():
+    ix = LookalikeIndex(["ml.fr", "ing.com"], ["ING"])
+    assert ix.check("ml.com").kind == "tld-swap"
+    for unrelated in ["mi.fr", "mlb.com", "html.fr", "shopping.com", "king.com", "ping.com"]:
+        assert not ix.check(unrelated).is_lookalike, unrelated
+
+
+def test_never_flags_the_allowlist_or_ips():
+    ix = LookalikeIndex(["maisonlumiere.fr"], ["Maison Lumière"], allowed_domains=["maisonlumiere-fans.org"])
+    assert not ix.check("maisonlumiere-fans.org").is_lookalike
+    assert ix.check("maisonlumiere-promo.org").is_lookalike
+    assert not ix.check("http://192.168.1.10/login").is_lookalike
+    assert not ix.check("").is_lookalike
+
+
+def test_verdict_names_brand_and_reason():
+    v = INDEX.check("https://lumiere-patrimoine-connexion.fr/espace")
+    assert v.kind == "combosquat" and v.brand == "Lumière Patrimoine"
+    assert "lumiere-patrimoine.fr" in v.reason
