@@ -59,10 +59,15 @@ def _words(*words: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + "|".join(alts) + r")(?!\w)")
 
 
-def _near(ctx: re.Pattern[str], lowered: str, start: int, end: int, before: int = _WINDOW,
+def _near(ctx: re.Pattern[str], low: str, start: int, end: int, before: int = _WINDOW,
           after: int = _WINDOW) -> str | None:
-    m = ctx.search(lowered, max(0, start - before), min(len(lowered), end + after))
-    return m.group() if m else None
+    """The first context word that ends within `before` characters ahead of the value or starts
+    within `after` characters after it (a phrase cut by the window edge still counts)."""
+    lo = max(0, start - before)
+    for m in ctx.finditer(low, max(0, lo - 24), min(len(low), end + after + 24)):
+        if m.end() > lo and m.start() < end + after:
+            return m.group()
+    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -292,35 +297,53 @@ def _medical(text: str, low: str) -> Iterator[Match]:
 # ---------------------------------------------------------------------------------------------
 # Phones (phonenumbers) and e-mail addresses; whose they are is read from the words around.
 
-PHONE_REGIONS = ("FR", "US")
-_PHONE_HINT = re.compile(r"\+?\(?\d[\d\s().-]{5,}\d")
+PHONE_REGIONS = ("FR", "US")  # numbers written without a country code are read as these
+# Candidates: an optional country code, groups of digits (with brackets, dots, dashes, spaces) and
+# an optional extension; phonenumbers then decides (faster than its own matcher on every text).
+_PHONE = re.compile(
+    r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d().\s-]{5,22}\d(?:\s?(?:x|ext\.?|poste)\s?\d{1,6})?(?![\w/-]|[.,]\d)")
 
 
-def _phones(text: str, low: str) -> Iterator[Match]:
-    if not _PHONE_HINT.search(text):
-        return
-    seen: set[tuple[int, int]] = set()
+def _phone_number(raw: str) -> phonenumbers.PhoneNumber | None:
+    digits = sum(c.isdigit() for c in raw)
+    if not 7 <= digits <= 17:
+        return None
     for region in PHONE_REGIONS:
-        for pm in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
-            span = (pm.start, pm.end)
-            if span in seen:
-                continue
-            seen.add(span)
-            personal = _near(PHONE_PERSONAL, low, pm.start, pm.end)
-            org = _near(PHONE_ORG, low, pm.start, pm.end)
-            ntype = phonenumbers.number_type(pm.number)
-            mobile = ntype in (phonenumbers.PhoneNumberType.MOBILE,)
-            reasons = ["valid phone number" + (" (mobile)" if mobile else "")]
-            context = ""
-            score = 50
-            if personal and not org:
-                context, score = "personal", 80
-                reasons.append(f"personal context nearby (“{personal}”)")
-            elif org and not personal:
-                context, score = "organisation", 45
-                reasons.append(f"organisation contact context nearby (“{org}”)")
-            yield Match("phone_number", pm.start, pm.end, pm.raw_string, score, tuple(reasons),
-                        phonenumbers.region_code_for_number(pm.number) or "", context)
+        try:
+            num = phonenumbers.parse(raw, region)
+        except phonenumbers.NumberParseException:
+            return None
+        if phonenumbers.is_valid_number(num):
+            return num
+        if raw.lstrip("(").startswith(("+", "00")):
+            return None  # an international number has no other reading
+    return None
+
+
+def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = ()) -> Iterator[Match]:
+    for m in _PHONE.finditer(text):
+        raw = m.group().rstrip(").- ")
+        if raw.count("(") != raw.count(")"):
+            raw = raw.lstrip("(")
+        start = m.start() + m.group().index(raw)
+        if any(s <= start < e for s, e in taken):
+            continue  # already a card, IBAN or NIR: parsing it as a phone is wasted time
+        num = _phone_number(raw)
+        if num is None:
+            continue
+        end = start + len(raw)
+        personal = _near(PHONE_PERSONAL, low, start, end)
+        org = _near(PHONE_ORG, low, start, end)
+        mobile = phonenumbers.number_type(num) == phonenumbers.PhoneNumberType.MOBILE
+        reasons = ["valid phone number" + (" (mobile)" if mobile else "")]
+        context, score = "", 50
+        if personal and not org:
+            context, score = "personal", 80
+            reasons.append(f"personal context nearby (“{personal}”)")
+        elif org and not personal:
+            context, score = "organisation", 45
+            reasons.append(f"organisation contact context nearby (“{org}”)")
+        yield Match("phone_number", start, end, raw, score, tuple(reasons), f"+{num.country_code}", context)
 
 
 _EMAIL = re.compile(
@@ -337,13 +360,13 @@ def _emails(text: str, low: str) -> Iterator[Match]:
         org = _near(EMAIL_ORG, low, m.start(), m.end())
         reasons = ["e-mail address"]
         context, score = "", 55
-        if personal:
+        if personal and not org:
             context, score = "personal", 80
             reasons.append(f"personal context nearby (“{personal}”)")
         elif domain in FREEMAIL:
             context, score = "personal", 70
             reasons.append(f"personal mailbox provider ({domain})")
-        elif org:
+        elif org and not personal:
             context, score = "organisation", 45
             reasons.append(f"organisation contact context nearby (“{org}”)")
         yield Match("email_address", m.start(), m.end(), m.group(), score, tuple(reasons), domain, context)
@@ -404,42 +427,53 @@ def _dobs(text: str, low: str, today: date | None = None) -> Iterator[Match]:
 # ---------------------------------------------------------------------------------------------
 # Secrets: provider formats first (each unmistakable), then high-entropy values after a keyword.
 
-_SECRET_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple((name, re.compile(p)) for name, p in (
-    ("aws_access_key", r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-    ("github_token", r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
-    ("github_token", r"(?<![\w])github_pat_[A-Za-z0-9_]{82}(?![\w])"),
-    ("gitlab_token", r"(?<![\w-])(?:glpat|gldt|glcbt|glrt|glft|glsoat|glffct)-[A-Za-z0-9_-]{20,50}(?![\w-])"),
-    ("gitlab_token", r"(?<![\w-])glimt-[A-Za-z0-9_-]{25}(?![\w-])"),
-    ("gitlab_token", r"(?<![\w-])glptt-[A-Za-z0-9_-]{40}(?![\w-])"),
-    ("gitlab_token", r"(?<![\w-])glagent-[A-Za-z0-9_-]{50,1024}(?![\w-])"),
-    ("gitlab_token", r"(?<![\w-])gloas-[A-Za-z0-9_-]{64}(?![\w-])"),
-    ("gitlab_token", r"(?<![\w-])GR1348941[A-Za-z0-9_-]{20,50}(?![\w-])"),
-    ("slack_token", r"(?<![\w-])xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]{6,}(?![\w-])"),
-    ("slack_webhook", r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
-    ("stripe_key", r"(?<![\w])(?:sk|rk)_live_[0-9a-zA-Z]{24,99}(?![\w])"),
-    ("openai_api_key", r"(?<![\w-])sk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}(?![\w-])"),
-    ("google_api_key", r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"),
-    ("npm_token", r"(?<![\w])npm_[A-Za-z0-9]{36}(?![\w])"),
-    ("npm_token", r"//registry\.npmjs\.org/:_authToken=\s*(?!\$\{)[A-Za-z0-9_-]{8,}"),
-    ("pypi_token", r"(?<![\w-])pypi-AgE[IN][A-Za-z0-9_-]{100,}(?![\w-])"),
-    ("sendgrid_key", r"(?<![\w.])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])"),
-    ("twilio_key", r"(?<![\w])(?:AC|SK)[a-z0-9]{32}(?![\w])"),
-    ("mailchimp_key", r"(?<![\w])[0-9a-f]{32}-us[0-9]{1,2}(?![\w])"),
-    ("square_secret", r"(?<![\w-])sq0csp-[0-9A-Za-z\\_-]{43}"),
-    ("telegram_bot_token", r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{33}(?![\w-])"),
-    ("discord_bot_token",
-     r"(?<![\w-])[MNOA][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}(?:[a-zA-Z\d_-]{11})?(?![\w-])"),
-    ("azure_storage_key", r"AccountKey=[a-zA-Z0-9+/=]{88}"),
-    ("artifactory_token", r"(?:(?<=[\s=:\"'])|^)(?:AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,})(?![\w])"),
-    ("private_key", r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-    ("basic_auth_url", r"(?i)\b[a-z][a-z0-9+.-]*://[^:/?#\s\"'@]+:[^@/?#\s\"';<>]+@[\w.-]+"),
-))
+# (provider, literal hints of which one must appear, pattern); hints skip most texts cheaply.
+_SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tuple(
+    (name, hints, re.compile(p)) for name, hints, p in (
+        ("aws_access_key", ("A3T", "AKIA", "ASIA", "ABIA", "ACCA"),
+         r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        ("github_token", ("gh",), r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
+        ("github_token", ("github_pat_",), r"(?<![\w])github_pat_[A-Za-z0-9_]{82}(?![\w])"),
+        ("gitlab_token", ("gl",),
+         r"(?<![\w-])(?:glpat|gldt|glcbt|glrt|glft|glsoat|glffct)-[A-Za-z0-9_-]{20,50}(?![\w-])"),
+        ("gitlab_token", ("glimt-",), r"(?<![\w-])glimt-[A-Za-z0-9_-]{25}(?![\w-])"),
+        ("gitlab_token", ("glptt-",), r"(?<![\w-])glptt-[A-Za-z0-9_-]{40}(?![\w-])"),
+        ("gitlab_token", ("glagent-",), r"(?<![\w-])glagent-[A-Za-z0-9_-]{50,1024}(?![\w-])"),
+        ("gitlab_token", ("gloas-",), r"(?<![\w-])gloas-[A-Za-z0-9_-]{64}(?![\w-])"),
+        ("gitlab_token", ("GR1348941",), r"(?<![\w-])GR1348941[A-Za-z0-9_-]{20,50}(?![\w-])"),
+        ("slack_token", ("xox",), r"(?<![\w-])xox(?:a|b|p|o|s|r)-(?:\d+-)+[a-z0-9]{6,}(?![\w-])"),
+        ("slack_webhook", ("hooks.slack.com",),
+         r"https://hooks\.slack\.com/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/[A-Za-z0-9_]+"),
+        ("stripe_key", ("_live_",), r"(?<![\w])(?:sk|rk)_live_[0-9a-zA-Z]{24,99}(?![\w])"),
+        ("openai_api_key", ("T3BlbkFJ",),
+         r"(?<![\w-])sk-(?:proj-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}(?![\w-])"),
+        ("google_api_key", ("AIza",), r"(?<![\w-])AIza[0-9A-Za-z_-]{35}(?![\w-])"),
+        ("npm_token", ("npm_",), r"(?<![\w])npm_[A-Za-z0-9]{36}(?![\w])"),
+        ("npm_token", ("_authToken",), r"//registry\.npmjs\.org/:_authToken=\s*(?!\$\{)[A-Za-z0-9_-]{8,}"),
+        ("pypi_token", ("pypi-",), r"(?<![\w-])pypi-AgE[IN][A-Za-z0-9_-]{100,}(?![\w-])"),
+        ("sendgrid_key", ("SG.",), r"(?<![\w.])SG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}(?![\w-])"),
+        ("twilio_key", ("AC", "SK"), r"(?<![\w])(?:AC|SK)[a-z0-9]{32}(?![\w])"),
+        ("mailchimp_key", ("-us",), r"(?<![\w])[0-9a-f]{32}-us[0-9]{1,2}(?![\w])"),
+        ("square_secret", ("sq0csp-",), r"(?<![\w-])sq0csp-[0-9A-Za-z\\_-]{43}"),
+        ("telegram_bot_token", (":AA",), r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{33}(?![\w-])"),
+        ("discord_bot_token", (".",),
+         r"(?<![\w-])[MNOA][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}(?:[a-zA-Z\d_-]{11})?(?![\w-])"),
+        ("azure_storage_key", ("AccountKey=",), r"AccountKey=[a-zA-Z0-9+/=]{88}"),
+        ("artifactory_token", ("AKC", "AP"),
+         r"(?:(?<=[\s=:\"'])|^)(?:AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,})(?![\w])"),
+        ("private_key", ("PRIVATE KEY",), r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        ("basic_auth_url", ("@",), r"\b(?i:[a-z][a-z0-9+.-]*)://[^:/?#\s\"'@]+:[^@/?#\s\"';<>]+@[\w.-]+"),
+    ))
 _JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?(?![\w-])")
 # A keyword, an assignment, then a value: only values that look random count.
 _ASSIGNED = re.compile(
     r"(?P<key>[\w.-]{0,40}?(?i:pass(?:word|wd|e)?|pwd|mdp|secret|token|api[_-]?key|apikey|access[_-]?key|"
     r"auth|credentials?|key|_pw|-pw|pw))[\"']?\s*(?::=|:|=|\s)\s*[\"']?(?P<val>[^\s\"',;]{16,256})")
 _MOT_DE_PASSE = re.compile(r"(?i)(?:mot de passe|password|mdp|passcode)\s*(?:est|is|:|=)?\s*:?\s*(?P<val>\S{8,64})")
+# For masking only: whatever follows a credential keyword, random-looking or not.
+_ANY_CREDENTIAL = re.compile(
+    r"(?i)(?:pass(?:word|wd|e)?|pwd|mdp|mot de passe|secret|token|api[_-]?key|apikey|access[_-]?key|"
+    r"credentials?|passcode)[\"']?\s*(?::=|:|=|\bis\b|\best\b)\s*[\"']?(?P<val>[^\s\"',;]{6,256})")
 _PLACEHOLDER = re.compile(r"(?i)^(?:\$|%|<|\{)|insert|example|your[_-]?|changeme|xxxx|\*\*\*|\.\.\.|here$")
 
 
@@ -466,17 +500,21 @@ def _jwt_ok(token: str) -> bool:
 
 
 def _secrets(text: str, low: str) -> Iterator[Match]:
-    for name, pattern in _SECRET_PATTERNS:
+    for name, hints, pattern in _SECRET_PATTERNS:
+        if not any(h in text for h in hints):
+            continue
         for m in pattern.finditer(text):
             value = m.group()
             if name == "artifactory_token" and not re.search(r"[a-z\d]", value[3:]):
                 continue  # an all-capitals word (“APEXLEGENDS”) is a word, not a token
-            yield Match("secret", m.start(), m.end(), value, 95,
-                        (f"{name.replace('_', ' ')} format",), name)
-    for m in _JWT.finditer(text):
-        if _jwt_ok(m.group()):
-            yield Match("secret", m.start(), m.end(), m.group(), 90,
-                        ("JSON web token (decodable header)",), "jwt")
+            yield Match("secret", m.start(), m.end(), value, 95, (f"{name.replace('_', ' ')} format",), name)
+    if "eyJ" in text:
+        for m in _JWT.finditer(text):
+            if _jwt_ok(m.group()):
+                yield Match("secret", m.start(), m.end(), m.group(), 90, ("JSON web token (decodable header)",),
+                            "jwt")
+    if not SECRET_KEYWORDS.search(text):
+        return
     for pattern in (_ASSIGNED, _MOT_DE_PASSE):
         for m in pattern.finditer(text):
             val = m.group("val")
@@ -490,8 +528,8 @@ def _secrets(text: str, low: str) -> Iterator[Match]:
 Recognizer = Callable[[str, str], Iterator[Match]]
 RECOGNIZERS: dict[str, Recognizer] = {
     "secret": _secrets, "iban": _ibans, "fr_nir": _nirs, "us_ssn": _ssns, "credit_card": _cards,
-    "medical_record_number": _medical, "email_address": _emails, "phone_number": _phones,
-    "date_of_birth": _dobs,
+    "medical_record_number": _medical, "email_address": _emails, "date_of_birth": _dobs,
+    # phone_number runs last, in `scan`, skipping what other recognizers already claimed
 }
 
 
@@ -515,6 +553,9 @@ def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT)
     for kind, recognize in RECOGNIZERS.items():
         if kinds is None or kind in kinds:
             found.extend(m for m in recognize(text, low) if m.score >= minimum)
+    if kinds is None or "phone_number" in kinds:
+        taken = tuple((m.start, m.end) for m in found if m.score >= 60)
+        found.extend(m for m in _phones(text, low, taken) if m.score >= minimum)
     return _resolve(found)
 
 
@@ -531,4 +572,6 @@ def find_sensitive(text: str) -> list[tuple[int, int, str]]:
     for m in _CARD_SHAPED.finditer(text):
         if not any(s <= m.start() < e for s, e in urls) and m.group()[0] in "23456":
             extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
+    for m in _ANY_CREDENTIAL.finditer(text):
+        extra.append(Match("secret", m.start("val"), m.end("val"), m.group("val"), 2, ()))
     return [(m.start, m.end, m.kind) for m in _resolve(found + extra)]
