@@ -90,7 +90,9 @@ def _seconds_until(value: str, now: float) -> float | None:
     return None
 
 
-_RESET_HEADERS = ("retry-after", "x-rate-limit-reset", "x-ratelimit-reset")
+# Retry-After (standard), x-rate-limit-reset (X, epoch), x-ratelimit-reset (Mastodon ISO 8601,
+# Reddit seconds), ratelimit-reset (Bluesky PDS, epoch).
+_RESET_HEADERS = ("retry-after", "x-rate-limit-reset", "x-ratelimit-reset", "ratelimit-reset")
 
 
 def rate_limit_wait(response: httpx.Response, now: float) -> float | None:

@@ -145,7 +145,7 @@ def build_source(spec: dict[str, Any], *, base_dir: str | Path = ".", client: An
         from sentinelle.sources.reddit import RedditSource
 
         return RedditSource(client_id=secrets(s.client_id_secret), client_secret=secrets(s.client_secret_secret),
-                            user_agent=s.user_agent, subreddit=s.subreddit, session_cache=session_cache, **live)
+                            user_agent=s.user_agent, subreddit=s.subreddit, **live)
     if isinstance(s, XSpec):
         from sentinelle.sources.x import XSource
 

@@ -1,0 +1,155 @@
+"""X API v2 adapter: expansions to authors, next_token paging, read budget, errors, suspended users."""
+
+from __future__ import annotations
+
+import httpx
+import respx
+
+from conftest import instant_policy, load, run
+from sentinelle.detectors.base import Query
+from sentinelle.model import Post, Profile
+from sentinelle.sources.x import XSource, parse_page
+
+API = "https://api.x.com/2"
+SEARCH = Query(kind="search_posts", value="Maison Lumière")
+
+
+def source(**kw):
+    kw.setdefault("policy", instant_policy())
+    kw.setdefault("bearer_token", "fake-bearer")
+    return XSource(**kw)
+
+
+async def fetch(src, query, checkpoint=None):
+    try:
+        return await src.fetch(query, checkpoint)
+    finally:
+        await src.aclose()
+
+
+def test_parse_recent_search_maps_authors_from_includes():
+    items, skipped, cursor = parse_page("tweets/search/recent", load("x/search_recent_page1.json"))
+    assert cursor == "b26v89c19zqg8o3f" and skipped == 0
+    post = items[0]
+    assert isinstance(post, Post) and post.author.handle == "LumiereHelpDesk_"
+    assert post.url == "https://x.com/LumiereHelpDesk_/status/1861999000000000003"
+    assert post.links == ["https://lumiere-verify.example"] and post.hashtags == ["MaisonLumiere"]
+
+
+def test_parse_user_and_malformed_and_empty():
+    (user,), _, _ = parse_page("users/by/username", load("x/user.json"))
+    assert isinstance(user, Profile) and user.followers == 3 and user.verified is False
+    assert user.links == ["https://lumiere-verify.example"]
+    items, skipped, _ = parse_page("search_recent", load("x/search_recent_malformed.json"))
+    assert len(items) == 2 and skipped == 1
+    assert items[1].author.handle is None and items[1].url.startswith("https://x.com/i/web/status/")
+    assert parse_page("search_recent", load("x/search_recent_empty.json")) == ([], 0, None)
+
+
+@respx.mock
+def test_next_token_paging_query_and_since_id_checkpoint():
+    route = respx.get(f"{API}/tweets/search/recent").mock(side_effect=[
+        httpx.Response(200, json=load("x/search_recent_page1.json")),
+        httpx.Response(200, json=load("x/search_recent_page2.json")),
+    ])
+    result = run(fetch(source(), SEARCH, "1861999000000000000"))
+    assert result.status == "ok" and len(result.items) == 3 and result.checkpoint == "1861999000000000003"
+    first, second = (c.request.url.params for c in route.calls)
+    assert first["query"] == '"Maison Lumière" -is:retweet' and first["since_id"] == "1861999000000000000"
+    assert first["expansions"] == "author_id" and second["next_token"] == "b26v89c19zqg8o3f"
+    assert route.calls[0].request.headers["Authorization"] == "Bearer fake-bearer"
+
+
+@respx.mock
+def test_empty_page_keeps_checkpoint():
+    respx.get(f"{API}/tweets/search/recent").respond(200, json=load("x/search_recent_empty.json"))
+    result = run(fetch(source(), Query(kind="hashtag", value="#MaisonLumiere"), "1861999000000000003"))
+    assert result.status == "ok" and result.items == [] and result.checkpoint == "1861999000000000003"
+
+
+@respx.mock
+def test_read_budget_stops_paging_and_reports_partial():
+    route = respx.get(f"{API}/tweets/search/recent").mock(side_effect=[
+        httpx.Response(200, json=load("x/search_recent_page1.json")),
+        httpx.Response(200, json=load("x/search_recent_page2.json")),
+    ])
+    src = source(read_budget=12)  # the first page costs 3 reads (2 posts, 1 user): 9 left, under 10
+    result = run(fetch(src, SEARCH))
+    assert (result.status, result.reason) == ("partial", "read budget reached")
+    assert len(result.items) == 2 and route.call_count == 1 and src.reads == 3
+    assert route.calls[0].request.url.params["max_results"] == "12"
+
+
+def test_spent_budget_is_could_not_check_without_a_request():
+    src = source(read_budget=0)
+    with respx.mock:  # any request would fail the test: no route is registered
+        result = run(fetch(src, SEARCH, "5"))
+    assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "read budget reached", None)
+
+
+@respx.mock
+def test_429_with_epoch_reset_then_success_recorded_once():
+    policy = instant_policy()
+    respx.get(f"{API}/tweets/search/recent").mock(side_effect=[
+        httpx.Response(429, json=load("x/error_429.json"),
+                       headers={"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0",
+                                "x-rate-limit-reset": str(1_764_237_000 + 40)}),
+        httpx.Response(200, json=load("x/search_recent_page2.json")),
+    ])
+    result = run(fetch(source(policy=policy), SEARCH))
+    assert result.status == "ok" and [i.id for i in result.items] == ["1861999000000000001"]
+    assert policy.waits == [40.5]
+
+
+@respx.mock
+def test_429_beyond_the_wait_cap_gives_up_rate_limited():
+    policy = instant_policy(max_total_wait=60)
+    respx.get(f"{API}/tweets/search/recent").respond(
+        429, json=load("x/error_429.json"), headers={"x-rate-limit-reset": str(1_764_237_000 + 900)})
+    result = run(fetch(source(policy=policy), SEARCH, "7"))
+    assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "rate limited", None)
+    assert policy.waits == []
+
+
+@respx.mock
+def test_401_credentials():
+    respx.get(f"{API}/tweets/search/recent").respond(401, json=load("x/error_401.json"))
+    result = run(fetch(source(), SEARCH))
+    assert (result.status, result.reason) == ("could_not_check", "credentials")
+
+
+def test_missing_token_is_credentials_without_a_request():
+    with respx.mock:
+        result = run(fetch(source(bearer_token=None), SEARCH))
+    assert (result.status, result.reason) == ("could_not_check", "credentials")
+
+
+@respx.mock
+def test_profile_and_suspended_user():
+    respx.get(f"{API}/users/by/username/LumiereHelpDesk_").respond(200, json=load("x/user.json"))
+    respx.get(f"{API}/users/by/username/LumiereGone").respond(200, json=load("x/user_suspended.json"))
+    ok = run(fetch(source(), Query(kind="profile", value="@LumiereHelpDesk_", platform="x")))
+    assert [p.handle for p in ok.items] == ["LumiereHelpDesk_"]
+    gone = run(fetch(source(), Query(kind="profile", value="LumiereGone", platform="x")))
+    assert gone.status == "ok" and gone.items == [] and gone.reason == "account suspended"
+
+
+@respx.mock
+def test_account_posts_uses_user_id_and_pagination_token():
+    respx.get(f"{API}/users/by/username/LumiereHelpDesk_").respond(200, json=load("x/user.json"))
+    tweets = respx.get(f"{API}/users/1860000000000000042/tweets").mock(side_effect=[
+        httpx.Response(200, json=load("x/search_recent_page1.json")),
+        httpx.Response(200, json=load("x/search_recent_page2.json")),
+    ])
+    q = Query(kind="account_posts", value="LumiereHelpDesk_", platform="x")
+    result = run(fetch(source(), q))
+    assert len(result.items) == 3 and tweets.calls[1].request.url.params["pagination_token"] == "b26v89c19zqg8o3f"
+    assert tweets.calls[0].request.url.params["exclude"] == "retweets"
+
+
+def test_queries_served():
+    plan = [SEARCH, Query(kind="search_profiles", value="x"), Query(kind="profile", value="a", platform="x"),
+            Query(kind="profile", value="a", platform="mastodon")]
+    src = source()
+    assert src.queries(plan) == [SEARCH, plan[2]]
+    run(src.aclose())
