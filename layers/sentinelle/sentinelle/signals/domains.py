@@ -149,6 +149,7 @@ class _Target:
     domain: str | None
     brand: str | None
     official: bool  # the label of an official domain (else a brand name)
+    glued: bool = False  # label and suffix written as one word ("maisonlumierefr"), dnstwist "various"
 
 
 def _popular() -> frozenset[str]:
@@ -176,6 +177,11 @@ class LookalikeIndex:
             if label and label not in targets:
                 brand = brand_of.get(d) or label
                 targets[label] = _Target(label, glyph_skeleton(label).replace("-", ""), d, brand, True)
+        for d in sorted(self.official):
+            sub, label, suffix = split_host(d)
+            glued = (label + suffix).replace(".", "").replace("-", "")
+            if label and glued not in targets:
+                targets[glued] = _Target(glued, glyph_skeleton(glued), d, brand_of.get(d) or label, False, True)
         for name in brand_names:
             label = compact(name)
             if len(label) >= _MIN_FUZZY and label not in targets and label.isascii():
@@ -197,11 +203,14 @@ class LookalikeIndex:
                     self._near_by_len.setdefault(len(t.skel) + d, []).append(t)
         # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
         # either half inside a label is a cheap necessary condition for the costly window test.
+        # Windows compare plain letters: with lookalike classes folded, one edit inside a long
+        # label matches too many unrelated words.
         self._halves: ahocorasick.Automaton | None = ahocorasick.Automaton()
         for t in self._targets:
-            if len(t.skel) >= _MIN_WINDOW:
-                h = (len(t.skel) - 1) // 2
-                for half in (t.skel[:h], t.skel[-h:]):
+            plain = t.label.replace("-", "")
+            if len(plain) >= _MIN_WINDOW and not t.glued:
+                h = (len(plain) - 1) // 2
+                for half in (plain[:h], plain[-h:]):
                     hit = self._halves.get(half, None) if half in self._halves else None
                     self._halves.add_word(half, (hit or ()) + (t,))
         if len(self._halves):
@@ -242,6 +251,9 @@ class LookalikeIndex:
         if self._official_host(host):
             return DomainVerdict("official", host, reason="an official domain or one of its subdomains")
         sub, label, suffix = split_ascii_host(host)
+        if not suffix and label.replace("-", "").isalpha() and sub:
+            # An unlisted top-level name (a brand TLD the bundled list dropped): read it as one.
+            sub, label, suffix = sub.rpartition(".")[0], sub.rpartition(".")[2], label
         if not label or not suffix:
             return DomainVerdict("unrelated", host, reason="no public suffix (an address or a local name)")
         reg = f"{label}.{suffix}"
@@ -281,6 +293,8 @@ class LookalikeIndex:
                 return "tld-swap", t, f"the name {label!r} under .{suffix}"
             if t.official and t.label.replace("-", "") == label:
                 return "omission", t, f"{t.label!r} without its hyphen"
+            if t.glued:
+                return "various", t, f"the domain {t.domain!r} written as one word"
             return "brand-name", t, f"the brand name {t.brand!r} as a domain of its own"
         t = self._by_skel.get(flat)
         if t is not None and (idn or len(t.skel) >= _MIN_FUZZY):
@@ -308,18 +322,25 @@ class LookalikeIndex:
                 t = self._by_label.get(joined)
                 if t is not None:
                     return "subdomain", t, f"{t.label!r} split by a dot"
-            # The brand's domain or name as a subdomain of someone else's domain.
+            # The brand's domain or name (or a misspelling of it) as a subdomain of another domain.
             for part in subs:
-                t = self._by_label.get(part) or self._by_skel.get(glyph_skeleton(part).replace("-", ""))
+                pskel = glyph_skeleton(part).replace("-", "")
+                t = self._by_label.get(part) or self._by_skel.get(pskel)
+                if t is None and len(pskel) >= _MIN_CONTAINED:
+                    t = next((t for _, t in self._near(pskel, 1) if len(t.skel) >= _MIN_CONTAINED), None)
+                    if t is None and self._ac is not None:
+                        t = max((t for _, t in self._ac.iter(pskel) if len(t.skel) >= _MIN_CONTAINED),
+                                key=lambda t: len(t.skel), default=None)
                 if t is not None and len(t.skel) >= _MIN_FUZZY:
                     return "brand-subdomain", t, f"{t.label!r} used as a subdomain of {label}.{suffix}"
 
         # Combosquats: the protected name inside a longer label ("maisonlumiere-login").
         if self._ac is not None:
             words = set(skel.split("-"))
-            for _, t in self._ac.iter(flat):
-                if len(t.skel) >= _MIN_CONTAINED or t.skel in words:
-                    return "combosquat", t, f"the name {t.label!r} with other words ({ulabel!r})"
+            t = max((t for _, t in self._ac.iter(flat) if len(t.skel) >= _MIN_CONTAINED or t.skel in words),
+                    key=lambda t: len(t.skel), default=None)
+            if t is not None:
+                return "combosquat", t, f"the name {t.label!r} with other words ({ulabel!r})"
             # A misspelt protected name as one of the label's words ("dlscord-gift").
             if len(words) > 1:
                 for w in words:
@@ -329,14 +350,16 @@ class LookalikeIndex:
                         if len(t.skel) >= 5:
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
         # ... or glued to other words without a hyphen ("dlscordnitro"): long names only.
-        if self._halves is not None and len(flat) >= _MIN_WINDOW:
+        plain = (skeleton(ulabel) if idn else label).replace("-", "")
+        if self._halves is not None and len(plain) >= _MIN_WINDOW:
             seen: set[str] = set()
-            for _, group in self._halves.iter(flat):
+            for _, group in self._halves.iter(plain):
                 for t in group:
-                    if t.label not in seen and len(flat) > len(t.skel) - 1:
+                    word = t.label.replace("-", "")
+                    if t.label not in seen and len(plain) > len(word):
                         seen.add(t.label)
-                        if (fuzz.partial_ratio(flat, t.skel, score_cutoff=85)
-                                and _window_distance(flat, t.skel) <= 1):
+                        if (fuzz.partial_ratio(plain, word, score_cutoff=85)
+                                and _window_distance(plain, word) <= 1):
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
         return None
 
