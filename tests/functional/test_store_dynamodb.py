@@ -201,3 +201,13 @@ def test_open_store_and_table_from_env(aws, monkeypatch):
     s2 = DynamoDBStore()
     s2.record(finding(3), T0)
     assert s.get(finding(3).incident_key).id == finding(3).incident_key
+
+
+def test_oversized_incident_keeps_fewer_findings_instead_of_failing(store):
+    big = "x" * 40_000  # 20 such findings would pass DynamoDB's 400 KB item limit
+    for i in range(20):
+        f = finding(1).model_copy(update={"evidence": {"text": big, "n": i}})
+        store.record(f, T0 + timedelta(seconds=i))
+    got = store.get(finding(1).incident_key)
+    assert got.occurrences == 20
+    assert 1 <= len(got.findings) < 20 and got.findings[-1].evidence["n"] == 19

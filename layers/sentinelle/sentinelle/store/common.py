@@ -52,23 +52,23 @@ def merge_finding(incident: Incident | None, finding: Finding, now: datetime) ->
     """What recording `finding` does to its incident (None: no incident had its key yet)."""
     if incident is None:
         return Incident.from_finding(finding, now), Change.new
-    inc = incident.model_copy()  # shallow: lists below are rebuilt, never mutated in place
-    inc.last_seen = max(inc.last_seen, now)
-    inc.occurrences += 1
-    inc.findings = [*inc.findings, finding][-MAX_FINDINGS:]
+    # One shallow copy with every change (no per-field validation: values come from valid models).
+    update: dict[str, Any] = {
+        "last_seen": max(incident.last_seen, now),
+        "occurrences": incident.occurrences + 1,
+        "findings": [*incident.findings, finding][-MAX_FINDINGS:],
+    }
+    change = Change.repeat
     # A false positive stays quiet whatever comes next: a person decided it was harmless.
-    if inc.status is Status.false_positive:
-        return inc, Change.repeat
-    if finding.severity > inc.severity:
-        inc.severity, inc.score = finding.severity, finding.score
-        inc.reasons, inc.evidence = list(finding.reasons), dict(finding.evidence)
-        inc.history = [*inc.history, HistoryEntry(at=now, by=ACTOR, action="escalated",
-                                                  status=inc.status, severity=finding.severity)]
-        return inc, Change.escalated
-    if finding.severity == inc.severity:
+    if incident.status is not Status.false_positive and finding.severity >= incident.severity:
         # Same level: show the latest explanation, without alerting anyone again.
-        inc.score, inc.reasons, inc.evidence = finding.score, list(finding.reasons), dict(finding.evidence)
-    return inc, Change.repeat
+        update.update(severity=finding.severity, score=finding.score, reasons=list(finding.reasons),
+                      evidence=dict(finding.evidence))
+        if finding.severity > incident.severity:
+            change = Change.escalated
+            update["history"] = [*incident.history, HistoryEntry(
+                at=now, by=ACTOR, action="escalated", status=incident.status, severity=finding.severity)]
+    return incident.model_copy(update=update), change
 
 
 def apply_update(

@@ -33,6 +33,7 @@ ENTITY = "incident"  # the single hash key of `by_recent`: every incident, newes
 ALLOW_PK = "ALLOW"
 MAX_ATTEMPTS = 5  # conditional-write retries before giving up (each one means another writer won)
 ALLOW_CACHE_SECONDS = 60.0  # how stale the allowlist may be for single `record` calls
+MAX_DATA_BYTES = 300_000  # an item stops at 400 KB: keep fewer past findings rather than fail
 
 
 class ByStatus(GlobalSecondaryIndex["SentinelleTable"]):
@@ -188,7 +189,7 @@ class DynamoDBStore:
             current = Incident.model_validate_json(item.data) if item is not None else None
             incident, change = merge_finding(current, finding, now)
             target = item if item is not None else self.model(f"INC#{incident.id}", INCIDENT_SK)
-            self._fill(target, incident)
+            incident = self._fill(target, incident)
             try:
                 if item is None:
                     target.save(condition=self.model.pk.does_not_exist())
@@ -203,14 +204,20 @@ class DynamoDBStore:
         raise RuntimeError(f"incident {finding.incident_key}: too many concurrent writers, gave up")
 
     @staticmethod
-    def _fill(item: SentinelleTable, incident: Incident) -> None:
-        item.data = incident.model_dump_json()
+    def _fill(item: SentinelleTable, incident: Incident) -> Incident:
+        """Set the item's attributes from the incident; returns the incident as stored."""
+        data = incident.model_dump_json()
+        while len(data.encode()) > MAX_DATA_BYTES and len(incident.findings) > 1:
+            incident = incident.model_copy(update={"findings": incident.findings[len(incident.findings) // 2:]})
+            data = incident.model_dump_json()
+        item.data = data
         item.status = incident.status.value
         item.detector = incident.detector
         item.platform = incident.platform
         item.severity_rank = incident.severity.rank
         item.last_seen_id = last_seen_id(incident)
         item.entity = ENTITY
+        return incident
 
     def _get_item(self, incident_id: str) -> SentinelleTable | None:
         try:
@@ -304,7 +311,7 @@ class DynamoDBStore:
             before = Incident.model_validate_json(item.data)
             incident = apply_update(before, status=status, note=note, assignee=assignee, actor=actor,
                                     now=now, detail=detail)
-            self._fill(item, incident)
+            incident = self._fill(item, incident)
             if incident.status is not before.status:
                 epoch = expiry(incident, now, self.ttl_days)
                 item.expires_at = datetime.fromtimestamp(epoch, timezone.utc) if epoch else None
