@@ -117,3 +117,38 @@ def test_open_store_paths(tmp_path, url):
 def test_open_store_refuses_unknown_scheme():
     with pytest.raises(ValueError, match="unknown store"):
         open_store("postgres://x")
+
+
+RACER = """
+import sys
+from datetime import datetime, timezone
+from sentinelle.model import Finding, Severity, Subject
+from sentinelle.store.sqlite import SQLiteStore
+
+store = SQLiteStore(sys.argv[1])
+sys.stdin.readline()  # start together
+for i in range(30):
+    f = Finding(detector="scams", kind="k", severity=Severity.medium, score=60, reasons=["r"],
+                subject=Subject(platform="x", kind="account", id=f"a{i % 10}"))
+    print(store.record(f, datetime.now(timezone.utc)).change.value, flush=True)
+"""
+
+
+def test_two_processes_record_the_same_keys(tmp_path):
+    import subprocess
+    import sys
+
+    db = str(tmp_path / "race.db")
+    SQLiteStore(db).close()  # schema first, so both racers only write incidents
+    procs = [subprocess.Popen([sys.executable, "-c", RACER, db], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              text=True) for _ in range(2)]
+    for p in procs:
+        p.stdin.write("go\n")
+        p.stdin.flush()
+    outs = [p.communicate(timeout=60)[0].split() for p in procs]
+    assert all(p.returncode == 0 for p in procs)
+    changes = outs[0] + outs[1]
+    assert changes.count("new") == 10 and changes.count("repeat") == 50
+    with SQLiteStore(db) as s:
+        assert sum(a.change is Change.new for a in s.pending_alerts()) == 10
+        assert sum(i.occurrences for i in s.list(limit=100).items) == 60
