@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import random
+import ssl
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -18,9 +20,18 @@ USER_AGENT = f"python:sentinelle:{_VERSION} (social-media risk monitor)"
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
+@functools.cache
+def _tls() -> ssl.SSLContext:
+    # Loading the CA bundle costs ~0.1 s; every client of the process can share one context.
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def make_client(**kw: Any) -> httpx.AsyncClient:
     """The shared client: bounded timeouts and an honest User-Agent (Reddit throttles generic ones)."""
     headers = {"User-Agent": USER_AGENT, **kw.pop("headers", {})}
+    kw.setdefault("verify", _tls())
     kw.setdefault("timeout", DEFAULT_TIMEOUT)
     kw.setdefault("follow_redirects", True)
     kw.setdefault("limits", httpx.Limits(max_connections=20, max_keepalive_connections=10))
@@ -32,9 +43,10 @@ class SourceError(Exception):
 
     reason = "error"
 
-    def __init__(self, reason: str | None = None, *, status_code: int | None = None):
+    def __init__(self, reason: str | None = None, *, status_code: int | None = None, body: str | None = None):
         self.reason = reason or self.reason
         self.status_code = status_code
+        self.body = body  # the error response, for adapters to tell quota from credentials; never logged
         super().__init__(self.reason)
 
 
@@ -138,7 +150,7 @@ async def request_with_retries(
         else:
             code = response.status_code
             if code in (401, 403):
-                raise CredentialsError(status_code=code)
+                raise CredentialsError(status_code=code, body=response.text[:2000])
             if code == 429:
                 last = RateLimited(status_code=code)
                 asked = rate_limit_wait(response, policy.clock())
