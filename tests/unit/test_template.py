@@ -1,0 +1,326 @@
+"""template.yaml: it lints, it matches the code (detectors, table model, metrics), and it grants only what is used."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = ROOT / "template.yaml"
+SCAN_DYNAMODB_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem",
+                         "dynamodb:UpdateItem", "dynamodb:ConditionCheckItem"}
+
+
+class CfnLoader(yaml.SafeLoader):
+    """YAML with CloudFormation's short tags (!Ref, !Sub, !GetAtt, !If...) as their long forms."""
+
+
+def _tag(loader: CfnLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    if isinstance(node, yaml.ScalarNode):
+        value: Any = loader.construct_scalar(node)
+        if suffix == "GetAtt":
+            value = value.split(".", 1)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)
+    return {"Ref" if suffix == "Ref" else f"Fn::{suffix}": value}
+
+
+CfnLoader.add_multi_constructor("!", _tag)
+
+
+@lru_cache(maxsize=1)
+def template() -> dict[str, Any]:
+    return yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=CfnLoader)
+
+
+def resources(kind: str) -> dict[str, dict[str, Any]]:
+    return {k: v for k, v in template()["Resources"].items() if v["Type"] == kind}
+
+
+def functions() -> dict[str, dict[str, Any]]:
+    return resources("AWS::Serverless::Function")
+
+
+def logical_id(detector: str) -> str:
+    return "Scan" + "".join(p.title() for p in detector.split("_")) + "Function"
+
+
+def detectors() -> list[str]:
+    from sentinelle.detectors import registry
+
+    return sorted(registry())
+
+
+def statements(fn: dict[str, Any]) -> list[dict[str, Any]]:
+    out = []
+    for policy in fn["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Statement" in policy:
+            out.extend(policy["Statement"])
+    return out
+
+
+def named_policies(fn: dict[str, Any]) -> dict[str, Any]:
+    """SAM policy templates of a function (those under an !If included)."""
+    out: dict[str, Any] = {}
+    for policy in fn["Properties"].get("Policies", []):
+        if isinstance(policy, dict) and "Fn::If" in policy:
+            policy = policy["Fn::If"][1]
+        if isinstance(policy, dict) and "Statement" not in policy:
+            out.update(policy)
+    return out
+
+
+# ------------------------------------------------------------------------------------- linting
+
+def lint(path: Path) -> list[str]:
+    """cfn-lint's findings on a template, errors, warnings and informational alike."""
+    api = pytest.importorskip("cfnlint.api", reason="cfn-lint is not installed")
+    return [f"{m.rule.id} {m.message} ({m.filename}:{m.linenumber})" for m in api.lint_file(Path(path))]
+
+
+def test_cfn_lint_passes():
+    assert lint(TEMPLATE) == []
+
+
+def test_sam_translation_lints(tmp_path, monkeypatch):
+    """The template as CloudFormation sees it after the SAM transform (catches what schemas cannot)."""
+    pytest.importorskip("samtranslator", reason="aws-sam-translator is not installed")
+    from samtranslator.translator.transform import transform
+
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-3")
+    tpl = json.loads(json.dumps(template()))
+    for res in tpl["Resources"].values():  # what `sam package` does to local code folders
+        props = res.get("Properties", {})
+        for key in ("CodeUri", "ContentUri"):
+            if isinstance(props.get(key), str) and not props[key].startswith("s3://"):
+                props[key] = "s3://sentinelle-artifacts/" + props[key].strip("/")
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    out = transform(tpl, {}, NoManagedPolicies())
+    path = tmp_path / "translated.json"
+    path.write_text(json.dumps(out))
+    assert lint(path) == []
+    mappings = [r for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
+    assert len(mappings) == 1 and mappings[0]["Properties"]["FilterCriteria"]
+    rules = [r for r in out["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
+    assert len(rules) == len(detectors())
+
+
+# ------------------------------------------------------------------- the template matches the code
+
+@pytest.mark.parametrize("name", detectors())
+def test_every_detector_has_function_event_and_schedule(name):
+    assert (ROOT / "functions" / f"scan_{name}" / "app.py").is_file(), f"functions/scan_{name}/app.py is missing"
+    event = ROOT / "events" / f"scan_{name}.json"
+    assert event.is_file(), f"events/scan_{name}.json is missing"
+    assert json.loads(event.read_text())["detail-type"] == "Scheduled Event"
+    fn = functions().get(logical_id(name))
+    assert fn is not None, f"{logical_id(name)} is not in template.yaml"
+    assert fn["Properties"]["CodeUri"] == f"functions/scan_{name}/"
+    schedules = [e for e in fn["Properties"]["Events"].values() if e["Type"] == "Schedule"]
+    assert len(schedules) == 1, f"{logical_id(name)} needs one Schedule event"
+    rate = schedules[0]["Properties"]["Schedule"]
+    assert "Ref" in rate and rate["Ref"] in template()["Parameters"], "the schedule is a parameter"
+    # The function's handler names the detector it runs.
+    assert f'DETECTOR = "{name}"' in (ROOT / "functions" / f"scan_{name}" / "app.py").read_text()
+
+
+@pytest.mark.parametrize("name", detectors())
+def test_every_detector_has_fixtures(name):
+    path = ROOT / "tests" / "fixtures" / "detectors" / f"{name}.json"
+    if not path.is_file():
+        pytest.skip(f"tests/fixtures/detectors/{name}.json is not written yet (the {name} detector's owner adds it)")
+    assert json.loads(path.read_text())
+
+
+def test_every_scan_function_is_a_registered_detector():
+    scan_ids = {k for k in functions() if k.startswith("Scan")}
+    assert scan_ids == {logical_id(n) for n in detectors()}
+
+
+def test_table_matches_the_pynamodb_model():
+    from sentinelle.store.dynamodb import cloudformation_properties
+
+    table = resources("AWS::DynamoDB::Table")["IncidentTable"]["Properties"]
+    want = cloudformation_properties()
+
+    def keys(ks: list[dict[str, str]]) -> list[dict[str, str]]:
+        return sorted(ks, key=lambda k: k["KeyType"])
+
+    assert table["BillingMode"] == want["BillingMode"] == "PAY_PER_REQUEST"
+    assert sorted(table["AttributeDefinitions"], key=lambda a: a["AttributeName"]) == want["AttributeDefinitions"]
+    assert keys(table["KeySchema"]) == want["KeySchema"]
+    got_gsis = sorted(({"IndexName": g["IndexName"], "KeySchema": keys(g["KeySchema"]), "Projection": g["Projection"]}
+                       for g in table["GlobalSecondaryIndexes"]), key=lambda g: g["IndexName"])
+    assert got_gsis == want["GlobalSecondaryIndexes"]
+    assert {g["IndexName"] for g in got_gsis} == {"by_status", "by_detector", "by_recent"}
+    assert table["StreamSpecification"] == want["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert table["TimeToLiveSpecification"] == want["TimeToLiveSpecification"]
+    assert table["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_source_error_alarms_match_the_metrics_the_scans_emit():
+    alarms = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values()
+              if a["Properties"]["MetricName"] == "SourceErrors"]
+    assert sorted(d["Value"] for a in alarms for d in a["Dimensions"]) == detectors()
+    for a in alarms:
+        assert a["Namespace"] == template()["Globals"]["Function"]["Environment"]["Variables"]["POWERTOOLS_METRICS_NAMESPACE"]
+        assert [d["Name"] for d in a["Dimensions"]] == ["Detector"]
+
+
+def test_every_function_has_an_error_alarm_and_a_log_group():
+    alarmed = {a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in resources("AWS::CloudWatch::Alarm").values()
+               if a["Properties"]["MetricName"] == "Errors"}
+    assert alarmed == set(functions())
+    logged = {lg["Properties"]["LogGroupName"]["Fn::Sub"].split("${")[1].rstrip("}")
+              for lg in resources("AWS::Logs::LogGroup").values()}
+    assert logged == set(functions())
+    for lg in resources("AWS::Logs::LogGroup").values():
+        assert lg["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+# ---------------------------------------------------------------------------- least privilege
+
+def _resources_of(stmt: dict[str, Any]) -> list[Any]:
+    res = stmt["Resource"]
+    return res if isinstance(res, list) else [res]
+
+
+@pytest.mark.parametrize("name", detectors())
+def test_scan_functions_get_only_what_they_use(name):
+    fn = functions()[logical_id(name)]
+    dynamo = [s for s in statements(fn) if any(a.startswith("dynamodb:") for a in s["Action"])]
+    assert dynamo and all(set(s["Action"]) <= SCAN_DYNAMODB_ACTIONS for s in dynamo), "no Scan, no Delete"
+    for s in dynamo:
+        assert _resources_of(s) == [{"Fn::GetAtt": ["IncidentTable", "Arn"]}, {"Fn::Sub": "${IncidentTable.Arn}/index/*"}]
+    assert all(not a.endswith("*") for s in statements(fn) for a in s["Action"])
+    policies = named_policies(fn)
+    assert set(policies) <= {"SSMParameterReadPolicy", "S3ReadPolicy"}
+    assert policies["SSMParameterReadPolicy"] == {"ParameterName": "sentinelle/*"}
+    assert policies["S3ReadPolicy"] == {"BucketName": {"Ref": "ConfigBucket"}}
+    assert fn["Properties"]["Environment"]["Variables"]["SENTINELLE_CONFIG"] == {"Ref": "ConfigLocation"}
+
+
+def test_api_function_reads_and_triages_without_scans():
+    fn = functions()["ApiFunction"]
+    actions = {a for s in statements(fn) for a in s["Action"]}
+    assert "dynamodb:Query" in actions and "dynamodb:UpdateItem" in actions
+    assert "dynamodb:Scan" not in actions and not any(a.endswith("*") for a in actions)
+    assert set(named_policies(fn)) <= {"SSMParameterReadPolicy"}
+
+
+def test_alert_function_publishes_and_writes_idempotency_records_only():
+    fn = functions()["AlertFunction"]
+    assert named_policies(fn) == {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["AlertTopic", "TopicName"]}}}
+    (stmt,) = statements(fn)
+    assert set(stmt["Action"]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
+    assert stmt["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["IDEMPOTENCY#*"]}}
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env["SENTINELLE_TOPIC_ARN"] == {"Ref": "AlertTopic"}
+
+
+# ------------------------------------------------------------------------- alerts wiring
+
+def _stream_event() -> dict[str, Any]:
+    (event,) = [e for e in functions()["AlertFunction"]["Properties"]["Events"].values() if e["Type"] == "DynamoDB"]
+    return event["Properties"]
+
+
+def _matches(pattern: Any, value: Any) -> bool:
+    """The part of EventBridge/Lambda filter patterns the template uses: nesting, values, prefix."""
+    if isinstance(pattern, dict):
+        return isinstance(value, dict) and all(k in value and _matches(p, value[k]) for k, p in pattern.items())
+    return any((isinstance(p, dict) and isinstance(value, str) and value.startswith(p["prefix"])) or p == value
+               for p in pattern)
+
+
+def test_stream_filter_lets_only_incident_writes_through():
+    props = _stream_event()
+    (flt,) = props["FilterCriteria"]["Filters"]
+    pattern = json.loads(flt["Pattern"])
+    sample = json.loads((ROOT / "events" / "alert_stream.json").read_text())["Records"]
+    assert sample and all(_matches(pattern, r) for r in sample)
+    other = json.loads(json.dumps(sample[0]))
+    for pk in ("CP#mastodon", "ALLOW", "IDEMPOTENCY#alert"):
+        other["dynamodb"]["Keys"]["pk"]["S"] = pk
+        assert not _matches(pattern, other), pk
+    removed = json.loads(json.dumps(sample[0]))
+    removed["eventName"] = "REMOVE"  # TTL expiry of a closed incident alerts no one
+    assert not _matches(pattern, removed)
+
+
+def test_stream_event_retries_then_dead_letters():
+    props = _stream_event()
+    assert props["Stream"] == {"Fn::GetAtt": ["IncidentTable", "StreamArn"]}
+    assert props["BisectBatchOnFunctionError"] is True
+    assert 0 < props["MaximumRetryAttempts"] <= 10
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert props["DestinationConfig"]["OnFailure"] == {"Type": "SQS",
+                                                       "Destination": {"Fn::GetAtt": ["AlertDeadLetterQueue", "Arn"]}}
+    # Idempotency records must outlive every retry of a record.
+    app = (ROOT / "functions" / "alert" / "app.py").read_text()
+    assert "expires_after_seconds=24 * 3600" in app and props["MaximumRecordAgeInSeconds"] <= 24 * 3600
+
+
+def test_subscriptions_filter_on_severity():
+    subs = {k: v for k, v in resources("AWS::SNS::Subscription").items() if v["Properties"]["TopicArn"] == {"Ref": "AlertTopic"}}
+    by_protocol = {v["Properties"]["Protocol"]: v for v in subs.values()}
+    assert by_protocol["email"]["Properties"]["FilterPolicy"] == {"severity": ["medium", "high", "critical"]}
+    assert by_protocol["sms"]["Properties"]["FilterPolicy"] == {"severity": ["high", "critical"]}
+    assert by_protocol["https"]["Properties"]["FilterPolicy"] == {"severity": ["medium", "high", "critical"]}
+    assert {v.get("Condition") for v in subs.values()} == {"HasAlertEmail", "HasAlertPhone", "HasWebhook"}
+    for v in subs.values():
+        assert v["Properties"]["FilterPolicyScope"] == "MessageAttributes"
+    assert resources("AWS::SNS::Topic")["AlertTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+
+
+# ------------------------------------------------------------------------------------ the API
+
+def test_api_auth_is_chosen_by_parameter_and_health_is_open():
+    params = template()["Parameters"]
+    assert params["AuthMode"]["AllowedValues"] == ["IAM", "JWT"]
+    assert {"JwtIssuer", "JwtAudience"} <= set(params)
+    body = resources("AWS::Serverless::HttpApi")["HttpApi"]["Properties"]["DefinitionBody"]
+    secured = {"Fn::If": ["UseJwt", [{"jwt": []}], [{"sigv4": []}]]}
+    for path, methods in body["paths"].items():
+        for method, op in methods.items():
+            if path == "/health":
+                assert "security" not in op, "/health answers without credentials"
+            else:
+                assert op["security"] == secured, f"{method} {path} must require IAM or JWT"
+    assert {"/incidents", "/incidents/{id}", "/openapi.json", "/health"} <= set(body["paths"])
+    assert {"get", "patch"} <= set(body["paths"]["/incidents/{id}"])
+    assert body.get("security") is None  # no global default that /health would inherit
+
+
+def test_outputs_name_the_api_topic_and_table():
+    outputs = template()["Outputs"]
+    assert {"ApiUrl", "AlertTopicArn", "IncidentTableName"} <= set(outputs)
+
+
+def test_globals_set_the_runtime_and_the_environment():
+    g = template()["Globals"]["Function"]
+    assert g["Runtime"] == "python3.12" and g["Tracing"] == "Active"
+    assert set(g["Environment"]["Variables"]) >= {"SENTINELLE_TABLE", "POWERTOOLS_SERVICE_NAME",
+                                                  "POWERTOOLS_METRICS_NAMESPACE", "LOG_LEVEL"}
+    layer = resources("AWS::Serverless::LayerVersion")["SentinelleLayer"]
+    assert layer["Properties"]["ContentUri"] == "layers/sentinelle/"
+    assert layer["Metadata"]["BuildMethod"] == "python3.12"
+
+
+@pytest.mark.skipif(shutil.which("sam") is None, reason="the SAM CLI is not installed")
+def test_sam_validate():  # pragma: no cover - only where the SAM CLI exists
+    proc = subprocess.run(["sam", "validate", "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
