@@ -177,6 +177,8 @@ class Leaks(Detector):
                 severity = Severity.high  # a keyword and randomness, not a provider's format
             if m.score < 60:
                 severity = _lower(severity)
+            if m.kind == "email_address" and m.context != "personal":
+                severity = Severity.low  # an address with nothing saying whose it is
             reasons = [*m.reasons]
             if m.kind == "iban" and _OWN_ACCOUNT_WORDS.search(text):
                 severity = Severity.low
@@ -228,6 +230,7 @@ class Leaks(Detector):
             # On the organisation's own domains only explicit personal words make it someone's.
             if official:
                 return m.context == "personal" and any("personal context" in r for r in m.reasons)
+            return m.context != "organisation"  # someone else's address: recorded, alerts if personal
 
         if m.kind == "phone_number":
             return m.context == "personal"

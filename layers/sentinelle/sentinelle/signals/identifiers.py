@@ -81,7 +81,10 @@ CARD_WORDS = _words(
 NOT_CARD_WORDS = _words(
     "siret", "siren", "rcs", "tva", "vat", "order", "commande", "tracking", "suivi", "colis", "parcel",
     "facture", "invoice", "ref", "réf", "référence", "reference", "isbn", "ean", "barcode", "imei",
-    "transaction", "ticket", "dossier", "mrn", "nir", "sécu", "iban")
+    "transaction", "ticket", "dossier", "mrn")
+# Words that name another number outright: they win even over card words ("carte vitale").
+NEVER_CARD_WORDS = _words("siret", "siren", "nir", "sécu", "secu", "vitale", "carte vitale", "iban", "imei",
+                          "isbn", "insee", "sécurité sociale", "securite sociale", "social security")
 IBAN_WORDS = _words("iban", "rib", "bic", "swift", "virement", "compte", "account", "bank", "banque",
                     "transfer", "wire")
 SSN_WORDS = _words("ssn", "ssn#", "social security", "social security number", "social security no",
@@ -139,7 +142,7 @@ _BRANDS: tuple[tuple[str, tuple[tuple[str, str], ...], frozenset[int]], ...] = (
     ("mir", (("2200", "2204"),), frozenset(range(16, 20))),
     ("discover", (("6011", "6011"), ("644", "649"), ("65", "65")), frozenset(range(16, 20))),
     ("unionpay", (("62", "62"), ("81", "81")), frozenset(range(16, 20))),
-    ("jcb", (("3528", "3589"),), frozenset(range(16, 20))),
+    ("jcb", (("35", "35"),), frozenset(range(16, 20))),  # 3528-3589 assigned; the rest of 35 unused
     ("jcb", (("1800", "1800"), ("2131", "2131")), frozenset({15, 16})),
     ("diners", (("300", "305"), ("3095", "3095"), ("36", "36"), ("38", "39")), frozenset(range(14, 20))),
     ("maestro", (("50", "50"), ("56", "69")), frozenset(range(12, 20))),
@@ -160,7 +163,7 @@ def card_brand(digits: str) -> str | None:
 _CARD = re.compile(
     r"(?<![\w/.,:-])(?:\d{4}([ -])\d{4}\1\d{4}\1\d{1,7}|\d{4}([ -])\d{6}\2\d{4,5}|\d{12,19})(?![\w/]|[.,:-]\d)")
 # The lengths and schemes that collide with everyday numbers (SIRET has 14 digits, NIR 15 and
-# starting with 1, order numbers 12-13) need a card word nearby.
+# starting with 1, order numbers 12-13) need a card word nearby; 15 and 16 digits are the norm.
 _CARD_NEEDS_CONTEXT = frozenset({"uatp", "diners"})
 
 
@@ -172,11 +175,13 @@ def _cards(text: str, low: str) -> Iterator[Match]:
         brand = card_brand(digits)
         if brand is None:
             continue
+        if _near(NEVER_CARD_WORDS, low, m.start(), m.end(), before=32, after=8):
+            continue
         pos = _near(CARD_WORDS, low, m.start(), m.end())
         neg = _near(NOT_CARD_WORDS, low, m.start(), m.end(), before=24, after=8)
         reasons = [f"{len(digits)}-digit number passing the Luhn check",
                    f"prefix and length of a {brand} card"]
-        rare = brand in _CARD_NEEDS_CONTEXT or len(digits) in (12, 13)
+        rare = brand in _CARD_NEEDS_CONTEXT or len(digits) not in (15, 16)
         score = 45 if rare else 65
         if pos:
             score += 30
@@ -192,14 +197,16 @@ def _cards(text: str, low: str) -> Iterator[Match]:
 # ---------------------------------------------------------------------------------------------
 # IBAN: mod-97 and per-country length and format (python-stdnum).
 
-_IBAN = re.compile(r"(?<![\w])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{1,4}){3,9}(?![\w])")
+# Country, check digits, then 11-30 letters or digits, however grouped (spaces, dots, dashes):
+# one character per step keeps the pattern linear; python-stdnum decides.
+_IBAN = re.compile(r"(?<![\w])[A-Z]{2} ?\d{2}(?:[ .-]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
 
 
 def _ibans(text: str, low: str) -> Iterator[Match]:
     for m in _IBAN.finditer(text):
         cand = m.group()
         # The greedy pattern may swallow a following word ("... 8901 X"): try shorter cuts.
-        cuts = [cand] + [cand[: i] for i in range(len(cand) - 1, 14, -1) if cand[i] in " -"]
+        cuts = [cand] + [cand[: i] for i in range(len(cand) - 1, 14, -1) if cand[i] in " .-"]
         for c in cuts:
             if std_iban.is_valid(c):
                 reasons = ["IBAN with a valid mod-97 check and the length of its country"]
@@ -280,7 +287,7 @@ def _medical(text: str, low: str) -> Iterator[Match]:
         if not ctx and not formatted:
             continue  # ten bare digits with a mod-11 check are too common (phones) to stand alone
         reasons = ["UK NHS number with a valid check digit"]
-        score = 75 if ctx else 41
+        score = 75 if ctx else 45
         if ctx:
             reasons.append(f"medical context nearby (“{ctx}”)")
         yield Match("medical_record_number", m.start(), m.end(), m.group(), score, tuple(reasons), "uk_nhs")
@@ -304,20 +311,31 @@ _PHONE = re.compile(
     r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d().\s-]{5,22}\d(?:\s?(?:x|ext\.?|poste)\s?\d{1,6})?(?![\w/-]|[.,]\d)")
 
 
-def _phone_number(raw: str) -> phonenumbers.PhoneNumber | None:
+_GROUPED = re.compile(r"^(?:\+|00)|\d[\s.()-]+\d")
+
+
+def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
+    """The number and whether it is valid (in an allocated range) rather than merely possible.
+    Possible-only numbers count when written like phone numbers (grouped, or international):
+    allocation tables lag behind, and fictional or new ranges are still someone's phone."""
     digits = sum(c.isdigit() for c in raw)
     if not 7 <= digits <= 17:
-        return None
+        return None, False
+    possible = None
     for region in PHONE_REGIONS:
         try:
             num = phonenumbers.parse(raw, region)
         except phonenumbers.NumberParseException:
-            return None
+            return None, False
         if phonenumbers.is_valid_number(num):
-            return num
+            return num, True
+        if possible is None and phonenumbers.is_possible_number(num):
+            possible = num
         if raw.lstrip("(").startswith(("+", "00")):
-            return None  # an international number has no other reading
-    return None
+            break  # an international number has no other reading
+    if possible is not None and _GROUPED.search(raw):
+        return possible, False
+    return None, False
 
 
 def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = ()) -> Iterator[Match]:
@@ -328,15 +346,18 @@ def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = ()) -> Ite
         start = m.start() + m.group().index(raw)
         if any(s <= start < e for s, e in taken):
             continue  # already a card, IBAN or NIR: parsing it as a phone is wasted time
-        num = _phone_number(raw)
+        num, valid = _phone_number(raw)
         if num is None:
             continue
         end = start + len(raw)
         personal = _near(PHONE_PERSONAL, low, start, end)
         org = _near(PHONE_ORG, low, start, end)
-        mobile = phonenumbers.number_type(num) == phonenumbers.PhoneNumberType.MOBILE
-        reasons = ["valid phone number" + (" (mobile)" if mobile else "")]
-        context, score = "", 50
+        if valid:
+            mobile = phonenumbers.number_type(num) == phonenumbers.PhoneNumberType.MOBILE
+            reasons = ["valid phone number" + (" (mobile)" if mobile else "")]
+        else:
+            reasons = ["number written as a phone number (length possible, range not allocated)"]
+        context, score = "", 50 if valid else 42
         if personal and not org:
             context, score = "personal", 80
             reasons.append(f"personal context nearby (“{personal}”)")
