@@ -90,6 +90,7 @@ def record_handler(record: DynamoDBRecord, batch: Batch, digest_error: str | Non
 def handler(event: dict, context: LambdaContext) -> dict:
     IDEMPOTENCY.register_lambda_context(context)
     batch = plan_batch(event.get("Records", []), thresholds())
+    metrics.add_metric(name="IncidentChanges", unit=MetricUnit.Count, value=len(batch.alerts))
     digest_error = send_digest(batch) if batch.digest else None
     return process_partial_response(event=event, context=context, processor=processor,
                                     record_handler=partial(record_handler, batch=batch, digest_error=digest_error))
