@@ -1,14 +1,268 @@
-"""Placeholder for the `scams` detector (being written)."""
+"""The `scams` detector: strangers using the brand to push fake offers, support, refunds and links."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
 
 from sentinelle.detectors.base import Context, Detector, Query, register
+from sentinelle.model import Finding, Post, Severity, Subject
+from sentinelle.signals.domains import LookalikeIndex
+from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
+from sentinelle.signals.scam_patterns import (
+    DISCOUNT_RE, DOUBLING_RE, crypto_addresses, mask_cards, phone_numbers, short_codes,
+)
+from sentinelle.text.brands import BrandMatch, BrandMatcher, PhraseMatcher
+from sentinelle.text.normalize import prepare
+from sentinelle.text.urls import extract_urls, host_of, is_shortener, registrable_domain
+from sentinelle.watchlist import Watchlist
+
+KIND = "brand_scam"
+REPORT_FROM = 25  # below this score a brand mention is just a mention: no finding at all
+MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com", "chat.whatsapp.com",
+                             "whatsapp.com", "viber.me", "m.me"})
+# Signals that only count together with another (see `_score`).
+_MODIFIERS = frozenset({"request", "contact_combo", "link_combo"})
+_DATA_ASKS = ("payment_data", "personal_data", "voucher")
+_OFFERS = ("offer", "prize", "support_claim", "lure", "investment")
+_ROUTES = ("phone", "messaging", "private_message")
+_OFF_BRAND_LINKS = ("lookalike_link", "shortener", "foreign_link")
+# Cheap tests that spare the costlier extractors most posts.
+_URLISH_RE = re.compile(r"://|www\.|[a-z0-9-]\.[a-z]{2,}", re.IGNORECASE)
+_HAS_DIGIT_RUN_RE = re.compile(r"\d[\d \t.\-/()]{6,}\d")
+
+
+@cache
+def _lexicon() -> PhraseMatcher:
+    """The signal phrases do not depend on the watchlist: one automaton per process."""
+    return PhraseMatcher(((phrase, name) for name, phrases in PHRASES.items() for phrase in phrases), strict=True)
+
+
+@dataclass
+class Assessment:
+    """Everything the detector saw in one post, before it is turned into a finding."""
+
+    score: int
+    severity: Severity
+    reasons: list[str]
+    hits: dict[str, list[str]]  # signal name -> matched words (masked)
+    brands: list[BrandMatch]
+    evidence: dict[str, Any] = field(default_factory=dict)
+
+
+class ScamRules:
+    """The detector's compiled state for one watchlist: brand matcher, phrase automaton, domains."""
+
+    def __init__(self, watchlist: Watchlist):
+        self.watchlist = watchlist
+        self.brands = BrandMatcher(watchlist)
+        self.phrases = _lexicon()
+        self.domains = LookalikeIndex.from_watchlist(watchlist)
+        self.allowed = frozenset(registrable_domain(d) for d in watchlist.allowlist.domains)
+
+    @classmethod
+    def cached(cls, ctx: Context) -> "ScamRules":
+        rules = ctx.cache.get("scams.rules")
+        if rules is None:
+            rules = ctx.cache["scams.rules"] = cls(ctx.watchlist)
+        return rules
+
+    def assess(self, post: Post, require_brand: bool = True) -> Assessment | None:
+        """Score one post; None when it does not mention a brand (unless `require_brand` is off)."""
+        text = post.text or ""
+        tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags if t and f"#{t.lstrip('#')}" not in text)
+        p = prepare(f"{text} {tags}" if tags else text)
+        brands = self.brands.find(p)
+        author = post.author
+        author_brands = self.brands.find(f"{author.display_name or ''} {author.handle or ''}") if author else []
+
+        hits: dict[str, list[str]] = {}
+        links = self._links(post, text, hits)
+        lookalikes = [lk for lk in links if lk["status"] == "lookalike"]
+        if require_brand and not (brands or author_brands or lookalikes):
+            return None
+        if author_brands:
+            hits["brand_account"] = [author_brands[0].text]
+
+        for name, words, _ in self.phrases.find(p):
+            found = hits.setdefault(name, [])
+            if words not in found:
+                found.append(words)
+        if "reassurance" in hits:
+            hits.pop("warning", None)  # "not a scam" is the scammer's line, not a warning
+        folded = p.folded
+        for d in DISCOUNT_RE.findall(folded):
+            hits.setdefault("offer", []).insert(0, d)
+        doubling = DOUBLING_RE.search(folded)
+        if doubling:
+            hits.setdefault("investment", []).insert(0, doubling.group(0))
+        phones: list[str] = []
+        if _HAS_DIGIT_RUN_RE.search(text):
+            phones = phone_numbers(text, post.lang)
+        codes = short_codes(folded) if "to " in folded or " au " in folded else []
+        if phones or codes:
+            hits["phone"] = phones + [f"short code {c}" for c in codes]
+        crypto = crypto_addresses(text)
+        if crypto:
+            hits["crypto_address"] = crypto
+
+        score, parts = _score(hits)
+        severity = Severity.from_score(score)
+        escalation = ""
+        if score >= 50 and any(SIGNALS[n].harm for n in hits if parts.get(n, 0) > 0):
+            if "payment_data" in hits and score >= 70 and any(
+                n in hits for n in ("phone", "messaging", "lookalike_link", "shortener", "foreign_link")
+            ):
+                severity, escalation = Severity.critical, "critical: payment data or codes asked, with a route off the platform"
+            elif severity < Severity.high:
+                severity, escalation = Severity.high, "high: the victim is asked for money or payment data"
+
+        reasons = [b.reason for b in brands[:3]]
+        if not brands and author_brands:
+            reasons.append(f"posted by an account named after the brand {author_brands[0].brand}")
+        if not brands and lookalikes:
+            reasons.append(f"links to a lookalike of {lookalikes[0].get('target') or 'the brand'}")
+        reasons += _reasons(hits, parts)
+        reasons.append(f"score {score}/100" + (f"; severity raised to {escalation}" if escalation else ""))
+        evidence = {
+            "brand": (brands or author_brands)[0].brand if (brands or author_brands) else
+            (lookalikes[0].get("brand") if lookalikes else None),
+            "brand_matches": [{"term": b.term, "field": b.field, "how": b.how, "text": b.text} for b in brands],
+            "signals": {n: {"weight": parts[n], "matched": hits[n][:5]} for n in parts},
+            "scam_type": _scam_type(hits),
+            "phones": phones,
+            "links": links,
+            "crypto_addresses": crypto,
+            "excerpt": mask_cards(text[:400]),
+        }
+        return Assessment(score, severity, reasons, hits, brands, evidence)
+
+    def _links(self, post: Post, text: str, hits: dict[str, list[str]]) -> list[dict[str, Any]]:
+        urls = list(post.links)
+        if _URLISH_RE.search(text):
+            urls += [u for u in extract_urls(text) if u not in urls]
+        out = []
+        for url in urls[:20]:
+            host = host_of(url)
+            if not host:
+                continue
+            if host in MESSAGING_HOSTS or host.removeprefix("www.") in MESSAGING_HOSTS:
+                hits.setdefault("messaging", []).append(host)
+                continue
+            verdict = self.domains.check(url)
+            entry: dict[str, Any] = {"url": mask_cards(url), "domain": verdict.domain, "status": verdict.status}
+            if verdict.is_official or verdict.domain in self.allowed:
+                entry["status"] = "official"
+                hits.setdefault("official_link", []).append(verdict.domain)
+            elif verdict.is_lookalike:
+                entry.update(reason=verdict.reason, target=verdict.target, brand=verdict.brand)
+                hits.setdefault("lookalike_link", []).append(verdict.domain)
+            elif is_shortener(host):
+                entry["status"] = "shortener"
+                hits.setdefault("shortener", []).append(host)
+            else:
+                hits.setdefault("foreign_link", []).append(verdict.domain)
+            out.append(entry)
+        return out
+
+
+def _score(hits: dict[str, list[str]]) -> tuple[int, dict[str, int]]:
+    """The score and each signal's part in it; modifiers count only beside what they modify."""
+    parts = {n: SIGNALS[n].weight for n in hits if n not in _MODIFIERS}
+    if "warning" in parts:
+        # One warning word may be incidental; a post that warns in several phrases is a warning.
+        parts["warning"] = max(-100, parts["warning"] - 20 * (len(hits["warning"]) - 1))
+    off_brand = any(n in hits for n in _OFF_BRAND_LINKS)
+    if "request" in hits and (any(n in hits for n in _DATA_ASKS + _ROUTES) or off_brand):
+        parts["request"] = SIGNALS["request"].weight
+    lure = any(n in hits for n in _OFFERS)
+    if lure and any(n in hits for n in _ROUTES[:2]):
+        hits["contact_combo"] = []
+        parts["contact_combo"] = SIGNALS["contact_combo"].weight
+    if lure and off_brand:
+        hits["link_combo"] = []
+        parts["link_combo"] = SIGNALS["link_combo"].weight
+    if "official_link" in parts and any(n in hits for n in ("lookalike_link", "shortener")):
+        parts.pop("official_link")  # a real link beside a fake one is camouflage, not reassurance
+    return max(0, min(100, sum(parts.values()))), parts
+
+
+def _reasons(hits: dict[str, list[str]], parts: dict[str, int]) -> list[str]:
+    raising, lowering = [], []
+    for name, weight in sorted(parts.items(), key=lambda kv: -abs(kv[1])):
+        words = ", ".join(f"“{w}”" for w in hits.get(name, [])[:3])
+        line = f"{SIGNALS[name].reason}" + (f": {words}" if words else "") + f" (+{weight})"
+        if weight < 0:
+            lowering.append(f"lowered: {SIGNALS[name].reason}" + (f": {words}" if words else "") + f" ({weight})")
+        else:
+            raising.append(line)
+    return raising + lowering
+
+
+def _scam_type(hits: dict[str, list[str]]) -> str:
+    for signal, kind in (("lookalike_link", "phishing"), ("payment_data", "payment_data_request"),
+                         ("voucher", "voucher_payment"), ("investment", "investment"),
+                         ("crypto_address", "investment"), ("support_claim", "fake_support"),
+                         ("lure", "fake_refund_or_delivery"), ("prize", "fake_giveaway"),
+                         ("offer", "fake_coupon")):
+        if signal in hits:
+            return kind
+    return "other"
+
+
+def _account_url(post: Post) -> str | None:
+    """The author's profile address, read off the post's address where its shape is known."""
+    if not post.url or not post.author or not post.author.handle:
+        return None
+    url = post.url
+    for marker in ("/status/", "/statuses/", "/post/", "/posts/", "/comments/"):
+        if marker in url:
+            return url.split(marker)[0]
+    head, _, last = url.rstrip("/").rpartition("/")
+    return head if last == post.id and "@" in head.rsplit("/", 1)[-1] else None
 
 
 @register
-class _Placeholder(Detector):
+class ScamsDetector(Detector):
+    """Brand scams by strangers: fake coupons and giveaways, fake support and refunds, phishing
+    links, voucher or crypto payment, all scored from explained signals."""
+
     name = "scams"
+    description = "Strangers using the brand to push fake offers, fake support and phishing"
+    reads = "posts"
+    audience = "strangers"
+    every = "15m"
 
-    def plan(self, watchlist):
-        return []
+    def plan(self, watchlist: Watchlist) -> list[Query]:
+        queries: dict[str, Query] = {}
+        for b in watchlist.brands:
+            for tag in b.hashtags:
+                q = Query(kind="hashtag", value=tag)
+                queries.setdefault(q.key.casefold(), q)
+            for name in b.names:
+                q = Query(kind="search_posts", value=name)
+                queries.setdefault(q.key.casefold(), q)
+        return list(queries.values())
 
-    def detect(self, item, ctx: Context):
-        return []
+    def detect(self, item: Post, ctx: Context) -> list[Finding]:
+        if not isinstance(item, Post):
+            return []
+        author = item.author
+        handle = author.handle if author else None
+        wl = ctx.watchlist
+        if handle and (wl.is_own(item.platform, handle) or wl.is_allowlisted_account(item.platform, handle)):
+            return []
+        found = ScamRules.cached(ctx).assess(item)
+        if found is None or found.score < REPORT_FROM:
+            return []
+        subject = (
+            Subject(platform=item.platform, kind="account", id=(author.id or author.handle),
+                    handle=author.handle, url=_account_url(item), display_name=author.display_name)
+            if author and (author.id or author.handle)
+            else Subject(platform=item.platform, kind="post", id=item.id, url=item.url)
+        )
+        return [Finding(detector=self.name, kind=KIND, severity=found.severity, score=found.score,
+                        reasons=found.reasons, evidence=found.evidence, subject=subject,
+                        item_id=item.id, item_url=item.url, observed_at=ctx.now)]

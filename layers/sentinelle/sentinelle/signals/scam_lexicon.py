@@ -1,0 +1,252 @@
+"""The words of brand scams, in English and French: each signal's phrases, weight and reason."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    name: str
+    weight: int  # points added to the score (negative: context that lowers it)
+    reason: str  # completed with the words that matched
+    harm: bool = False  # asks for money or data that hurts the victim directly
+
+
+SIGNALS = {s.name: s for s in [
+    Signal("offer", 15, "offer or coupon language"),
+    Signal("prize", 20, "prize or giveaway bait"),
+    Signal("payment_data", 35, "asks for payment data or security codes", harm=True),
+    Signal("personal_data", 20, "asks to confirm an account or personal details"),
+    Signal("voucher", 30, "asks for payment by prepaid voucher or untraceable transfer", harm=True),
+    Signal("phone", 20, "gives a phone number as the contact route"),
+    Signal("messaging", 20, "moves the conversation to a messaging app"),
+    Signal("private_message", 10, "asks to continue in private messages"),
+    Signal("crypto_address", 25, "contains a crypto-currency address", harm=True),
+    Signal("crypto", 10, "crypto-currency or trading talk"),
+    Signal("investment", 30, "promises investment returns"),
+    Signal("urgency", 10, "pressure to act fast"),
+    Signal("lure", 15, "refund, delivery, fee or account-problem lure"),
+    Signal("shortener", 15, "a shortened link hides where it leads"),
+    Signal("foreign_link", 10, "links to a domain that is not the brand's"),
+    Signal("lookalike_link", 40, "links to a domain imitating the brand's"),
+    Signal("support_claim", 15, "a stranger presents itself as the brand's support or official page"),
+    Signal("brand_account", 20, "the account's name uses the brand but it is not an official account"),
+    Signal("reassurance", 10, "insists that the offer is genuine"),
+    Signal("request", 10, "tells the reader to act: send, call, click, confirm"),  # only beside an ask or a route
+    Signal("contact_combo", 15, "a brand offer or support that sends people to a phone or messaging app"),
+    Signal("link_combo", 15, "a brand offer or lure that sends people to a link off the brand's domains"),
+    Signal("warning", -50, "warns about scams"),  # -20 more for each further warning phrase
+    Signal("news", -20, "reads like news, a complaint or a question about the brand"),
+    Signal("official_link", -25, "links to the brand's own domain"),
+]}
+
+# Phrases are matched on normalised words (case, accents, spacing, leetspeak and look-alike
+# letters do not matter), whole words only; "l" and "i" are not told apart.
+PHRASES: dict[str, list[str]] = {
+    "offer": [
+        # en
+        "coupon", "coupons", "coupon code", "promo code", "discount", "discount code", "voucher",
+        "vouchers", "free", "for free", "gift card", "gift cards", "giftcard", "half price",
+        "50 off", "70 off", "80 off", "90 off", "percent off", "special offer", "exclusive offer",
+        "exclusive deal", "cashback", "cash back", "free shipping", "free delivery", "clearance",
+        "flash sale", "huge sale", "everything must go", "bonus",
+        # fr
+        "bon de reduction", "bons de reduction", "code promo", "code de reduction", "reduction",
+        "remise", "gratuit", "gratuite", "gratuits", "gratuites", "gratos", "offert", "offerte",
+        "offerts", "offertes", "cadeau", "cadeaux", "carte cadeau", "cartes cadeaux", "bon d achat",
+        "bons d achat", "cheque cadeau", "cheques cadeaux", "moitie prix", "prix casses",
+        "liquidation", "destockage", "vente flash", "promo", "promotion", "soldes",
+        "sur tout le site", "sur tout", "on everything",
+    ],
+    "prize": [
+        # en
+        "giveaway", "give away", "winner", "winners", "you won", "you have won", "you ve won",
+        "u have won", "you are a winner", "congratulations", "congrats", "prize", "prizes",
+        "cash prize", "claim", "claim your", "claim now", "to claim", "been selected",
+        "have been chosen", "lucky", "reward", "rewards", "win", "won", "contest", "sweepstake",
+        "sweepstakes", "lottery", "jackpot", "draw",
+        # fr
+        "concours", "jeu concours", "gagnant", "gagnante", "gagnants", "vous avez gagne",
+        "tu as gagne", "felicitations", "lots a gagner", "a gagner", "gagnez", "gagner",
+        "tirage au sort", "tire au sort", "tiree au sort", "recompense", "reclamez",
+        "reclamer", "recuperez votre", "recuperer votre", "selectionne", "selectionnee",
+        "loterie", "lots",
+    ],
+    "payment_data": [
+        # en
+        "card number", "credit card number", "debit card number", "card details", "card info",
+        "credit card details", "bank details", "banking details", "bank account number",
+        "account number", "sort code", "cvv", "cvc", "cvv2", "security code", "expiry date",
+        "expiration date", "pin code", "pin number", "your pin", "ton code", "one time code", "one time password",
+        "otp", "verification code", "confirmation code", "the code you received",
+        "code we sent", "code sent to your phone", "password", "passcode", "login details",
+        "online banking", "seed phrase", "recovery phrase", "secret phrase", "private key",
+        "wallet phrase", "mnemonic", "card ready", "your card handy", "card handy",
+        # fr
+        "numero de carte", "numero de ta carte", "numero de votre carte", "numeros de carte",
+        "carte bancaire", "carte bleue", "coordonnees bancaires", "donnees bancaires",
+        "informations bancaires", "infos bancaires", "releve d identite bancaire", "rib", "iban",
+        "cryptogramme", "code de securite", "date d expiration", "date de validite",
+        "code confidentiel", "code pin", "code secret", "code de confirmation",
+        "code de verification", "code recu par sms", "code que vous avez recu",
+        "code que tu as recu", "mot de passe", "identifiant", "identifiants",
+        "code d acces", "phrase de recuperation", "cle privee", "phrase secrete", "carte en main",
+        "carte bancaire en main", "munissez vous de votre carte",
+    ],
+    "personal_data": [
+        # en
+        "verify your account", "confirm your account", "confirm your details",
+        "confirm your identity", "verify your identity", "update your details",
+        "update your information", "your personal details", "your details", "full name and address",
+        "date of birth", "connect your wallet", "validate your wallet", "log in to",
+        "login to", "sign in to",
+        # fr
+        "verifiez votre compte", "verifier votre compte", "confirmez votre compte",
+        "confirmer votre compte", "confirmez vos informations", "confirmer vos informations",
+        "confirmez vos coordonnees", "vos coordonnees", "tes coordonnees", "vos informations",
+        "mettre a jour vos informations", "mettez a jour", "date de naissance",
+        "verifier votre identite", "confirmez votre identite", "connectez votre portefeuille",
+        "connectez vous", "reconnectez vous",
+    ],
+    "voucher": [
+        "pcs", "coupon pcs", "recharge pcs", "carte pcs", "transcash", "neosurf", "paysafecard",
+        "paysafe", "toneo", "ticket premium", "mandat cash", "western union", "moneygram",
+        "ria money", "google play card", "google play gift card", "carte google play",
+        "itunes card", "itunes gift card", "carte itunes", "apple gift card", "carte apple",
+        "steam card", "steam gift card", "carte steam", "amazon gift card", "coupon recharge",
+        "coupons recharge", "prepaid card", "carte prepayee", "pay in bitcoin",
+        "payer en bitcoin", "paiement en bitcoin", "pay with bitcoin", "in crypto", "en crypto",
+        "bitcoin atm", "cash app", "cashapp", "zelle", "venmo",
+    ],
+    "messaging": [
+        "whatsapp", "whats app", "watsapp", "wattsapp", "wa me", "telegram", "telegramme",
+        "viber", "wechat", "snapchat", "kik",
+    ],
+    "private_message": [
+        "dm", "dm me", "dm us", "send a dm", "send us a dm", "message me", "message us",
+        "inbox me", "inbox us", "private message", "direct message", "pm me", "text me",
+        "en mp", "mp moi", "message prive", "messages prives", "ecrivez nous en prive",
+        "contactez nous en prive", "ecris moi", "ecrivez moi",
+    ],
+    "crypto": [
+        "bitcoin", "btc", "ethereum", "eth", "usdt", "tether", "crypto", "cryptocurrency",
+        "cryptomonnaie", "cryptomonnaies", "crypto monnaie", "altcoin", "token", "tokens",
+        "airdrop", "wallet", "metamask", "binance", "trading", "forex", "nft", "mint",
+        "solana", "memecoin", "presale",
+    ],
+    "investment": [
+        # en
+        "guaranteed return", "guaranteed returns", "guaranteed profit", "guaranteed profits",
+        "guaranteed income", "double your", "triple your", "double your money",
+        "double your bitcoin", "risk free", "no risk", "passive income", "daily profit",
+        "weekly profit", "returns of", "roi", "profit of", "x2", "x10", "x100", "100x",
+        "send and receive", "we will send back", "send back double", "financial freedom",
+        "investment plan", "investment opportunity", "invest now", "earn from home",
+        "make money", "earn money",
+        # fr
+        "rendement garanti", "rendements garantis", "gain garanti", "gains garantis",
+        "profit garanti", "revenu garanti", "doublez", "doubler votre", "triplez",
+        "sans risque", "aucun risque", "revenu passif", "revenus passifs", "gains quotidiens",
+        "placement garanti", "investissez", "opportunite d investissement",
+        "liberte financiere", "gagner de l argent", "argent facile",
+    ],
+    "urgency": [
+        # en
+        "today only", "only today", "now", "right now", "act now", "urgent", "urgently",
+        "immediately", "asap", "hurry", "last chance", "limited time", "limited offer",
+        "expires", "expires today", "expire", "expiring", "before midnight", "within 24 hours",
+        "within 24h", "24 hours", "48 hours", "ends tonight", "ends today", "don t miss",
+        "only a few left", "while stocks last", "suspended", "locked", "blocked", "deadline",
+        "final notice", "final reminder",
+        # fr
+        "aujourd hui seulement", "seulement aujourd hui", "uniquement aujourd hui",
+        "avant minuit", "dans les 24h", "sous 24h", "sous 24 heures", "sous 48h", "24 heures",
+        "derniere chance", "dernier jour", "derniers jours", "derniere relance", "vite",
+        "depechez vous", "immediatement", "urgent", "urgence", "tout de suite", "maintenant",
+        "offre limitee", "duree limitee", "stock limite", "quantite limitee", "expire",
+        "expire aujourd hui", "suspendu", "suspendue", "bloque", "bloquee", "ne tardez pas",
+    ],
+    "lure": [
+        # en
+        "refund", "refunds", "reimbursement", "compensation", "your parcel", "your package",
+        "delivery failed", "failed delivery", "redelivery", "shipping fee", "delivery fee",
+        "customs fee", "processing fee", "small fee", "unpaid", "outstanding payment",
+        "your account has been", "your account will be", "unusual activity",
+        "suspicious activity", "unauthorised", "unauthorized", "security alert",
+        "account suspended", "reactivate", "wire transfer", "transfer fee", "owes you", "in your favour",
+        "in your favor", "your points", "loyalty points", "points expire", "points will expire",
+        # fr
+        "remboursement", "rembourse", "remboursee", "dedommagement", "indemnisation",
+        "votre colis", "ton colis", "colis en attente", "livraison en attente",
+        "echec de livraison", "frais de livraison", "frais de port", "frais de douane",
+        "frais de dossier", "frais de traitement", "petits frais", "impaye", "facture impayee",
+        "votre compte a ete", "votre compte sera", "activite inhabituelle",
+        "activite suspecte", "alerte de securite", "compte suspendu", "reactiver", "virement", "frais de virement", "vous doit", "en votre faveur",
+        "vos points", "points de fidelite", "points fidelite", "points a recuperer", "points expirent",
+    ],
+    "support_claim": [
+        # en
+        "customer service", "customer support", "customer care", "support team", "help desk",
+        "helpdesk", "official support", "official page", "official account", "official team",
+        "official giveaway", "we are the official", "technical support", "claims department",
+        "refund department", "agent", "our team", "dear customer", "dear client",
+        # fr
+        "service client", "service clients", "service clientele", "support client",
+        "assistance client", "equipe support", "equipe officielle", "page officielle",
+        "compte officiel", "service apres vente", "sav", "conseiller", "conseillere",
+        "notre equipe", "cher client", "chere cliente", "chers clients",
+    ],
+    "reassurance": [
+        "not a scam", "no scam", "not fake", "legit", "100 legit", "this is real", "100 real", "trusted",
+        "pas une arnaque", "pas d arnaque", "pas un fake", "ce n est pas une arnaque", "100 reel", "fiable",
+        "100 fiable", "securise", "100 securise",
+    ],
+    "request": [
+        # en
+        "send", "send us", "send me", "give", "give us", "provide", "enter", "confirm",
+        "share", "reply with", "call", "call us", "call now", "ring", "text", "txt",
+        "contact", "contact us", "click", "click here", "tap", "visit", "pay", "fill in",
+        # fr
+        "envoyez", "envoyez nous", "envoie", "envoie moi", "donnez", "donnez nous", "donne",
+        "communiquez", "communiquez nous", "transmettez", "indiquez", "saisissez", "entrez",
+        "renseignez", "confirmez", "appelez", "appelez nous", "appelle", "appeler", "rappelez",
+        "contactez", "contactez nous", "contacter", "cliquez", "cliquez ici", "clique",
+        "payez", "reglez", "achetez", "remplissez",
+    ],
+    "warning": [
+        # en
+        "scam", "scams", "scammer", "scammers", "scam alert", "fraud", "fraudulent",
+        "fraudster", "fraudsters", "phishing", "fake", "fakes", "fake account", "fake accounts",
+        "impersonator", "impersonators", "impersonating", "beware", "be careful", "be aware",
+        "watch out", "warning", "never give", "never share", "never ask", "will never ask",
+        "never call", "do not click", "don t click", "do not share", "don t share",
+        "do not reply", "don t reply", "report it", "report them", "stay safe", "not affiliated",
+        # fr
+        "arnaque", "arnaques", "arnaqueur", "arnaqueurs", "escroquerie", "escroqueries",
+        "escroc", "escrocs", "fraude", "frauduleux", "frauduleuse", "hameconnage",
+        "faux compte", "faux comptes", "faux site", "faux sites", "faux message",
+        "faux messages", "usurpation", "usurpent", "tentative", "tentatives", "mefiez vous",
+        "mefiance", "attention aux", "soyez vigilant", "soyez vigilants", "vigilance",
+        "ne donnez jamais", "ne communiquez jamais", "ne partagez jamais",
+        "ne demandera jamais", "ne demanderons jamais", "ne demande jamais", "jamais vos",
+        "ne cliquez pas", "ne repondez pas", "signalez", "signalez les", "circulent",
+        "ne sommes pas affilies", "aucun lien avec",
+    ],
+    "news": [
+        # en
+        "according to", "reported", "reports", "report says", "news", "article", "journalist",
+        "press release", "police", "investigation", "lawsuit", "court", "charged", "arrested",
+        "my order", "i ordered", "still waiting", "still haven t", "disappointed", "terrible",
+        "worst", "complaint", "complain", "anyone else", "does anyone", "is this real",
+        "is this legit", "is this a scam", "quarterly", "results", "ceo",
+        # fr
+        "selon", "d apres", "rapporte", "article", "journal", "presse", "communique",
+        "enquete", "plainte", "plaintes", "police", "gendarmerie", "tribunal", "condamne",
+        "ma commande", "j ai commande", "toujours pas", "toujours rien", "decu", "decue",
+        "nul", "inadmissible", "honte", "quelqu un", "vous aussi", "est ce que", "c est vrai",
+        "resultats", "chiffre d affaires",
+    ],
+}
+
+__all__ = ["PHRASES", "SIGNALS", "Signal"]

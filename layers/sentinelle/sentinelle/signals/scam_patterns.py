@@ -1,0 +1,103 @@
+"""Shaped things in scam text: discounts, phone numbers, premium short codes, crypto addresses."""
+
+from __future__ import annotations
+
+import re
+
+import phonenumbers
+from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
+
+from sentinelle.masking import mask
+
+# "-50%", "50 % off", "70% de réduction", "jusqu'à -80 %": on folded text (no accents, lower case).
+DISCOUNT_RE = re.compile(
+    r"(?<![\w.,])-\s?\d{1,2}\s?%|\b\d{1,2}\s?%\s?(?:off|de (?:remise|reduction|rabais)|sur tout|offerts?)\b"
+)
+
+# "send 0.1 BTC and receive 0.2 back", "envoyez 1 ETH, recevez-en 2 en retour": the doubling trick.
+_CLAUSE = r"(?:[^.!?\n]|\.\d)"  # within one sentence ("0.1" does not end it)
+DOUBLING_RE = re.compile(
+    rf"\b(?:send|transfer|deposit|envoye[zr]|envoie|transfere[zr]|depose[zr])\b{_CLAUSE}{{0,30}}?\d"
+    rf"{_CLAUSE}{{0,40}}?\b(?:receive|get|recevez|recevrez|recois|recevoir|recuperez|gagnez)\b"
+    rf"{_CLAUSE}{{0,30}}?(?:\d|\bdouble\b|\bx ?2\b)"
+)
+
+# A run that may be a phone number: 8+ digits with the usual separators (a leading "+" is looked
+# up separately: an optional prefix makes the expression try every position, twice as slow).
+_PHONE_CANDIDATE_RE = re.compile(r"\d[\d \t.\-/()]{6,20}\d")
+_DIGITS = str.maketrans("", "", " \t.-/()+")
+# Regions tried for numbers written without a country code, most likely first.
+REGIONS = ("FR", "GB", "US", "BE", "CH", "CA", "DE", "ES", "IT", "NL", "IN", "AU")
+_REGION_OF_LANG = {"fr": "FR", "en": "GB", "de": "DE", "es": "ES", "it": "IT", "nl": "NL"}
+
+# "text WIN to 87121", "envoyez STOP au 36180": a premium-rate short code as the contact route.
+SHORT_CODE_RE = re.compile(
+    r"\b(?:text|txt|send|reply|sms|envoyez|envoie|tapez)\b[^.!?\n]{0,30}?\b(?:to|au|a)\s+(\d{5,6})\b"
+)
+
+# Crypto-currency addresses: Bitcoin (legacy and bech32), Ethereum-style, Tron, Solana-like base58.
+_LONG_RUN_RE = re.compile(r"[0-9A-Za-z]{25,}")  # a cheap test before the costly one
+CRYPTO_RE = re.compile(
+    r"\b(?:0x[a-fA-F0-9]{40}"
+    r"|bc1[ac-hj-np-z02-9]{25,62}"
+    r"|[13][a-km-zA-HJ-NP-Z1-9]{25,34}"
+    r"|T[1-9A-HJ-NP-Za-km-z]{33}"
+    r"|[1-9A-HJ-NP-Za-km-z]{32,44})\b"
+)
+
+# Card-shaped runs (13 to 19 digits with spaces or dashes), masked wherever text is shown.
+_CARDLIKE_RE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+
+
+def phone_numbers(text: str, lang: str | None = None) -> list[str]:
+    """Valid phone numbers in `text`, in E.164, whatever the country; regions are tried in turn
+    for numbers written without a country code (the post's language first)."""
+    found: list[str] = []
+    first = _REGION_OF_LANG.get((lang or "").split("-")[0].lower())
+    regions = (first, *(r for r in REGIONS if r != first)) if first else REGIONS
+    for m in _PHONE_CANDIDATE_RE.finditer(text):
+        cand = m.group(0)
+        if m.start() and text[m.start() - 1] == "+":
+            cand = "+" + cand
+        digits = cand.translate(_DIGITS)
+        if not 8 <= len(digits) <= 15 or not digits.isdigit():
+            continue
+        for region in (regions if not cand.startswith("+") else ("US",)):
+            hits = list(PhoneNumberMatcher(cand, region, leniency=Leniency.VALID))
+            if hits:
+                for h in hits:
+                    e164 = phonenumbers.format_number(h.number, PhoneNumberFormat.E164)
+                    if e164 not in found:
+                        found.append(e164)
+                break
+    return found
+
+
+def short_codes(folded: str) -> list[str]:
+    return SHORT_CODE_RE.findall(folded)
+
+
+def _looks_like_address(s: str) -> bool:
+    # Long base58 runs that are words or identifiers in disguise lack the mix of an address.
+    if s.startswith(("0x", "bc1")):
+        return True
+    return any(c.isdigit() for c in s) and any(c.isupper() for c in s) and any(c.islower() for c in s)
+
+
+def crypto_addresses(text: str) -> list[str]:
+    out: list[str] = []
+    if not _LONG_RUN_RE.search(text):
+        return out
+    for m in CRYPTO_RE.finditer(text):
+        a = m.group(0)
+        if _looks_like_address(a) and a not in out:
+            out.append(a)
+    return out
+
+
+def mask_cards(text: str) -> str:
+    """`text` with card-shaped numbers masked (first and last four digits kept)."""
+    return _CARDLIKE_RE.sub(lambda m: mask("credit_card", m.group(0)), text)
+
+
+__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "crypto_addresses", "mask_cards", "phone_numbers", "short_codes"]
