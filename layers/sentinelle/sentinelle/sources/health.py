@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
@@ -12,16 +13,32 @@ def health_key(source_name: str) -> str:
     return f"health:{source_name}"
 
 
-def consecutive_failures(checkpoints: Any, source_name: str) -> int:
+def _load(checkpoints: Any, source_name: str) -> dict[str, Any]:
     raw = checkpoints.get_checkpoint(health_key(source_name), "consecutive_failures")
-    return int(raw) if raw and str(raw).isdigit() else 0
+    try:
+        state = json.loads(raw) if raw else {}
+    except ValueError:
+        state = {}
+    return state if isinstance(state, dict) else {}
+
+
+def _count(state: dict[str, Any]) -> int:
+    return int(state.get("base", 0)) + 1 if state.get("failed") else 0
+
+
+def consecutive_failures(checkpoints: Any, source_name: str) -> int:
+    return _count(_load(checkpoints, source_name))
 
 
 def record_source_status(checkpoints: Any, source_name: str, status: str, now: datetime) -> int:
-    """Store and return the count of consecutive failing runs (0 after any run that could check).
-
-    The pipeline alerts and emits `SourceErrors` when it crosses its threshold.
+    """Record one (source, query) outcome of the run at `now`; return the source's count of
+    consecutive failing runs. A run fails for a source when any of its queries could not be
+    checked; calls for several queries of one run (same `now`) count that run once.
     """
-    count = consecutive_failures(checkpoints, source_name) + 1 if status in FAILING else 0
-    checkpoints.put_checkpoint(health_key(source_name), "consecutive_failures", str(count), now)
-    return count
+    state = _load(checkpoints, source_name)
+    at = now.isoformat()
+    if state.get("at") != at:  # the first outcome of a new run
+        state = {"at": at, "base": _count(state), "failed": False}
+    state["failed"] = bool(state["failed"] or status in FAILING)
+    checkpoints.put_checkpoint(health_key(source_name), "consecutive_failures", json.dumps(state), now)
+    return _count(state)
