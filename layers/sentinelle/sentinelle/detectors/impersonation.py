@@ -203,7 +203,7 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
             a.evidence["handle_similarity"] = s
             shown = handle_local(profile.handle)
             same = handle_core(profile.handle) == core
-            a.add(25 if i in name_scores else 30,
+            a.add(25 if i in name_scores else 45 if a.identity.kind == "brand" else 30,
                   f"handle @{shown} {'is' if same else 'imitates'} {a.identity.kind} {a.identity.name}'s "
                   f"{'handle' if core in {handle_core(h.split(':', 1)[1]) for h in a.identity.handles} else 'name'}"
                   + ("" if same else f" ({s}% alike)"))
@@ -253,7 +253,7 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
                                              for u, v in lookalikes]
         elif officials and ident.kind == "person":
             a.tie = True
-            a.add(10, f"links to the organisation's site ({officials[0]}) from an account that is not its own")
+            a.add(20, f"links to the organisation's site ({officials[0]}) from an account that is not its own")
         creds = [(u, r) for u, r in reports if getattr(r, "credential_form", False)]
         if creds:
             a.harm = True
@@ -279,7 +279,12 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
         if not a.harm:
             a.score = min(a.score, 69)
         a.score = max(0, min(a.score, 89 if not (a.harm and a.tie and "credential_pages" in a.evidence) else 95))
-    return [a for a in copied.values() if a.copies]
+    out = [a for a in copied.values() if a.copies]
+    # "Claire Dubois | Lumière Patrimoine" copies the person and names her employer: one finding
+    # about the person (the brand is its tie), not a second one about the brand's name.
+    if any(a.identity.kind == "person" for a in out):
+        out = [a for a in out if a.identity.kind == "person" or "handle_similarity" in a.evidence]
+    return out
 
 
 def _finding(detector: str, item: Post | Profile, profile: Profile, a: _Assessment, ctx: Context) -> Finding:

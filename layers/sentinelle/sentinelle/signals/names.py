@@ -27,7 +27,8 @@ support help helpdesk aide assistance service client clients customer care team 
 _HANDLE_AFFIXES = sorted(
     {"official", "officiel", "officielle", "offical", "oficial", "real", "the", "support", "help", "team", "hq",
      "app", "info", "news", "service", "care", "desk", "vrai", "verified", "fr", "france", "en", "us", "uk", "io",
-     "pro", "compte", "contact", "client", "clients", "ceo", "dr", "doc"},
+     "pro", "compte", "contact", "client", "clients", "ceo", "dr", "doc", "aide", "sav", "helpdesk",
+     "assistance", "secure", "login", "online", "web", "page", "officialpage"},
     key=len, reverse=True,
 )
 _AFFIX_RE = re.compile(rf"^(?:{'|'.join(_HANDLE_AFFIXES)})+|(?:{'|'.join(_HANDLE_AFFIXES)})+$")
