@@ -34,11 +34,11 @@ def cursor_key() -> bytes:
 def get_app() -> SentinelleResolver:
     from sentinelle.store.dynamodb import DynamoDBStore
 
-    return create_app(DynamoDBStore.from_env(), auth=gateway_authorizer, cursor_key=cursor_key())
+    return create_app(DynamoDBStore(), auth=gateway_authorizer, cursor_key=cursor_key())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 @tracer.capture_lambda_handler
 @metrics.log_metrics
-def lambda_handler(event: dict, context: object) -> dict:
+def handler(event: dict, context: object) -> dict:
     return get_app().resolve(event, context)

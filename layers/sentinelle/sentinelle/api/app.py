@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 from http import HTTPStatus
@@ -13,8 +14,9 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 from sentinelle.api import allowlist, incidents
 from sentinelle.api.auth import Authenticator
 from sentinelle.api.cursor import CursorCodec, derive_key
-from sentinelle.api.errors import Unauthorized, register_error_handlers, unauthorized_response
+from sentinelle.api.errors import Unauthorized, error_response, register_error_handlers, unauthorized_response
 from sentinelle.api.models import Health
+from sentinelle.playbooks import playbook_for
 from sentinelle.store.base import IncidentStore
 from sentinelle.watchlist import Watchlist
 
@@ -24,14 +26,33 @@ VERSION = "1.0.0"
 
 
 def _playbook(detector: str, kind: str) -> dict[str, Any] | None:
-    try:
-        from sentinelle.playbooks import playbook_for
-    except ImportError:  # playbooks are optional: the API works without them
+    return playbook_for(detector, kind).model_dump(mode="json")
+
+
+def _body_problem(event: Mapping[str, Any]) -> Response | None:
+    """The routes take UTF-8 JSON only; anything else is refused before the validator sees it."""
+    method = str((event.get("requestContext") or {}).get("http", {}).get("method", "GET")).upper()
+    body = event.get("body")
+    if method not in ("POST", "PUT", "PATCH") and not body:
         return None
-    found = playbook_for(detector, kind)
-    if found is None or isinstance(found, dict):
-        return found
-    return found.model_dump(mode="json") if hasattr(found, "model_dump") else dict(found)
+    ctype = next((str(v) for k, v in (event.get("headers") or {}).items() if str(k).lower() == "content-type"), "")
+    media = ctype.split(";")[0].strip().lower()
+    if media and media != "application/json" and not media.endswith("+json"):
+        return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported content type",
+                              "send the body as application/json")
+    if body and event.get("isBase64Encoded"):
+        try:
+            base64.b64decode(body).decode("utf-8")
+        except (ValueError, UnicodeDecodeError):
+            return error_response(HTTPStatus.BAD_REQUEST, "invalid request", "the body is not UTF-8 JSON")
+    return None
+
+
+def _result(response: Response) -> dict[str, Any]:
+    """An API Gateway HTTP API answer for a response made before routing."""
+    return {"statusCode": response.status_code, "isBase64Encoded": False, "cookies": [],
+            "headers": {"Content-Type": content_types.APPLICATION_JSON, **response.headers},
+            "body": json.dumps(response.body)}
 
 
 class SentinelleResolver(APIGatewayHttpResolver):
@@ -53,11 +74,11 @@ class SentinelleResolver(APIGatewayHttpResolver):
         if self._route_path(event) not in PUBLIC_PATHS:
             who = self._authenticate(event)
             if who is None:
-                refused = unauthorized_response()
-                return {"statusCode": refused.status_code, "isBase64Encoded": False, "cookies": [],
-                        "headers": {"Content-Type": content_types.APPLICATION_JSON, **refused.headers},
-                        "body": json.dumps(refused.body)}
+                return _result(unauthorized_response())
             self.append_context(caller=who)
+        refused = _body_problem(event)
+        if refused is not None:
+            return _result(refused)
         return super().resolve(event, context)
 
     def caller(self) -> str:

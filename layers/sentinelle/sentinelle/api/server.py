@@ -73,6 +73,7 @@ def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 80
     class Handler(BaseHTTPRequestHandler):
         server_version = "sentinelle"
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in two writes: do not wait between them
 
         def _handle(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
@@ -103,7 +104,11 @@ def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 80
             if self.command != "HEAD":
                 self.wfile.write(data)
 
-        do_GET = do_POST = do_PATCH = do_DELETE = do_PUT = do_HEAD = do_OPTIONS = _handle
+        def __getattr__(self, name: str) -> Any:
+            # Every method goes to the routes, which answer JSON (not the stdlib's HTML 501).
+            if name.startswith("do_"):
+                return self._handle
+            raise AttributeError(name)
 
         def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
             pass  # quiet by default; the CLI prints where it listens

@@ -9,6 +9,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sentinelle.model import Incident, norm_handle
+from sentinelle.playbooks import ReportAs, playbook_for
+from sentinelle.playbooks import report_route as playbook_report_route
 from sentinelle.watchlist import Watchlist
 
 # Bluesky's moderation service: reports go through the PDS, proxied to this labeler.
@@ -16,14 +18,6 @@ BLUESKY_LABELER = "did:plc:ar7c4by46qjdydhdevvrndac#atproto_labeler"
 
 # Evidence keys under which detectors name the protected identity a subject copies.
 _IDENTITY_KEYS = ("impersonates", "protected", "copies", "person", "brand", "lookalike_of", "official")
-
-# Where a platform has no reporting API, a person files the platform's form.
-_FORMS = {
-    "x": "https://help.x.com/forms/impersonation",
-    "twitter": "https://help.x.com/forms/impersonation",
-    "youtube": "https://support.google.com/youtube/answer/2802027",
-}
-
 
 def snapshot(incident: Incident) -> dict[str, Any]:
     """The incident as captured for the platform: what was seen, without Sentinelle's own workflow."""
@@ -35,15 +29,10 @@ def content_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 
-def _is_scam(incident: Incident) -> bool:
-    return incident.detector == "scams" or "scam" in incident.kind or "phish" in incident.kind
-
-
-def _comment(incident: Incident, identity: Any) -> str:
-    what = "a scam" if _is_scam(incident) else "impersonation"
-    copied = f" of {identity}" if identity and not _is_scam(incident) else ""
+def _comment(incident: Incident, report_as: str, identity: Any) -> str:
+    copied = f" of {identity}" if identity and report_as == "impersonation" else ""
     reasons = "; ".join(incident.reasons[:5])
-    return f"Reported as {what}{copied}. Signals: {reasons}"[:1000]
+    return f"Reported as {report_as}{copied} by Sentinelle. Signals: {reasons}"[:1000]
 
 
 def _latest_item(incident: Incident) -> tuple[str | None, str | None]:
@@ -64,8 +53,15 @@ def _official_accounts(incident: Incident, watchlist: Watchlist | None) -> list[
     return [{"platform": a.platform, "handle": a.handle} for a in same]
 
 
-def report_route(incident: Incident, comment: str) -> dict[str, Any]:
-    """How to report the subject on its platform: an API call ready to send, or a form to fill."""
+_MASTODON_CATEGORY = {"scam": "spam", "impersonation": "other", "privacy": "legal"}
+_BLUESKY_REASON = {"scam": "tools.ozone.report.defs#reasonMisleadingScam",
+                   "impersonation": "tools.ozone.report.defs#reasonMisleadingImpersonation",
+                   "privacy": "com.atproto.moderation.defs#reasonViolation"}
+
+
+def report_route(incident: Incident, report_as: ReportAs, comment: str) -> dict[str, Any]:
+    """How to report the subject on its platform: an API request ready to send where the platform
+    has a reporting API, else the form or contact that the playbooks name."""
     s = incident.subject
     platform = s.platform.lower()
     item_id, item_url = _latest_item(incident)
@@ -74,13 +70,11 @@ def report_route(incident: Incident, comment: str) -> dict[str, Any]:
         host = urlsplit(s.url or item_url or "").hostname or (norm_handle(s.handle).partition("@")[2] or None)
         account_id = s.id if s.kind == "account" else incident.evidence.get("author_id")
         return {
-            "kind": "api", "method": "POST",
-            "url": f"https://{host or '<instance>'}/api/v1/reports",
-            "auth": "user token with the write:reports scope, on the instance that hosts the account",
+            "how": "api", "method": "POST", "url": f"https://{host or '<instance>'}/api/v1/reports",
+            "auth": "a user token with the write:reports scope",
             "body": {"account_id": account_id, "status_ids": [s.id] if is_post else ([item_id] if item_id else []),
-                     "comment": comment, "category": "spam" if _is_scam(incident) else "other",
-                     "forward": True},
-            "note": None if account_id else "look the account id up with GET /api/v1/accounts/lookup?acct=<handle>",
+                     "comment": comment, "category": _MASTODON_CATEGORY[report_as], "forward": True},
+            "detail": None if account_id else "look the account id up: GET /api/v1/accounts/lookup?acct=<handle>",
         }
     if platform == "bluesky":
         if is_post and s.id.startswith("at://"):
@@ -89,32 +83,31 @@ def report_route(incident: Incident, comment: str) -> dict[str, Any]:
         else:
             did = s.id if s.id.startswith("did:") else s.id.removeprefix("at://").split("/")[0]
             subject = {"$type": "com.atproto.admin.defs#repoRef", "did": did}
-        reason = "reasonMisleadingScam" if _is_scam(incident) else "reasonMisleadingImpersonation"
         return {
-            "kind": "api", "method": "POST",
-            "url": "https://bsky.social/xrpc/com.atproto.moderation.createReport",
-            "auth": "session of the reporting account (app password, com.atproto.server.createSession)",
+            "how": "api", "method": "POST", "url": "https://bsky.social/xrpc/com.atproto.moderation.createReport",
+            "auth": "a session of the reporting account (com.atproto.server.createSession, app password)",
             "headers": {"atproto-proxy": BLUESKY_LABELER},
-            "body": {"reasonType": f"tools.ozone.report.defs#{reason}", "subject": subject, "reason": comment},
+            "body": {"reasonType": _BLUESKY_REASON[report_as], "subject": subject, "reason": comment},
         }
     if platform == "reddit":
+        auth = "a script app with a user context (password grant) and the report scope"
         if is_post:
-            thing = s.id if s.id.startswith("t") and "_" in s.id else f"t3_{s.id}"
-            return {"kind": "api", "method": "POST", "url": "https://oauth.reddit.com/api/report",
-                    "auth": "script app with a user context (password grant), scope report",
+            thing = s.id if s.id[:3] in ("t1_", "t3_") else f"t3_{s.id}"
+            return {"how": "api", "method": "POST", "url": "https://oauth.reddit.com/api/report", "auth": auth,
                     "body": {"thing_id": thing, "reason": "other", "other_reason": comment[:100]}}
-        return {"kind": "api", "method": "POST", "url": "https://oauth.reddit.com/api/report_user",
-                "auth": "script app with a user context (password grant), scope report",
-                "body": {"user": norm_handle(s.handle) or s.id, "reason": "impersonation" if not _is_scam(incident)
-                         else "spam", "details": comment}}
+        return {"how": "api", "method": "POST", "url": "https://oauth.reddit.com/api/report_user", "auth": auth,
+                "body": {"user": norm_handle(s.handle) or s.id, "reason": report_as, "details": comment}}
     if platform == "youtube" and is_post:
-        return {"kind": "api", "method": "POST", "url": "https://www.googleapis.com/youtube/v3/videos/reportAbuse",
-                "auth": "OAuth user token (50 quota units)",
-                "body": {"videoId": s.id, "reasonId": "<from videoAbuseReportReasons.list>", "comments": comment}}
-    form = _FORMS.get(platform)
-    return {"kind": "form", "url": form,
-            "note": "file the platform's report form with this pack" if form
-            else "no known reporting route: contact the platform or the site's host with this pack"}
+        return {"how": "api", "method": "POST", "url": "https://www.googleapis.com/youtube/v3/videos/reportAbuse",
+                "auth": "an OAuth user token (50 quota units)",
+                "body": {"videoId": s.id, "reasonId": "<an id from videoAbuseReportReasons.list>",
+                         "comments": comment}}
+    route = playbook_report_route("domain" if s.kind == "domain" else platform, report_as)
+    if route is None:
+        return {"how": "manual", "url": None,
+                "detail": "no known reporting route: contact the platform or the site's host with this pack"}
+    return {"how": route.how, "url": route.where if route.how == "form" else None, "contact": route.where,
+            "detail": route.detail}
 
 
 def evidence_pack(incident: Incident, *, watchlist: Watchlist | None, now: datetime) -> dict[str, Any]:
@@ -123,7 +116,8 @@ def evidence_pack(incident: Incident, *, watchlist: Watchlist | None, now: datet
     identity = next((incident.evidence[k] for k in _IDENTITY_KEYS if incident.evidence.get(k)), None)
     item_id, item_url = _latest_item(incident)
     captured = max((f.observed_at for f in incident.findings), default=incident.last_seen)
-    comment = _comment(incident, identity)
+    playbook = playbook_for(incident.detector, incident.kind)
+    comment = _comment(incident, playbook.report_as, identity)
     return {
         "incident_id": incident.id,
         "platform": incident.platform,
@@ -138,6 +132,6 @@ def evidence_pack(incident: Incident, *, watchlist: Watchlist | None, now: datet
         "prepared_at": now.isoformat(),
         "snapshot_sha256": content_hash(snap),
         "snapshot": snap,
-        "report": report_route(incident, comment),
+        "report": report_route(incident, playbook.report_as, comment),
         "sent": False,
     }
