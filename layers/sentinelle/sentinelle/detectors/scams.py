@@ -12,7 +12,7 @@ from sentinelle.model import Finding, Post, Severity, Subject
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
 from sentinelle.signals.scam_patterns import (
-    DISCOUNT_RE, DOUBLING_RE, crypto_addresses, mask_cards, phone_numbers, short_codes,
+    DISCOUNT_RE, DOUBLING_RE, crypto_addresses, is_premium_rate, mask_cards, phone_numbers, short_codes,
 )
 from sentinelle.text.brands import BrandMatch, BrandMatcher, PhraseMatcher
 from sentinelle.text.normalize import prepare
@@ -26,7 +26,7 @@ MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com",
 # Signals that only count together with another (see `_score`).
 _MODIFIERS = frozenset({"request", "contact_combo", "link_combo"})
 _DATA_ASKS = ("payment_data", "personal_data", "voucher")
-_OFFERS = ("offer", "prize", "support_claim", "lure", "investment")
+_OFFERS = ("offer", "prize", "support_claim", "lure", "investment", "recovery")
 _ROUTES = ("phone", "messaging", "private_message")
 _OFF_BRAND_LINKS = ("lookalike_link", "shortener", "foreign_link")
 # Cheap tests that spare the costlier extractors most posts.
@@ -90,8 +90,9 @@ class ScamRules:
             found = hits.setdefault(name, [])
             if words not in found:
                 found.append(words)
-        if "reassurance" in hits:
-            hits.pop("warning", None)  # "not a scam" is the scammer's line, not a warning
+        if "reassurance" in hits or "recovery" in hits:
+            # "Not a scam" is the scammer's line, and recovery scams pose as warnings.
+            hits.pop("warning", None)
         folded = p.folded
         for d in DISCOUNT_RE.findall(folded):
             hits.setdefault("offer", []).insert(0, d)
@@ -104,6 +105,9 @@ class ScamRules:
         codes = short_codes(folded) if "to " in folded or " au " in folded else []
         if phones or codes:
             hits["phone"] = phones + [f"short code {c}" for c in codes]
+            premium = [n for n in phones if is_premium_rate(n)]
+            if premium or codes:
+                hits["premium_rate"] = premium + [f"short code {c}" for c in codes]
         crypto = crypto_addresses(text)
         if crypto:
             hits["crypto_address"] = crypto

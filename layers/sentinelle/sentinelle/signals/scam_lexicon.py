@@ -25,6 +25,8 @@ SIGNALS = {s.name: s for s in [
     Signal("crypto_address", 25, "contains a crypto-currency address", harm=True),
     Signal("crypto", 10, "crypto-currency or trading talk"),
     Signal("investment", 30, "promises investment returns"),
+    Signal("recovery", 25, "offers to recover lost money or crypto (a recovery scam)"),
+    Signal("premium_rate", 15, "the number is premium-rate or shared-cost"),
     Signal("urgency", 10, "pressure to act fast"),
     Signal("lure", 15, "refund, delivery, fee or account-problem lure"),
     Signal("shortener", 15, "a shortened link hides where it leads"),
@@ -56,14 +58,16 @@ PHRASES: dict[str, list[str]] = {
         "remise", "gratuit", "gratuite", "gratuits", "gratuites", "gratos", "offert", "offerte",
         "offerts", "offertes", "cadeau", "cadeaux", "carte cadeau", "cartes cadeaux", "bon d achat",
         "bons d achat", "cheque cadeau", "cheques cadeaux", "moitie prix", "prix casses",
-        "liquidation", "destockage", "vente flash", "promo", "promotion", "soldes",
+        "liquidation totale", "destockage", "vente flash", "promo", "promotion", "soldes",
         "sur tout le site", "sur tout", "on everything",
     ],
     "prize": [
         # en
         "giveaway", "give away", "winner", "winners", "you won", "you have won", "you ve won",
         "u have won", "you are a winner", "congratulations", "congrats", "prize", "prizes",
-        "cash prize", "claim", "claim your", "claim now", "to claim", "been selected",
+        "cash prize", "complimentary", "entitled to", "await collection", "awaiting collection",
+        "unredeemed", "un redeemed", "awaiting your collection", "you are awarded", "you have been awarded",
+        "been awarded", "lucky day", "grant", "redeem", "to redeem", "claim", "claim your", "claim now", "to claim", "been selected",
         "have been chosen", "lucky", "reward", "rewards", "win", "won", "contest", "sweepstake",
         "sweepstakes", "lottery", "jackpot", "draw",
         # fr
@@ -116,7 +120,8 @@ PHRASES: dict[str, list[str]] = {
         "itunes card", "itunes gift card", "carte itunes", "apple gift card", "carte apple",
         "steam card", "steam gift card", "carte steam", "amazon gift card", "coupon recharge",
         "coupons recharge", "prepaid card", "carte prepayee", "pay in bitcoin",
-        "payer en bitcoin", "paiement en bitcoin", "pay with bitcoin", "in crypto", "en crypto",
+        "payer en bitcoin", "paiement en bitcoin", "pay with bitcoin", "pay in crypto",
+        "payment in crypto", "payer en crypto", "paiement en crypto", "payable en crypto",
         "bitcoin atm", "cash app", "cashapp", "zelle", "venmo",
     ],
     "messaging": [
@@ -151,6 +156,14 @@ PHRASES: dict[str, list[str]] = {
         "placement garanti", "investissez", "opportunite d investissement",
         "liberte financiere", "gagner de l argent", "argent facile",
     ],
+    "recovery": [
+        "recover your", "recover your funds", "recover your lost", "recover lost", "recovery expert",
+        "recovery experts", "recovery professionals", "recovery specialist", "recovery service",
+        "recovery assistance", "funds recovery", "fund recovery", "crypto recovery",
+        "reclaim your funds", "get your money back", "get your funds back", "lost funds",
+        "recuperer vos fonds", "recuperez vos fonds", "recuperer votre argent", "recuperez votre argent",
+        "recuperation de fonds", "expert en recuperation",
+    ],
     "urgency": [
         # en
         "today only", "only today", "now", "right now", "act now", "urgent", "urgently",
@@ -174,7 +187,9 @@ PHRASES: dict[str, list[str]] = {
         "customs fee", "processing fee", "small fee", "unpaid", "outstanding payment",
         "your account has been", "your account will be", "unusual activity",
         "suspicious activity", "unauthorised", "unauthorized", "security alert",
-        "account suspended", "reactivate", "wire transfer", "transfer fee", "owes you", "in your favour",
+        "account suspended", "has been suspended", "been blocked", "will be blocked", "has been locked",
+        "unlock your account", "restore your account", "restore access", "kyc", "update your kyc",
+        "account details", "not done by you", "if this was not you", "reactivate", "wire transfer", "transfer fee", "owes you", "in your favour",
         "in your favor", "your points", "loyalty points", "points expire", "points will expire",
         # fr
         "remboursement", "rembourse", "remboursee", "dedommagement", "indemnisation",
@@ -182,7 +197,8 @@ PHRASES: dict[str, list[str]] = {
         "echec de livraison", "frais de livraison", "frais de port", "frais de douane",
         "frais de dossier", "frais de traitement", "petits frais", "impaye", "facture impayee",
         "votre compte a ete", "votre compte sera", "activite inhabituelle",
-        "activite suspecte", "alerte de securite", "compte suspendu", "reactiver", "virement", "frais de virement", "vous doit", "en votre faveur",
+        "activite suspecte", "alerte de securite", "compte suspendu", "a ete suspendu", "a ete bloque", "a ete bloquee", "sera bloque", "sera bloquee",
+        "debloquer votre compte", "debloquez votre compte", "reactiver", "virement", "frais de virement", "vous doit", "en votre faveur",
         "vos points", "points de fidelite", "points fidelite", "points a recuperer", "points expirent",
     ],
     "support_claim": [

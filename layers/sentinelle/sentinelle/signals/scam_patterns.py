@@ -24,7 +24,7 @@ DOUBLING_RE = re.compile(
 
 # A run that may be a phone number: 8+ digits with the usual separators (a leading "+" is looked
 # up separately: an optional prefix makes the expression try every position, twice as slow).
-_PHONE_CANDIDATE_RE = re.compile(r"\d[\d \t.\-/()]{6,20}\d")
+_PHONE_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9])\d[\d \t.\-/()]{6,20}\d")  # not inside hex ids
 _DIGITS = str.maketrans("", "", " \t.-/()+")
 # Regions tried for numbers written without a country code, most likely first.
 REGIONS = ("FR", "GB", "US", "BE", "CH", "CA", "DE", "ES", "IT", "NL", "IN", "AU")
@@ -32,7 +32,7 @@ _REGION_OF_LANG = {"fr": "FR", "en": "GB", "de": "DE", "es": "ES", "it": "IT", "
 
 # "text WIN to 87121", "envoyez STOP au 36180": a premium-rate short code as the contact route.
 SHORT_CODE_RE = re.compile(
-    r"\b(?:text|txt|send|reply|sms|envoyez|envoie|tapez)\b[^.!?\n]{0,30}?\b(?:to|au|a)\s+(\d{5,6})\b"
+    r"\b(?:text|txt|send|reply|sms|envoyez|envoie|tapez)\b[^.!?\n]{0,30}?\b(?:to|au|a)\s+(?:no\W{0,2}\s*)?(\d{5,6})\b"
 )
 
 # Crypto-currency addresses: Bitcoin (legacy and bech32), Ethereum-style, Tron, Solana-like base58.
@@ -73,6 +73,17 @@ def phone_numbers(text: str, lang: str | None = None) -> list[str]:
     return found
 
 
+_PREMIUM = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST})
+
+
+def is_premium_rate(e164: str) -> bool:
+    """Whether a number (E.164) costs the caller more than a normal call: a scam's revenue."""
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164)) in _PREMIUM
+    except phonenumbers.NumberParseException:
+        return False
+
+
 def short_codes(folded: str) -> list[str]:
     return SHORT_CODE_RE.findall(folded)
 
@@ -100,4 +111,4 @@ def mask_cards(text: str) -> str:
     return _CARDLIKE_RE.sub(lambda m: mask("credit_card", m.group(0)), text)
 
 
-__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "crypto_addresses", "mask_cards", "phone_numbers", "short_codes"]
+__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "crypto_addresses", "is_premium_rate", "mask_cards", "phone_numbers", "short_codes"]
