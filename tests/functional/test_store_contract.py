@@ -54,6 +54,17 @@ def make_store(backend: str, tmp_path, monkeypatch):
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     monkeypatch.delenv("AWS_ENDPOINT_URL", raising=False)
+    from moto.core.botocore_stubber import BotocoreStubber
+
+    # DynamoDB applies each request atomically; moto does not lock, so two threads could both pass
+    # one condition check. Serialise requests to model the real service in the race tests.
+    lock, real = threading.Lock(), BotocoreStubber.process_request
+
+    def atomic(self, request):
+        with lock:
+            return real(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
     with mock_aws():
         from sentinelle.store.dynamodb import DynamoDBStore, create_table
 

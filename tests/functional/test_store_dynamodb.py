@@ -58,11 +58,16 @@ def calls(monkeypatch):
     return seen
 
 
-def test_about_one_write_per_finding(store, calls):
+def test_at_most_one_write_per_finding(store, calls):
     batch = [finding(i % 40) for i in range(100)]  # 40 new incidents, 60 repeats
-    store.record_many(batch, T0)
-    assert sum(calls[op] for op in WRITES) == 100
+    out = store.record_many(batch, T0)
+    assert [r.change for r in out].count(Change.new) == 40
+    assert sum(calls[op] for op in WRITES) == 40  # one per incident touched: repeats merge first
     assert calls["GetItem"] == 0 and calls["BatchGetItem"] <= 2  # reads are batched
+    assert store.get(finding(0).incident_key).occurrences == 3
+    calls.clear()
+    store.record_many([finding(i) for i in range(100, 150)], T0)
+    assert sum(calls[op] for op in WRITES) == 50
     calls.clear()
     store.record(finding(1), T0)
     assert sum(calls[op] for op in WRITES) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import os
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any, Iterable
 
@@ -33,6 +34,7 @@ ENTITY = "incident"  # the single hash key of `by_recent`: every incident, newes
 ALLOW_PK = "ALLOW"
 MAX_ATTEMPTS = 5  # conditional-write retries before giving up (each one means another writer won)
 ALLOW_CACHE_SECONDS = 60.0  # how stale the allowlist may be for single `record` calls
+WRITERS = 8  # concurrent writes in record_many (pynamodb's pool holds 10 connections)
 MAX_DATA_BYTES = 300_000  # an item stops at 400 KB: keep fewer past findings rather than fail
 
 
@@ -159,37 +161,54 @@ class DynamoDBStore:
         allowed = self._allow_entries(max_age=ALLOW_CACHE_SECONDS)
         if allowed and is_allowed(finding.subject, allowed):
             return Recorded(Incident.from_finding(finding, now), Change.suppressed)
-        return self._record(finding, now, self._get_item(finding.incident_key))[0]
+        return self._record([finding], now, self._get_item(finding.incident_key))[0]
 
     def record_many(self, findings: Iterable[Finding], now: datetime) -> list[Recorded]:
-        """Record a batch: one batched read for the lot, then one conditional write per finding."""
+        """Record a batch: batched reads, then ONE conditional write per incident touched (several
+        findings of one incident merge first), incidents written concurrently."""
         findings = list(findings)
         if not findings:
             return []
         allowed = self._allow_entries(max_age=0)
-        keys = {f.incident_key for f in findings if not (allowed and is_allowed(f.subject, allowed))}
-        known: dict[str, SentinelleTable | None] = dict.fromkeys(keys)
-        for item in self.model.batch_get([(f"INC#{k}", INCIDENT_SK) for k in keys], consistent_read=True):
+        out: list[Recorded | None] = [None] * len(findings)
+        groups: dict[str, list[int]] = {}
+        for i, finding in enumerate(findings):
+            if allowed and is_allowed(finding.subject, allowed):
+                out[i] = Recorded(Incident.from_finding(finding, now), Change.suppressed)
+            else:
+                groups.setdefault(finding.incident_key, []).append(i)
+        known: dict[str, SentinelleTable] = {}
+        for item in self.model.batch_get([(f"INC#{k}", INCIDENT_SK) for k in groups], consistent_read=True):
             known[item.pk.removeprefix("INC#")] = item
-        out = []
-        for finding in findings:
-            key = finding.incident_key
-            if key not in known:
-                out.append(Recorded(Incident.from_finding(finding, now), Change.suppressed))
-                continue
-            recorded, known[key] = self._record(finding, now, known[key])
-            out.append(recorded)
-        return out
 
-    def _record(self, finding: Finding, now: datetime,
-                item: SentinelleTable | None) -> tuple[Recorded, SentinelleTable]:
-        """Merge and write conditionally; when another writer got there first, re-read and redo.
-        Returns the result and the item as written (its version is the one to condition on next)."""
+        def write(key: str) -> None:
+            positions = groups[key]
+            for i, recorded in zip(positions, self._record([findings[i] for i in positions], now, known.get(key))):
+                out[i] = recorded
+
+        if len(groups) > 1:
+            with ThreadPoolExecutor(max_workers=min(WRITERS, len(groups))) as pool:
+                list(pool.map(write, groups))  # list(): re-raise the first failure here
+        else:
+            for key in groups:
+                write(key)
+        return [r for r in out if r is not None]
+
+    def _record(self, findings: list[Finding], now: datetime, item: SentinelleTable | None) -> list[Recorded]:
+        """Merge one incident's findings in order and write once, conditionally; when another writer
+        got there first, re-read and redo (so no sighting is lost and one of us sees `new`)."""
+        key = findings[0].incident_key
         for _ in range(MAX_ATTEMPTS):
-            current = Incident.model_validate_json(item.data) if item is not None else None
-            incident, change = merge_finding(current, finding, now)
-            target = item if item is not None else self.model(f"INC#{incident.id}", INCIDENT_SK)
-            incident = self._fill(target, incident)
+            incident = Incident.model_validate_json(item.data) if item is not None else None
+            results = []
+            for finding in findings:
+                incident, change = merge_finding(incident, finding, now)
+                results.append(Recorded(incident, change))
+            assert incident is not None
+            target = item if item is not None else self.model(f"INC#{key}", INCIDENT_SK)
+            stored = self._fill(target, incident)
+            if stored is not incident:  # trimmed to fit the item size limit
+                results[-1] = Recorded(stored, results[-1].change)
             try:
                 if item is None:
                     target.save(condition=self.model.pk.does_not_exist())
@@ -198,10 +217,10 @@ class DynamoDBStore:
             except PutError as exc:
                 if not _conflict(exc):
                     raise
-                item = self._get_item(incident.id)
+                item = self._get_item(key)
                 continue
-            return Recorded(incident, change), target
-        raise RuntimeError(f"incident {finding.incident_key}: too many concurrent writers, gave up")
+            return results
+        raise RuntimeError(f"incident {key}: too many concurrent writers, gave up")
 
     @staticmethod
     def _fill(item: SentinelleTable, incident: Incident) -> Incident:
