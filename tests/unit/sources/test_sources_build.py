@@ -76,3 +76,10 @@ def test_health_counts_consecutive_failing_runs_once_per_run():
     assert record_source_status(store, "x", "partial", t1 + timedelta(minutes=15)) == 0
     assert consecutive_failures(store, "other") == 0
     assert ("health:x", "consecutive_failures") in store.data
+
+
+def test_a_query_the_source_does_not_serve_is_could_not_check():
+    src = build_source({"type": "x"}, secrets=FAKE.get)
+    result = run(src.fetch(Query(kind="search_profiles", value="Claire Dubois"), None))
+    assert result.status == "could_not_check" and "not supported" in result.reason
+    run(src.aclose())

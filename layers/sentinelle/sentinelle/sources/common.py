@@ -147,6 +147,8 @@ class HttpSource:
     async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
         result = SourceResult()
         self._requests = 0
+        if not self.queries([query]):
+            return SourceResult(status="could_not_check", reason=f"{query.kind} not supported by {self.name}")
         if self.credentials_missing:
             return SourceResult(status="could_not_check", reason="credentials")
         try:
