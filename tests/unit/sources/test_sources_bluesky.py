@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import httpx
@@ -175,3 +176,44 @@ def test_author_feed_anonymously_and_hashtag_query():
     search = respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(200, json={"posts": []})
     run(fetch(source(), Query(kind="hashtag", value="MaisonLumiere")))
     assert search.calls[0].request.url.params["q"] == "#MaisonLumiere"
+
+
+@respx.mock
+def test_concurrent_queries_share_one_login_and_count_their_own_requests():
+    login, _ = login_routes()
+    respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(200, json=load("bluesky/searchPosts_page2.json"))
+    src = source()
+    queries = [Query(kind="search_posts", value=v) for v in ("a", "b", "c")]
+
+    async def go():
+        try:
+            return await asyncio.gather(*(src.fetch(q, None) for q in queries))
+        finally:
+            await src.aclose()
+
+    results = run(go())
+    assert [r.status for r in results] == ["ok"] * 3 and login.call_count == 1
+    assert sum(r.requests for r in results) == 4  # one login + three searches, each counted once
+    assert sorted(r.requests for r in results)[:2] == [1, 1]
+
+
+@respx.mock
+def test_refused_login_is_not_retried_by_every_query():
+    login = respx.post(f"{PDS}/com.atproto.server.createSession").respond(401, json=load("bluesky/authFailed.json"))
+    src = source()
+
+    async def go():
+        try:
+            return [await src.fetch(Query(kind="search_posts", value=v), None) for v in ("a", "b")]
+        finally:
+            await src.aclose()
+
+    assert [r.reason for r in run(go())] == ["credentials", "credentials"] and login.call_count == 1
+
+
+@respx.mock
+def test_unreadable_checkpoint_is_ignored_not_fatal():
+    login_routes()
+    route = respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(200, json=load("bluesky/searchPosts_page2.json"))
+    result = run(fetch(source(), SEARCH, "not-a-time"))
+    assert result.status == "ok" and len(result.items) == 1 and "since" not in route.calls[0].request.url.params

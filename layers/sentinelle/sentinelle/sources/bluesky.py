@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import datetime
 from typing import Any, Mapping
@@ -146,6 +147,7 @@ class BlueskySource(HttpSource):
 
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
+    checkpoint_kind = "time"
 
     def __init__(self, *, identifier: str | None = None, app_password: str | None = None,
                  service: str = ENTRYWAY, appview: str = PUBLIC_APPVIEW, session_cache: Any = None,
@@ -155,6 +157,8 @@ class BlueskySource(HttpSource):
         self.service, self.appview = service.rstrip("/"), appview.rstrip("/")
         self.cache = SessionCache(session_cache, f"session:bluesky:{identifier}")
         self._session: dict[str, Any] | None = None
+        self._lock = asyncio.Lock()  # queries run concurrently; they share one session
+        self._refused = False  # a refused login is not retried by every query of the run
         self.logins = 0  # createSession calls made by this source (they are rate-limited)
 
     @property
@@ -162,11 +166,28 @@ class BlueskySource(HttpSource):
         return bool(self.identifier and self._password)
 
     async def _login(self) -> dict[str, Any]:
+        if self._refused:
+            raise CredentialsError()
         self.logins += 1
-        response = await self._request(
-            "POST", f"{self.service}/xrpc/com.atproto.server.createSession",
-            json={"identifier": self.identifier, "password": self._password})
-        return self._keep(response)
+        try:
+            response = await self._request(
+                "POST", f"{self.service}/xrpc/com.atproto.server.createSession",
+                json={"identifier": self.identifier, "password": self._password})
+            return self._keep(response)
+        except CredentialsError:
+            self._refused = True
+            raise
+
+    async def _current(self) -> dict[str, Any]:
+        async with self._lock:
+            if self._session is None:
+                self._session = self.cache.get() or await self._login()
+            return self._session
+
+    async def _renew(self, stale: dict[str, Any]) -> None:
+        async with self._lock:
+            if self._session is stale:  # else another query renewed it meanwhile
+                await self._refresh()
 
     async def _refresh(self) -> dict[str, Any]:
         assert self._session is not None
@@ -195,20 +216,19 @@ class BlueskySource(HttpSource):
         if not self.authenticated:
             response = await self._get(f"{self.appview}/xrpc/{nsid}", params=params)
             return self._body(response)
-        if self._session is None:
-            self._session = self.cache.get() or await self._login()
         for attempt in range(2):
-            headers = {"Authorization": f"Bearer {self._session['accessJwt']}"}
+            session = await self._current()
+            headers = {"Authorization": f"Bearer {session['accessJwt']}"}
             try:
                 response = await self._get(f"{self.service}/xrpc/{nsid}", params=params, headers=headers)
             except CredentialsError as exc:
                 if attempt or exc.status_code != 401:
                     raise
-                await self._refresh()
+                await self._renew(session)
                 continue
             if response.status_code == 400 and self._error(response) in ("ExpiredToken", "InvalidToken") \
                     and not attempt:
-                await self._refresh()
+                await self._renew(session)
                 continue
             return self._body(response)
         raise CredentialsError()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from contextvars import ContextVar
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterable
 
@@ -112,6 +113,20 @@ def json_body(response: httpx.Response) -> Any:
         raise Unavailable("malformed response", status_code=response.status_code) from exc
 
 
+def _readable(value: str, kind: str) -> bool:
+    if kind == "id":
+        return value.isdigit()
+    if kind == "time":
+        try:
+            return datetime.fromisoformat(value).tzinfo is not None
+        except ValueError:
+            return False
+    return True
+
+
+_REQUESTS: ContextVar[list[int]] = ContextVar("sentinelle_source_requests", default=[0])
+
+
 def serves(query: Query, platform: str, kinds: Iterable[str]) -> bool:
     return query.kind in kinds and query.platform in (None, platform)
 
@@ -127,6 +142,7 @@ class HttpSource:
     platform: str = ""
     kinds: tuple[str, ...] = ()
     credentials_missing = False  # set by adapters whose secrets were not configured
+    checkpoint_kind = "any"  # "id" (numeric since_id) or "time" (ISO timestamp): others are ignored
 
     def __init__(self, *, name: str, client: httpx.AsyncClient | None = None,
                  policy: RetryPolicy | None = None, max_pages: int = 3, page_size: int | None = None):
@@ -136,7 +152,6 @@ class HttpSource:
         self.policy = policy or RetryPolicy()
         self.max_pages = max_pages
         self.page_size = page_size
-        self._requests = 0
 
     def queries(self, plan: list[Query]) -> list[Query]:
         return [q for q in plan if serves(q, self.platform, self.kinds) and self.accepts(q)]
@@ -145,12 +160,15 @@ class HttpSource:
         return True
 
     async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
-        result = SourceResult()
-        self._requests = 0
         if not self.queries([query]):
             return SourceResult(status="could_not_check", reason=f"{query.kind} not supported by {self.name}")
         if self.credentials_missing:
             return SourceResult(status="could_not_check", reason="credentials")
+        if checkpoint is not None and not _readable(checkpoint, self.checkpoint_kind):
+            log.warning("source %s %s: unreadable checkpoint ignored", self.name, query.key)
+            checkpoint = None
+        result = SourceResult()
+        counter = _REQUESTS.set([0])  # per fetch: the pipeline runs a source's queries concurrently
         try:
             await self._collect(query, checkpoint, result)
         except SourceError as exc:
@@ -161,14 +179,16 @@ class HttpSource:
             result.status = "partial" if result.items else "could_not_check"
             result.reason = "malformed response"
             log.warning("source %s %s: malformed response (%s)", self.name, query.key, exc)
-        result.requests = self._requests
+        finally:
+            result.requests = _REQUESTS.get()[0]
+            _REQUESTS.reset(counter)
         return result
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         raise NotImplementedError
 
     def _count(self) -> None:
-        self._requests += 1
+        _REQUESTS.get()[0] += 1
 
     async def _request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         return await request_with_retries(self._client, method, url, policy=self.policy,

@@ -117,6 +117,7 @@ class MastodonSource(HttpSource):
 
     platform = PLATFORM
     kinds = ("hashtag", "search_posts", "search_profiles", "profile", "account_posts")
+    checkpoint_kind = "id"
 
     def __init__(self, *, instance: str, token: str | None = None, name: str | None = None,
                  page_size: int = 40, **kw: Any):

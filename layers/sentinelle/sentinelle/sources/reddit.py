@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from datetime import datetime
@@ -89,6 +90,7 @@ class RedditSource(HttpSource):
 
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
+    checkpoint_kind = "time"
 
     def __init__(self, *, client_id: str | None, client_secret: str | None, user_agent: str | None = None,
                  subreddit: str | None = None, name: str | None = None,
@@ -100,6 +102,7 @@ class RedditSource(HttpSource):
         self.subreddit = subreddit
         self._token: str | None = None
         self._expires = 0.0
+        self._lock = asyncio.Lock()  # concurrent queries share one token request
 
     async def _new_token(self) -> str:
         response = await self._request(
@@ -112,16 +115,23 @@ class RedditSource(HttpSource):
         self._expires = self.policy.clock() + float(body.get("expires_in", 3600)) - 60
         return self._token  # type: ignore[return-value]
 
+    async def _current(self) -> str:
+        async with self._lock:
+            if self._token and self.policy.clock() < self._expires:
+                return self._token
+            return await self._new_token()
+
     async def _call(self, path: str, params: dict[str, Any]) -> Any:
         for attempt in range(2):
-            token = self._token if self._token and self.policy.clock() < self._expires else await self._new_token()
+            token = await self._current()
             headers = {"Authorization": f"bearer {token}", "User-Agent": self.user_agent}
             try:
                 response = await self._get(API + path, params={**params, "raw_json": 1}, headers=headers)
             except CredentialsError as exc:
                 if attempt or exc.status_code != 401:
                     raise
-                self._token = None  # expired early: take a new one once
+                if self._token == token:
+                    self._token = None  # expired early: take a new one once
                 continue
             if response.status_code == 404:
                 return None

@@ -100,6 +100,7 @@ class XSource(HttpSource):
 
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "profile", "account_posts")
+    checkpoint_kind = "id"
 
     def __init__(self, *, bearer_token: str | None, read_budget: int = 500, name: str | None = None,
                  page_size: int = 100, **kw: Any):

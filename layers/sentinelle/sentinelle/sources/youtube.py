@@ -106,6 +106,7 @@ class YouTubeSource(HttpSource):
 
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
+    checkpoint_kind = "time"
 
     def __init__(self, *, api_key: str | None, daily_quota: int = 10_000, search_calls_per_day: int = 100,
                  quota_store: Any = None, name: str | None = None, page_size: int = 50, **kw: Any):
