@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from collections import Counter
 from datetime import datetime
@@ -14,7 +15,9 @@ MAX_EVIDENCE_CHARS = 300  # per value: enough to recognise it, short enough to r
 
 
 def _redact(text: str) -> str:
-    """The safety net: every outgoing text passes here even though detectors already mask."""
+    """The safety net: every piece of content (reasons, evidence, names, notes) passes here even
+    though detectors already mask. Identifiers of the subject (handles, URLs) and timestamps do
+    not: `user@instance` handles read as e-mail addresses, and the on-call person needs them."""
     from sentinelle.masking import redact  # late: loads the identifier recognizers
 
     return redact(text)
@@ -28,6 +31,19 @@ def _redact_deep(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return [_redact_deep(v) for v in value]
     return value
+
+
+CONTENT_FIELDS = ("reasons", "evidence", "history", "findings")
+
+
+def _incident_json(incident: Incident, exclude: set[str]) -> dict[str, Any]:
+    data = incident.model_dump(mode="json", exclude=exclude)
+    for key in CONTENT_FIELDS:
+        if key in data:
+            data[key] = _redact_deep(data[key])
+    if data.get("subject", {}).get("display_name"):
+        data["subject"]["display_name"] = _redact(data["subject"]["display_name"])
+    return data
 
 
 def _change(change: Change | str) -> Change:
@@ -47,7 +63,7 @@ def who(incident: Incident) -> str:
         return f"the domain {s.id}"
     name = f"@{s.handle.lstrip('@')}" if s.handle else f"{s.kind} {s.id}"
     if s.display_name and s.display_name != s.handle:
-        name += f" ({s.display_name})"
+        name += f" ({_redact(s.display_name)})"
     return f"{'a post by ' if s.kind == 'post' else ''}{name} on {s.platform}"
 
 
@@ -64,7 +80,7 @@ def _headline(incident: Incident, change: Change) -> str:
 def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
     lines = []
     for key, value in evidence.items():
-        text = value if isinstance(value, str) else repr(value)
+        text = _redact(value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str))
         if len(text) > MAX_EVIDENCE_CHARS:
             text = text[: MAX_EVIDENCE_CHARS - 1] + "…"
         lines.append(f"  - {key}: {text}")
@@ -94,7 +110,7 @@ def email(incident: Incident, change: Change | str) -> tuple[str, str]:
         f"Status:    {incident.status.value}",
         "",
         "Why:",
-        *(f"  - {r}" for r in incident.reasons),
+        *(f"  - {_redact(r)}" for r in incident.reasons),
     ]
     if incident.evidence:
         lines += ["", "Evidence (sensitive values masked):", *_evidence_lines(incident.evidence)]
@@ -108,7 +124,7 @@ def email(incident: Incident, change: Change | str) -> tuple[str, str]:
     lines += ["", f"Incident: {url}" if url else f"Incident id: {incident.id}"]
     if url:
         lines.append(f"Incident id: {incident.id}")
-    return _redact(subject), _redact("\n".join(lines) + "\n")
+    return subject, "\n".join(lines) + "\n"
 
 
 def _fit(text: str, limit: int = SMS_MAX) -> str:
@@ -122,7 +138,6 @@ def sms(incident: Incident, change: Change | str) -> str:
            f"{incident.detector}: {who(incident)} ({incident.score})."
     tail = f" id {incident.id[:12]}"
     reason = _redact(incident.reasons[0]) if incident.reasons else ""
-    head = _redact(head)
     room = SMS_MAX - len(head) - len(tail) - 1
     body = f"{head} {_fit(reason, room)}" if room > 10 and reason else _fit(head, SMS_MAX - len(tail))
     return _fit(body + tail)
@@ -136,21 +151,21 @@ def webhook_payload(incident: Incident, change: Change | str) -> dict[str, Any]:
     pb = playbook_for(incident.detector, incident.kind)
     url = incident_url(incident) or incident.subject.url
     text = f"*{_headline(incident, change)}*: {who(incident)}, score {incident.score}. " \
-           f"{incident.reasons[0] if incident.reasons else ''}"
+           f"{_redact(incident.reasons[0]) if incident.reasons else ''}"
     if url:
         text += f" <{url}>"
     route = pb.report_route(incident.subject.platform)
-    return _redact_deep({
+    return {
         "text": text,
         "source": "sentinelle",
         "change": change.value,
         "severity": incident.severity.value,
         "detector": incident.detector,
         "incident_url": incident_url(incident),
-        "incident": incident.model_dump(mode="json", exclude={"findings"}),
+        "incident": _incident_json(incident, {"findings"}),
         "playbook": {"title": pb.title, "first_steps": pb.first_steps(3),
                      "report": route.model_dump() if route else None},
-    })
+    }
 
 
 # ------------------------------------------------------------------------------------ digests
@@ -175,9 +190,9 @@ def digest_email(items: Sequence[tuple[Incident, Change | str]]) -> tuple[str, s
         ch = _change(ch)
         lines.append(f"{n}. [{inc.severity.value}] {ch.value} {inc.detector}/{inc.kind}: {who(inc)}, score {inc.score}")
         if inc.reasons:
-            lines.append(f"   {inc.reasons[0]}")
+            lines.append(f"   {_redact(inc.reasons[0])}")
         lines.append(f"   {incident_url(inc) or inc.subject.url or 'id ' + inc.id}")
-    return _redact(subject), _redact("\n".join(lines) + "\n")
+    return subject, "\n".join(lines) + "\n"
 
 
 def digest_sms(items: Sequence[tuple[Incident, Change | str]]) -> str:
@@ -185,19 +200,19 @@ def digest_sms(items: Sequence[tuple[Incident, Change | str]]) -> str:
     dets = Counter(i.detector for i in incidents)
     text = (f"Sentinelle digest: {len(items)} incidents ({_counts(incidents)}); "
             + ", ".join(f"{n} {d}" for d, n in dets.most_common()) + ". Details by e-mail.")
-    return _fit(_redact(text))
+    return _fit(text)
 
 
 def digest_payload(items: Sequence[tuple[Incident, Change | str]]) -> dict[str, Any]:
     subject, body = digest_email(items)
-    return _redact_deep({
+    return {
         "text": f"*{subject}*\n{body}",
         "source": "sentinelle",
         "digest": True,
         "severity": max_severity(i for i, _ in items).value,
         "incidents": [{"change": _change(c).value, "url": incident_url(i),
-                       **i.model_dump(mode="json", exclude={"findings", "history"})} for i, c in items],
-    })
+                       **_incident_json(i, {"findings", "history"})} for i, c in items],
+    }
 
 
 __all__ = ["email", "sms", "webhook_payload", "digest_email", "digest_sms", "digest_payload",

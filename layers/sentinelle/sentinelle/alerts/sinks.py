@@ -63,7 +63,7 @@ class ConsoleSink:
             table.add_column(col, overflow="fold")
         for inc, ch in sorted(items, key=lambda ic: (-ic[0].severity.rank, -ic[0].score)):
             table.add_row(inc.severity.value, Change(ch).value, f"{inc.detector}/{inc.kind}",
-                          fmt._redact(fmt.who(inc)), str(inc.score), inc.id[:12])
+                          fmt.who(inc), str(inc.score), inc.id[:12])
         self.console.print(table)
 
 
