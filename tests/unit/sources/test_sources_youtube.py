@@ -34,7 +34,8 @@ def test_parse_search_channels_and_uploads():
     assert token == "CAUQAA" and skipped == 0
     video = items[0]
     assert isinstance(video, Post) and video.url == "https://www.youtube.com/watch?v=vidFake0003"
-    assert video.author.id == "UCx1LumiereFakeChannel000" and video.links == ["https://lumiere-double.example/live"]
+    assert video.author.id == "UCx1LumiereFakeChannel000" and video.author.handle is None
+    assert video.author.display_name == "Maison Lumière Live" and video.links == ["https://lumiere-double.example/live"]
     assert video.text.startswith("Maison Lumière LIVE giveaway")
     (channel,), _, _ = parse_page("channels", load("youtube/channels.json"))
     assert isinstance(channel, Profile) and channel.handle == "maisonlumiere-live"
@@ -135,6 +136,7 @@ def test_uploads_of_a_channel_and_unknown_or_terminated_channel():
     q = Query(kind="account_posts", value="@maisonlumiere-live", platform="youtube")
     result = run(fetch(source(), q, "2026-11-25T12:00:00+00:00"))
     assert [i.id for i in result.items] == ["vidFake0003", "vidFake0001"]
+    assert {i.author.handle for i in result.items} == {"maisonlumiere-live"}  # so leaks knows whose
     assert result.checkpoint == "2026-11-27T15:00:00+00:00"
     respx.get(f"{API}/channels", params={"forHandle": "@gone"}).respond(200, json=load("youtube/channels_none.json"))
     gone = run(fetch(source(), Query(kind="profile", value="gone", platform="youtube")))

@@ -37,8 +37,8 @@ def _video(video_id: str, snippet: Mapping[str, Any]) -> Post:
         id=video_id,
         url=f"https://www.youtube.com/watch?v={video_id}",
         created_at=snippet.get("publishedAt"),
+        # Snippets name the channel by its title, not its @handle; account_posts fills the handle in.
         author=Author(id=snippet.get("videoOwnerChannelId") or snippet.get("channelId"),
-                      handle=snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle"),
                       display_name=snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle")),
         text="\n".join(p for p in (snippet["title"], description) if p),
         lang=snippet.get("defaultLanguage"),
@@ -184,13 +184,15 @@ class YouTubeSource(HttpSource):
                                                           "maxResults": self.page_size})
             found, skipped, _ = parse_page("search", body)
             result.skipped += skipped
+            result.items.extend(found)
             if not found:
                 return
             # Search snippets carry no counts; one cheap channels call adds them for all at once.
             details, skipped, _ = parse_page("channels", await self._call(
                 "channels", "/channels", {"part": "snippet,statistics", "id": ",".join(p.id for p in found)}))
             result.skipped += skipped
-            result.items.extend(details or found)
+            if details:
+                result.items[:] = details
         elif query.kind == "profile":
             channel = await self._channel(query.value, result)
             if channel is not None:
@@ -204,5 +206,11 @@ class YouTubeSource(HttpSource):
             uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
             if not uploads:
                 raise MalformedPage("channel without an uploads playlist")
-            await self._paged("playlist_items", "/playlistItems", {"part": "snippet", "playlistId": uploads},
-                              result, checkpoint)
+            handle = ((channel.get("snippet") or {}).get("customUrl") or "").lstrip("@") or None
+            try:
+                await self._paged("playlist_items", "/playlistItems", {"part": "snippet", "playlistId": uploads},
+                                  result, checkpoint)
+            finally:  # partial results too
+                for post in result.items:
+                    if isinstance(post, Post) and post.author is not None:
+                        post.author.handle = handle
