@@ -189,6 +189,18 @@ def test_patch_with_malformed_json_is_422(client, store):
     assert r.status_code == 422
 
 
+def test_non_json_bodies_are_refused(client, store):
+    [iid] = seed(store, 1)
+    r = client.patch(f"/incidents/{iid}", content=b"status=resolved",
+                     headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert r.status_code == 415 and r.json()["error"] == "unsupported content type"
+    r = client.post("/allowlist", content=b"--x--", headers={"Content-Type": "multipart/form-data"})
+    assert r.status_code == 415
+    r = client.patch(f"/incidents/{iid}", content=b"\x80\x81{", headers={"Content-Type": "application/json"})
+    assert r.status_code in (400, 422)
+    assert store.get(iid).status.value == "open"
+
+
 def test_invalid_transition_is_409(client, store):
     [iid] = seed(store, 1)
     r = client.patch(f"/incidents/{iid}", json={"status": "takedown_accepted"})
@@ -272,6 +284,23 @@ def test_openapi_document_lists_every_route(client):
                    ("GET", "/allowlist"), ("POST", "/allowlist"), ("DELETE", "/allowlist/{kind}/{key}"),
                    ("GET", "/health")}
     assert "bearer" in doc["components"]["securitySchemes"]
+    assert doc["paths"]["/health"]["get"]["security"] == [{}]
+    refs = set()
+
+    def walk(node):
+        if isinstance(node, dict):
+            refs.update(v for k, v in node.items() if k == "$ref")
+            for v in node.values():
+                walk(v)
+        elif isinstance(node, list):
+            for v in node:
+                walk(v)
+
+    walk(doc)
+    assert refs and all(r.removeprefix("#/components/schemas/") in doc["components"]["schemas"] for r in refs)
+    errors = doc["paths"]["/incidents/{incident_id}"]["patch"]["responses"]
+    assert {"401", "404", "409", "422"} <= set(errors)
+    assert errors["409"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/Error"}
 
 
 def test_concurrent_requests(client, store, server):

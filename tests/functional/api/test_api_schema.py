@@ -44,7 +44,7 @@ def test_no_server_errors(case, base_url):
 
 
 @SCHEMA.parametrize()
-@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=3, deadline=None, suppress_health_check=list(HealthCheck))
 def test_anonymous_callers_are_refused_everywhere_but_health(case, base_url):
     response = case.call(base_url=base_url, session=SESSION, headers={"Authorization": ""})
     if case.path == "/health" and case.method == "GET":

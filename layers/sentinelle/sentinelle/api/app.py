@@ -125,10 +125,45 @@ def create_app(store: IncidentStore, *, auth: Authenticator, cursor_key: bytes |
 
 
 def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
-    """The OpenAPI document of every route, as a dict."""
-    return json.loads(app.get_openapi_json_schema(
+    """The OpenAPI document of every route, as a dict, with the error answers documented."""
+    doc = json.loads(app.get_openapi_json_schema(
         title=TITLE, version=VERSION,
         description="Query, triage, suppress and request takedown of Sentinelle incidents.",
         security_schemes={"bearer": HTTPBearer(description="SENTINELLE_API_TOKEN locally; a JWT in AWS "
                                                "(or IAM SigV4 when the API uses IAM auth)")},
         security=[{"bearer": []}]))
+    return _document_errors(doc)
+
+
+_ERRORS = {400: "invalid parameter, key or cursor", 401: "no valid credentials", 404: "no such incident or entry",
+           409: "the status cannot change that way", 415: "the body is not JSON",
+           422: "invalid parameters or body"}
+
+
+def _document_errors(doc: dict[str, Any]) -> dict[str, Any]:
+    """Every error answers {"error", "detail"} (not powertools' default validation shape): say so."""
+    schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+    schemas["Error"] = {"type": "object", "required": ["error"], "title": "Error",
+                        "properties": {"error": {"type": "string"}, "detail": {}}}
+    schemas.pop("HTTPValidationError", None)
+    for path, item in doc.get("paths", {}).items():
+        for method, op in item.items():
+            responses = op.setdefault("responses", {})
+            codes = {422}
+            if path in PUBLIC_PATHS:
+                codes = set()
+                responses.pop("422", None)
+            else:
+                codes.add(401)
+            if "{" in path:
+                codes.add(404)
+            if path == "/incidents" or path.startswith("/allowlist"):
+                codes.add(400)
+            if path.startswith("/incidents/") and method in ("patch", "post"):
+                codes.add(409)
+            if method in ("patch", "post", "put"):
+                codes.add(415)
+            for code in sorted(codes):
+                responses[str(code)] = {"description": _ERRORS[code], "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return doc
