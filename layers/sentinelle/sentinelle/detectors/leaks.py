@@ -18,7 +18,7 @@ from sentinelle.detectors.base import Context, Detector, Query, register
 from sentinelle.masking import DOT, mask
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
 from sentinelle.policies import CompiledRule, compile_policies, fold
-from sentinelle.signals.identifiers import Match, find_sensitive, scan
+from sentinelle.signals.identifiers import REPORT, Match, find_sensitive, scan
 from sentinelle.watchlist import Watchlist
 
 # How bad each kind is when it is out in public, before context and policies raise it.
@@ -78,10 +78,11 @@ class _Masked:
     """The post's text with every sensitive value (and, in health context, names) masked, so that
     evidence snippets can be cut from it without ever cutting a raw value in half."""
 
-    def __init__(self, text: str, reported: list[Match], names: list[tuple[int, int, str]]):
+    def __init__(self, text: str, reported: list[Match], scanned: list[Match],
+                 names: list[tuple[int, int, str]]):
         spans: list[tuple[int, int, str]] = [(m.start, m.end, mask(m.kind, m.value)) for m in reported]
         spans += [(s, e, _mask_name(n)) for s, e, n in names]
-        spans += [(s, e, mask(k, text[s:e])) for s, e, k in find_sensitive(text)]
+        spans += [(s, e, mask(k, text[s:e])) for s, e, k in find_sensitive(text, scanned)]
         parts, self.where, pos = [], {}, 0
         out_len = 0
         for s, e, masked in sorted(spans, key=lambda x: (x[0], -(x[1] - x[0]))):
@@ -149,9 +150,10 @@ class Leaks(Detector):
             policies = ctx.cache["leaks.policies"] = compile_policies(wl)
         text = item.text
         handle = item.author.handle if item.author else None
-        who = self._who(wl, item.platform, handle)
+        who = self._who(wl, item.platform, handle, ctx.cache)
 
-        matches = [m for m in scan(text) if self._is_leak(m, text, wl)]
+        scanned = scan(text, minimum=0)
+        matches = [m for m in scanned if m.score >= REPORT and self._is_leak(m, text, wl)]
         folded = fold(text)
         fired: list[tuple[CompiledRule, str]] = []  # (rule, context word or "")
         for rule in policies:
@@ -161,7 +163,7 @@ class Leaks(Detector):
         names: list[tuple[int, int, str]] = []
         if any(r.rule.names for r, _ in fired):
             names = person_names(text, wl)
-        masked = _Masked(text, matches, names)
+        masked = _Masked(text, matches, scanned, names)
 
         subject = Subject(platform=item.platform, kind="post", id=item.id, url=item.url, handle=handle,
                           display_name=item.author.display_name if item.author else None)
@@ -212,14 +214,19 @@ class Leaks(Detector):
     # -----------------------------------------------------------------------------------------
 
     @staticmethod
-    def _who(wl: Watchlist, platform: str, handle: str | None) -> str:
-        key = (str(platform).lower(), norm_handle(handle))
-        if any(a.key == key for a in wl.official_accounts):
-            return "posted by an official account"
-        person = wl.person_of(platform, handle)
-        if person is not None:
-            return f"posted by {person.name}'s own account" + (f" ({person.role})" if person.role else "")
-        return "found in a post by an account outside the watchlist"
+    def _who(wl: Watchlist, platform: str, handle: str | None, cache: dict[str, Any]) -> str:
+        """Whose account posted it, as a reason; the watchlist's accounts are looked up once."""
+        who = cache.get("leaks.who")
+        if who is None:
+            who = cache["leaks.who"] = {}
+            for person in wl.people:
+                for a in person.accounts:
+                    who.setdefault(a.key, f"posted by {person.name}'s own account"
+                                   + (f" ({person.role})" if person.role else ""))
+            for a in wl.official_accounts:
+                who[a.key] = "posted by an official account"
+        return who.get((str(platform).lower(), norm_handle(handle)),
+                       "found in a post by an account outside the watchlist")
 
     @staticmethod
     def _is_leak(m: Match, text: str, wl: Watchlist) -> bool:

@@ -66,10 +66,13 @@ class Pack(BaseModel):
     rules: list[PolicyRule] = Field(min_length=1)
 
 
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form for matching words ('Rendement Garanti' = 'rendement garanti')."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold().replace("’", "'"))
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
+    folded = text.casefold().replace("’", "'")
+    return folded if folded.isascii() else _COMBINING.sub("", unicodedata.normalize("NFKD", folded))
 
 
 def _alternation(words: Iterable[str]) -> re.Pattern[str] | None:

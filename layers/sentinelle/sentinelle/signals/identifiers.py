@@ -8,8 +8,9 @@ import json
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Callable, Iterator
 
 import phonenumbers
@@ -126,10 +127,12 @@ MEDICAL_WORDS = _words(
     "ipp", "nhs", "nhs number", "medicare", "mbi", "hospital", "hôpital", "hopital", "clinic", "clinique",
     "diagnosis", "diagnostic", "ordonnance", "prescription", "consultation", "admitted", "hospitalisé",
     "hospitalisée", "médecin", "medecin", "doctor", "docteur", "dr", "traitement", "treatment")
-SECRET_KEYWORDS = re.compile(
-    r"(?i)(?:pass(?:word|wd|e)?|pwd|mdp|mot[ _-]de[ _-]passe|secret|token|api[_-]?key|apikey|"
-    r"access[_-]?key|auth[_-]?token|credentials?|private[_-]?key|client[_-]?secret|\bkey|_key|-key|"
-    r"_pw|-pw|\bpw)")
+# Substrings without which no credential keyword can be there (a cheap test before the patterns).
+_CREDENTIAL_HINTS = ("pass", "pwd", "mdp", "mot de passe", "secret", "token", "key", "auth", "credential", "pw")
+
+
+def _credential_words(low: str) -> bool:
+    return any(h in low for h in _CREDENTIAL_HINTS)
 
 # ---------------------------------------------------------------------------------------------
 # Payment cards: Luhn (python-stdnum) plus issuer prefixes and lengths.
@@ -275,8 +278,11 @@ _MBI = re.compile(
     r"[AC-HJKMNP-RT-Y]{2}\d{2}(?![\w-])")
 
 
+_MRN_HINT = re.compile(r"mrn|medical record|patient|dossier|ipp|nda")
+
+
 def _medical(text: str, low: str) -> Iterator[Match]:
-    for m in _MRN.finditer(text):
+    for m in _MRN.finditer(text) if _MRN_HINT.search(low) else ():
         yield Match("medical_record_number", m.start("id"), m.end("id"), m.group("id"), 80,
                     ("identifier introduced as a medical record number",), "mrn")
     for m in _NHS.finditer(text):
@@ -314,6 +320,7 @@ _PHONE = re.compile(
 _GROUPED = re.compile(r"^(?:\+|00)|\d[\s.()-]+\d")
 
 
+@lru_cache(maxsize=4096)
 def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
     """The number and whether it is valid (in an allocated range) rather than merely possible.
     Possible-only numbers count when written like phone numbers (grouped, or international):
@@ -436,6 +443,8 @@ def _parse_date(m: re.Match[str], today: date) -> date | None:
 
 
 def _dobs(text: str, low: str, today: date | None = None) -> Iterator[Match]:
+    if not DOB_WORDS.search(low):
+        return  # no birth word anywhere: no date of birth, whatever the dates
     today = today or date.today()
     for m in _DATE.finditer(text):
         ctx = _near(DOB_WORDS, low, m.start(), m.end(), before=32, after=4)
@@ -453,9 +462,9 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
     (name, hints, re.compile(p)) for name, hints, p in (
         ("aws_access_key", ("A3T", "AKIA", "ASIA", "ABIA", "ACCA"),
          r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-        ("github_token", ("gh",), r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
+        ("github_token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
         ("github_token", ("github_pat_",), r"(?<![\w])github_pat_[A-Za-z0-9_]{82}(?![\w])"),
-        ("gitlab_token", ("gl",),
+        ("gitlab_token", ("glpat-", "gldt-", "glcbt-", "glrt-", "glft-", "glsoat-", "glffct-"),
          r"(?<![\w-])(?:glpat|gldt|glcbt|glrt|glft|glsoat|glffct)-[A-Za-z0-9_-]{20,50}(?![\w-])"),
         ("gitlab_token", ("glimt-",), r"(?<![\w-])glimt-[A-Za-z0-9_-]{25}(?![\w-])"),
         ("gitlab_token", ("glptt-",), r"(?<![\w-])glptt-[A-Za-z0-9_-]{40}(?![\w-])"),
@@ -477,7 +486,7 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
         ("mailchimp_key", ("-us",), r"(?<![\w])[0-9a-f]{32}-us[0-9]{1,2}(?![\w])"),
         ("square_secret", ("sq0csp-",), r"(?<![\w-])sq0csp-[0-9A-Za-z\\_-]{43}"),
         ("telegram_bot_token", (":AA",), r"(?<![\w:])\d{8,10}:AA[0-9A-Za-z_-]{33}(?![\w-])"),
-        ("discord_bot_token", (".",),
+        ("discord_bot_token", (),  # no literal: its shape (two dots six apart) is the hint below
          r"(?<![\w-])[MNOA][a-zA-Z\d_-]{23,25}\.[a-zA-Z\d_-]{6}\.[a-zA-Z\d_-]{27}(?:[a-zA-Z\d_-]{11})?(?![\w-])"),
         ("azure_storage_key", ("AccountKey=",), r"AccountKey=[a-zA-Z0-9+/=]{88}"),
         ("artifactory_token", ("AKC", "AP"),
@@ -485,6 +494,9 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
         ("private_key", ("PRIVATE KEY",), r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
         ("basic_auth_url", ("@",), r"\b(?i:[a-z][a-z0-9+.-]*)://[^:/?#\s\"'@]+:[^@/?#\s\"';<>]+@[\w.-]+"),
     ))
+# Most posts hold none of the providers' prefixes: one search rules them all out.
+_SECRET_HINT = re.compile("|".join(
+    [re.escape(h) for _, hints, _ in _SECRET_PATTERNS for h in hints] + [r"\.[\w-]{6}\."]))
 _JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?(?![\w-])")
 # A keyword, an assignment, then a value: only values that look random count.
 _ASSIGNED = re.compile(
@@ -521,8 +533,9 @@ def _jwt_ok(token: str) -> bool:
 
 
 def _secrets(text: str, low: str) -> Iterator[Match]:
-    for name, hints, pattern in _SECRET_PATTERNS:
-        if not any(h in text for h in hints):
+    providers = _SECRET_PATTERNS if _SECRET_HINT.search(text) else ()
+    for name, hints, pattern in providers:
+        if hints and not any(h in text for h in hints):
             continue
         for m in pattern.finditer(text):
             value = m.group()
@@ -534,7 +547,7 @@ def _secrets(text: str, low: str) -> Iterator[Match]:
             if _jwt_ok(m.group()):
                 yield Match("secret", m.start(), m.end(), m.group(), 90, ("JSON web token (decodable header)",),
                             "jwt")
-    if not SECRET_KEYWORDS.search(text):
+    if not _credential_words(low):
         return
     for pattern in (_ASSIGNED, _MOT_DE_PASSE):
         for m in pattern.finditer(text):
@@ -547,10 +560,13 @@ def _secrets(text: str, low: str) -> Iterator[Match]:
 # ---------------------------------------------------------------------------------------------
 
 Recognizer = Callable[[str, str], Iterator[Match]]
-RECOGNIZERS: dict[str, Recognizer] = {
-    "secret": _secrets, "iban": _ibans, "fr_nir": _nirs, "us_ssn": _ssns, "credit_card": _cards,
-    "medical_record_number": _medical, "email_address": _emails, "date_of_birth": _dobs,
-    # phone_number runs last, in `scan`, skipping what other recognizers already claimed
+# kind -> (recognizer, fewest digits a value of that kind has): most posts have few digits, and
+# counting them once spares every numeric pattern.
+RECOGNIZERS: dict[str, tuple[Recognizer, int]] = {
+    "secret": (_secrets, 0), "iban": (_ibans, 7), "fr_nir": (_nirs, 13), "us_ssn": (_ssns, 9),
+    "credit_card": (_cards, 12), "medical_record_number": (_medical, 4), "email_address": (_emails, 0),
+    "date_of_birth": (_dobs, 4),
+    # phone_number (7 digits or more) runs last, in `scan`, skipping what others already claimed
 }
 
 
@@ -570,11 +586,12 @@ def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT)
     low = text.casefold()
     if len(low) != len(text):  # casefold changed lengths (ß → ss): offsets must stay aligned
         low = text.lower() if len(text.lower()) == len(text) else text
+    digits = sum(map(str.isdigit, text))
     found: list[Match] = []
-    for kind, recognize in RECOGNIZERS.items():
-        if kinds is None or kind in kinds:
+    for kind, (recognize, fewest) in RECOGNIZERS.items():
+        if digits >= fewest and (kinds is None or kind in kinds):
             found.extend(m for m in recognize(text, low) if m.score >= minimum)
-    if kinds is None or "phone_number" in kinds:
+    if digits >= 7 and (kinds is None or "phone_number" in kinds):
         taken = tuple((m.start, m.end) for m in found if m.score >= 60)
         found.extend(m for m in _phones(text, low, taken) if m.score >= minimum)
     return _resolve(found)
@@ -585,14 +602,18 @@ _CARD_SHAPED = re.compile(r"(?<![\w/.-])(?:\d[ -]?){12,18}\d(?![\w/])")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
 
 
-def find_sensitive(text: str) -> list[tuple[int, int, str]]:
-    """(start, end, kind) of everything worth masking in `text`, context or not; for `redact`."""
-    found = scan(text, minimum=0)
-    urls = [(u.start(), u.end()) for u in _URL.finditer(text)]
+def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[int, int, str]]:
+    """(start, end, kind) of everything worth masking in `text`, context or not; for `redact`.
+    `scanned` is `scan(text, minimum=0)` when the caller already has it."""
+    if not text:
+        return []
+    found = list(scan(text, minimum=0) if scanned is None else scanned)
     extra = []
-    for m in _CARD_SHAPED.finditer(text):
-        if not any(s <= m.start() < e for s, e in urls) and m.group()[0] in "23456":
-            extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
-    for m in _ANY_CREDENTIAL.finditer(text):
+    if sum(map(str.isdigit, text)) >= 13:
+        urls = [(u.start(), u.end()) for u in _URL.finditer(text)]
+        for m in _CARD_SHAPED.finditer(text):
+            if not any(s <= m.start() < e for s, e in urls) and m.group()[0] in "23456":
+                extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
+    for m in _ANY_CREDENTIAL.finditer(text) if _credential_words(text.lower()) else ():
         extra.append(Match("secret", m.start("val"), m.end("val"), m.group("val"), 2, ()))
     return [(m.start, m.end, m.kind) for m in _resolve(found + extra)]
