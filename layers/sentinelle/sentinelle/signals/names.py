@@ -102,17 +102,19 @@ def handle_similarity(candidate: str | None, official: str | None) -> int:
 
 
 def handle_matches(candidate: str | None, official: str | None) -> bool:
-    """A handle that passes for the official one: the same core, or one or two edits from a long one."""
+    """A handle that passes for the official one: the same core (look-alike letters folded), or
+    one edit from a core of six letters or more. One edit only: in a crowded namespace (crypto
+    handles) two edits join too many different accounts."""
     a, b = handle_core(candidate), handle_core(official)
     if not a or not b or len(b) < 4:
         return False
     if a == b or glyph_skeleton(a) == glyph_skeleton(b):
         return True
-    limit = 1 if len(b) < 9 else 2
     if len(b) < 6:
         return False
-    return min(OSA.distance(a, b, score_cutoff=limit),
-               OSA.distance(glyph_skeleton(a), glyph_skeleton(b), score_cutoff=limit)) <= limit
+    if OSA.distance(a, b, score_cutoff=1) <= 1:
+        return True
+    return len(b) >= 8 and OSA.distance(glyph_skeleton(a), glyph_skeleton(b), score_cutoff=1) <= 1
 
 
 def _block_keys(key: str) -> set[str]:
