@@ -126,9 +126,8 @@ def allow_key(kind: str, key: str) -> str:
         if not sep or not platform.strip() or not norm_handle(handle):
             raise ValueError(f"an account key is 'platform:handle', not {key!r}")
         return f"{platform.strip().lower()}:{norm_handle(handle)}"
-    domain = key.lower().rstrip(".")
-    domain = domain.split("://", 1)[-1].split("/", 1)[0]
-    domain = domain.removeprefix("www.")
+    host = key.lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]  # a URL names its host
+    domain = host.rstrip(".").removeprefix("www.")
     if not domain or "." not in domain:
         raise ValueError(f"{key!r} is not a domain name")
     return domain

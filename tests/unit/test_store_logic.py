@@ -1,0 +1,129 @@
+"""The store rules both backends share: merging findings, triage transitions, allowlist keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sentinelle.model import MAX_FINDINGS, Change, Finding, Severity, Status, Subject
+from sentinelle.store.base import InvalidTransition
+from sentinelle.store.common import (
+    TRANSITIONS,
+    allow_key,
+    apply_update,
+    expiry,
+    is_allowed,
+    merge_finding,
+    subject_allow_keys,
+    ts,
+)
+
+T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
+SUBJECT = Subject(platform="mastodon", kind="account", id="x", handle="X")
+
+
+def _finding(severity: Severity, score: int = 50) -> Finding:
+    return Finding(detector="scams", kind="k", severity=severity, score=score, reasons=[severity.value],
+                   subject=SUBJECT)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(list(Severity)), min_size=1, max_size=30))
+def test_merging_any_sequence(severities):
+    incident, changes = None, []
+    for i, sev in enumerate(severities):
+        incident, change = merge_finding(incident, _finding(sev), T0 + timedelta(minutes=i))
+        changes.append(change)
+    assert changes[0] is Change.new and changes.count(Change.new) == 1
+    assert incident.occurrences == len(severities)
+    assert incident.severity == max(severities, key=lambda s: s.rank)
+    assert len(incident.findings) == min(len(severities), MAX_FINDINGS)
+    assert incident.last_seen == T0 + timedelta(minutes=len(severities) - 1) and incident.first_seen == T0
+    # One escalation per strict rise of the running maximum, and an alert only then.
+    rises, top = 0, severities[0]
+    for sev in severities[1:]:
+        if sev > top:
+            rises, top = rises + 1, sev
+    assert changes.count(Change.escalated) == rises
+    assert sum(h.action == "escalated" for h in incident.history) == rises
+
+
+def test_merge_does_not_touch_its_input():
+    inc, _ = merge_finding(None, _finding(Severity.low), T0)
+    before = inc.model_dump()
+    merge_finding(inc, _finding(Severity.high), T0 + timedelta(hours=1))
+    assert inc.model_dump() == before
+
+
+def test_an_old_finding_does_not_move_last_seen_back():
+    inc, _ = merge_finding(None, _finding(Severity.low), T0)
+    inc, _ = merge_finding(inc, _finding(Severity.low), T0 - timedelta(days=1))
+    assert inc.last_seen == T0
+
+
+def test_every_status_reachable_and_every_closed_status_reopens():
+    reached, todo = {Status.open}, [Status.open]
+    while todo:
+        for nxt in TRANSITIONS[todo.pop()]:
+            if nxt not in reached:
+                reached.add(nxt)
+                todo.append(nxt)
+    assert reached == set(Status)
+    assert all(Status.open in TRANSITIONS[s] for s in Status if s.closed)
+
+
+def test_update_messages_and_actions():
+    inc, _ = merge_finding(None, _finding(Severity.medium), T0)
+    with pytest.raises(InvalidTransition, match="from open to takedown_accepted; allowed from open: "):
+        apply_update(inc, status=Status.takedown_accepted, note=None, assignee=None, actor="a", now=T0)
+    with pytest.raises(InvalidTransition, match="nothing to change"):
+        apply_update(inc, status=None, note=None, assignee=None, actor="a", now=T0)
+    assigned = apply_update(inc, status=None, note=None, assignee="ana", actor="bo", now=T0)
+    assert assigned.assignee == "ana" and assigned.history[-1].action == "assigned"
+    asked = apply_update(assigned, status="takedown_requested", note="sent", assignee=None, actor="bo", now=T0)
+    assert asked.history[-1].action == "takedown" and asked.assignee == "ana"
+    unassigned = apply_update(asked, status=None, note=None, assignee="", actor="bo", now=T0)
+    assert unassigned.assignee is None
+
+
+def test_expiry_only_for_closed():
+    inc, _ = merge_finding(None, _finding(Severity.medium), T0)
+    assert expiry(inc, T0, 180) is None
+    closed = inc.model_copy(update={"status": Status.resolved})
+    assert expiry(closed, T0, 10) == int((T0 + timedelta(days=10)).timestamp())
+
+
+@pytest.mark.parametrize("kind,key,folded", [
+    ("account", "Mastodon:@Brand_Help", "mastodon:brand_help"),
+    ("account", " x : @Someone ", "x:someone"),
+    ("domain", "HTTPS://www.Example.COM./login", "example.com"),
+    ("domain", "shop.example.co.uk", "shop.example.co.uk"),
+])
+def test_allow_key_folds(kind, key, folded):
+    assert allow_key(kind, key) == folded
+
+
+@pytest.mark.parametrize("kind,key", [("account", "nohandle"), ("account", "x:@"), ("domain", "localhost"),
+                                      ("phone", "+331")])
+def test_allow_key_refuses(kind, key):
+    with pytest.raises(ValueError):
+        allow_key(kind, key)
+
+
+def test_subject_allow_keys():
+    assert ("account", "mastodon:x") in subject_allow_keys(SUBJECT)
+    post = Subject(platform="Bluesky", kind="post", id="at://p/1", handle="@Shop.bsky.social")
+    assert subject_allow_keys(post) == {("account", "bluesky:shop.bsky.social")}
+    dom = Subject(platform="web", kind="domain", id="login.Example.org")
+    assert is_allowed(dom, {("domain", "example.org")})  # a parent domain covers sub-domains
+    assert not is_allowed(dom, {("domain", "other.org")})
+    assert not is_allowed(Subject(platform="web", kind="domain", id="example.org"), {("domain", "login.example.org")})
+
+
+def test_ts_sorts_like_time():
+    a, b = T0, T0 + timedelta(microseconds=1)
+    assert ts(a) < ts(b) and len(ts(a)) == len(ts(b))
+    assert ts(datetime(2026, 1, 1, 1, 0)) == ts(datetime(2026, 1, 1, 2, 0, tzinfo=timezone(timedelta(hours=1))))
