@@ -210,7 +210,10 @@ def test_scan_functions_get_only_what_they_use(name):
     assert set(policies) <= {"SSMParameterReadPolicy", "S3ReadPolicy"}
     assert policies["SSMParameterReadPolicy"] == {"ParameterName": "sentinelle/*"}
     assert policies["S3ReadPolicy"] == {"BucketName": {"Ref": "ConfigBucket"}}
-    assert fn["Properties"]["Environment"]["Variables"]["SENTINELLE_CONFIG"] == {"Ref": "ConfigLocation"}
+    env = fn["Properties"]["Environment"]["Variables"]
+    assert env["SENTINELLE_CONFIG"] == {"Ref": "ConfigLocation"}
+    # Source credentials are read under the path the SSM policy grants.
+    assert env["SENTINELLE_SECRETS_PREFIX"] == "/sentinelle"
 
 
 def test_api_function_reads_and_triages_without_scans():
