@@ -58,6 +58,8 @@ def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink], thresholds: Threshol
     report.digest = len(wanted) > thresholds.digest_after
     failed: set[str] = set()
     for sink in sinks:
+        if sink is None:  # an optional sink that is not configured
+            continue
         minimum = Severity(getattr(thresholds, getattr(sink, "threshold", "alert")))
         mine = [a for a in wanted if a.incident.severity >= minimum]
         if not mine:

@@ -56,13 +56,13 @@ def incident_url(incident: Incident) -> str | None:
     return f"{base}/incidents/{incident.id}" if base else None
 
 
-def who(incident: Incident) -> str:
+def who(incident: Incident, *, names: bool = True) -> str:
     """The account, post or domain in a few words: '@handle (Name) on x'."""
     s = incident.subject
     if s.kind == "domain":
         return f"the domain {s.id}"
     name = f"@{s.handle.lstrip('@')}" if s.handle else f"{s.kind} {s.id}"
-    if s.display_name and s.display_name != s.handle:
+    if names and s.display_name and s.display_name != s.handle:
         name += f" ({_redact(s.display_name)})"
     return f"{'a post by ' if s.kind == 'post' else ''}{name} on {s.platform}"
 

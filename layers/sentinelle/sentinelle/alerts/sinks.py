@@ -58,12 +58,16 @@ class ConsoleSink:
         from rich.table import Table
 
         subject, _ = fmt.digest_email(items)
-        table = Table(title=subject, title_justify="left")
-        for col in ("severity", "change", "what", "who", "score", "id"):
-            table.add_column(col, overflow="fold")
+        table = Table(title=subject, title_justify="left", caption="details: sentinelle incidents, or the API",
+                      caption_justify="left")
+        table.add_column("severity", no_wrap=True)
+        table.add_column("what")
+        table.add_column("who", overflow="fold")
+        table.add_column("score", justify="right", no_wrap=True)
         for inc, ch in sorted(items, key=lambda ic: (-ic[0].severity.rank, -ic[0].score)):
-            table.add_row(inc.severity.value, Change(ch).value, f"{inc.detector}/{inc.kind}",
-                          fmt.who(inc), str(inc.score), inc.id[:12])
+            escalated = " ↑" if Change(ch) is Change.escalated else ""
+            table.add_row(inc.severity.value + escalated, f"{inc.detector}/{inc.kind}", fmt.who(inc, names=False),
+                          str(inc.score))
         self.console.print(table)
 
 
