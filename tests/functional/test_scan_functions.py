@@ -143,3 +143,20 @@ def test_a_bad_configuration_fails_the_invocation(aws, monkeypatch, tmp_path):
     monkeypatch.setenv("SENTINELLE_CONFIG", str(bad))
     with pytest.raises(Exception, match="nonsense"):
         APPS["scams"].handler(event("scams"), Context("scams"))
+
+
+def test_scan_functions_import_heavy_modules_only_when_invoked():
+    """Cold start (issue 8): the init phase loads powertools, not the store, sources or detectors."""
+    import subprocess
+    import sys
+
+    code = ("import importlib.util, sys\n"
+            "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
+            "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+            "heavy = ['pynamodb', 'sentinelle.runner', 'sentinelle.detectors', 'sentinelle.store.dynamodb', 'httpx',"
+            " 'sentinelle.sources', 'rapidfuzz', 'ahocorasick']\n"
+            "print(','.join(m for m in heavy if m in sys.modules))\n")
+    for name in DETECTORS:
+        out = subprocess.run([sys.executable, "-c", code, str(ROOT / "functions" / f"scan_{name}" / "app.py")],
+                             capture_output=True, text=True, timeout=120, check=True).stdout.strip()
+        assert out == "", f"scan_{name} imports at init: {out}"
