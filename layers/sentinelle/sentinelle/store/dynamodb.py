@@ -66,7 +66,15 @@ class ByRecent(GlobalSecondaryIndex["SentinelleTable"]):
 
 
 class SentinelleTable(Model):
-    """Every item of the one table; `pk`/`sk` say which kind it is (incident, checkpoint, allow)."""
+    """Every item of the one table; `pk`/`sk` say which kind it is:
+
+    incident    pk "INC#<id>"      sk "INC"          data (Incident JSON), status, detector, platform,
+                                                      severity_rank, last_seen_id, entity, version, expires_at
+    checkpoint  pk "CP#<source>"   sk "Q#<query>"    value, updated_at
+    allowlist   pk "ALLOW"         sk "<kind>#<key>" reason, added_by, added_at
+
+    Only incidents carry the index keys, so the three indexes hold incidents and nothing else.
+    """
 
     class Meta:
         table_name = os.environ.get("SENTINELLE_TABLE", DEFAULT_TABLE)
