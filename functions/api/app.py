@@ -11,6 +11,8 @@ from aws_lambda_powertools.logging import correlation_paths
 from sentinelle.api.app import SentinelleResolver, create_app
 from sentinelle.api.auth import gateway_authorizer
 from sentinelle.api.cursor import derive_key
+from sentinelle.api.reporting import reporters_from_env
+from sentinelle.secrets import get_secret
 
 logger = Logger()
 tracer = Tracer()
@@ -18,14 +20,11 @@ metrics = Metrics()
 
 
 def cursor_key() -> bytes:
-    """SENTINELLE_CURSOR_KEY, else the SSM parameter SENTINELLE_CURSOR_KEY_PARAM names."""
-    if os.environ.get("SENTINELLE_CURSOR_KEY"):
-        return os.environ["SENTINELLE_CURSOR_KEY"].encode()
-    if os.environ.get("SENTINELLE_CURSOR_KEY_PARAM"):
-        from aws_lambda_powertools.utilities.parameters import get_parameter
-
-        return str(get_parameter(os.environ["SENTINELLE_CURSOR_KEY_PARAM"], decrypt=True, max_age=3600)).encode()
-    # Still signed (a corrupted cursor is refused) but not secret: set one of the two above.
+    """The secret `cursor_key`: SSM <SENTINELLE_SECRETS_PREFIX>/cursor_key (or SENTINELLE_CURSOR_KEY)."""
+    key = get_secret("cursor_key")
+    if key:
+        return key.encode()
+    # Still signed (a corrupted cursor is refused) but not secret: configure the secret.
     logger.warning("no cursor key configured; deriving one from the table name")
     return derive_key(os.environ.get("SENTINELLE_TABLE", "sentinelle"))
 
@@ -34,7 +33,8 @@ def cursor_key() -> bytes:
 def get_app() -> SentinelleResolver:
     from sentinelle.store.dynamodb import DynamoDBStore
 
-    return create_app(DynamoDBStore(), auth=gateway_authorizer, cursor_key=cursor_key())
+    return create_app(DynamoDBStore(), auth=gateway_authorizer, cursor_key=cursor_key(),
+                      reporters=reporters_from_env())
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

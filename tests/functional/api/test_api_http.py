@@ -235,6 +235,9 @@ def test_allowlist_add_list_delete(client):
     assert client.delete("/allowlist/account/mastodon:acme_partner").status_code == 204
     assert client.delete("/allowlist/account/mastodon:acme_partner").status_code == 404
     assert [e["key"] for e in client.get("/allowlist").json()["items"]] == ["partner.example.com"]
+    # Keys with reserved characters travel percent-encoded.
+    client.post("/allowlist", json={"kind": "account", "key": "mastodon:acme@partner.social"})
+    assert client.delete("/allowlist/account/mastodon%3Aacme%40partner.social").status_code == 204
 
 
 @pytest.mark.parametrize("body", [{"kind": "person", "key": "x:y"}, {"kind": "account", "key": "nohandle"},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated, Callable
+from urllib.parse import unquote
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -52,7 +53,7 @@ def build_router(store: IncidentStore, caller: Callable[[], str]) -> Router:
     @router.delete("/allowlist/<kind>/<key>", summary="Remove an allowlist entry", tags=["allowlist"],
                    status_code=204, responses={204: {"description": "removed"}, 404: {"description": "no such entry"}})
     def disallow(kind: Annotated[str, Path(pattern="^(account|domain)$")], key: str):  # noqa: ANN202
-        key = normalize(kind, key)
+        key = normalize(kind, unquote(key))  # the path arrives percent-encoded
         if not any(e.get("kind") == kind and e.get("key") == key for e in store.allowlist()):
             raise NotFoundApi("not found", f"no {kind} {key!r} on the allowlist")
         store.disallow(kind, key)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import base64
 import json
-import os
 from http import HTTPStatus
 from typing import Any, Callable, Mapping
 
@@ -16,7 +15,9 @@ from sentinelle.api.auth import Authenticator
 from sentinelle.api.cursor import CursorCodec, derive_key
 from sentinelle.api.errors import Unauthorized, error_response, register_error_handlers, unauthorized_response
 from sentinelle.api.models import Health
+from sentinelle.api.reporting import Reporter
 from sentinelle.playbooks import playbook_for
+from sentinelle.secrets import get_secret
 from sentinelle.store.base import IncidentStore
 from sentinelle.watchlist import Watchlist
 
@@ -89,8 +90,8 @@ class SentinelleResolver(APIGatewayHttpResolver):
 
 
 def default_cursor_key(token: str | None = None) -> bytes:
-    """SENTINELLE_CURSOR_KEY, else a key derived from the API token."""
-    key = os.environ.get("SENTINELLE_CURSOR_KEY")
+    """The secret `cursor_key` (SENTINELLE_CURSOR_KEY locally), else a key derived from the API token."""
+    key = get_secret("cursor_key")
     if key:
         return key.encode()
     if token:
@@ -99,14 +100,18 @@ def default_cursor_key(token: str | None = None) -> bytes:
 
 
 def create_app(store: IncidentStore, *, auth: Authenticator, cursor_key: bytes | None = None,
-               watchlist: Watchlist | None = None,
+               watchlist: Watchlist | None = None, reporters: Mapping[str, Reporter] | None = None,
                playbook: Callable[[str, str], dict[str, Any] | None] = _playbook) -> SentinelleResolver:
-    """The API over `store`; `auth` answers the caller's identity from the event, or None."""
+    """The API over `store`; `auth` answers the caller's identity from the event, or None.
+
+    `watchlist` names the official accounts in takedown packs; `reporters` (by platform) file
+    takedown reports when a caller asks to send them (none: nothing is ever sent).
+    """
     app = SentinelleResolver(auth)
     register_error_handlers(app)
     codec = CursorCodec(cursor_key or default_cursor_key())
     app.include_router(incidents.build_router(store, codec=codec, caller=app.caller, playbook=playbook,
-                                              watchlist=watchlist))
+                                              watchlist=watchlist, reporters=reporters))
     app.include_router(allowlist.build_router(store, caller=app.caller))
 
     @app.get("/health", summary="Liveness (no authentication)", tags=["health"], security=[{}])

@@ -43,6 +43,10 @@ class Conflict(ApiError):
     status = HTTPStatus.CONFLICT
 
 
+class BadGateway(ApiError):
+    status = HTTPStatus.BAD_GATEWAY
+
+
 class Unprocessable(ApiError):
     status = HTTPStatus.UNPROCESSABLE_ENTITY
 

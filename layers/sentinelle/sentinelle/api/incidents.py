@@ -3,27 +3,30 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Annotated, Any, Callable
+from typing import Annotated, Any, Callable, Mapping
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
 from sentinelle.api import allowlist
 from sentinelle.api.cursor import CursorCodec
-from sentinelle.api.errors import NotFoundApi
+from sentinelle.api.errors import BadGateway, Conflict, NotFoundApi
 from sentinelle.api.models import IncidentDetail, IncidentPage, IncidentSummary, TakedownRequest, Triage
+from sentinelle.api.reporting import Reporter, ReportError
 from sentinelle.api.takedown import evidence_pack
-from sentinelle.model import Severity, Status, utcnow
-from sentinelle.store.base import IncidentStore
+from sentinelle.model import Incident, Severity, Status, utcnow
+from sentinelle.store.base import IncidentStore, InvalidTransition
+from sentinelle.store.common import TRANSITIONS
 from sentinelle.watchlist import Watchlist
 
 IncidentId = Annotated[str, Path(min_length=1, max_length=128, description="the incident id")]
 Playbooks = Callable[[str, str], "dict[str, Any] | None"]
 
 
-def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[], str],
-                 playbook: Playbooks, watchlist: Watchlist | None = None) -> Router:
+def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[], str], playbook: Playbooks,
+                 watchlist: Watchlist | None = None, reporters: Mapping[str, Reporter] | None = None) -> Router:
     router = Router()
+    reporters = reporters or {}
 
     @router.get("/incidents", summary="List incidents, newest first", tags=["incidents"])
     def list_incidents(
@@ -78,10 +81,28 @@ def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[
     def takedown(incident_id: IncidentId,
                  request: Annotated[TakedownRequest | None, Body()] = None) -> dict[str, Any]:
         who, now = caller(), utcnow()
-        pack = evidence_pack(store.get(incident_id), watchlist=watchlist, now=now)
-        note = (request.note if request else None) or "takedown requested; evidence pack prepared"
+        request = request or TakedownRequest()
+        incident = store.get(incident_id)
+        pack = evidence_pack(incident, watchlist=watchlist, now=now)
+        if request.send:
+            pack.update(sent=True, platform_answer=_send(incident, pack))
+        note = request.note or ("takedown reported through the platform's API" if request.send
+                                else "takedown requested; evidence pack prepared")
         store.update(incident_id, status=Status.takedown_requested, note=note, assignee=None, actor=who, now=now,
                      detail={"takedown": pack})
         return pack
+
+    def _send(incident: Incident, pack: dict[str, Any]) -> dict[str, Any]:
+        reporter = reporters.get(incident.platform.lower())
+        if reporter is None:
+            raise Conflict("reporting not configured", f"this server cannot file reports on {incident.platform}: "
+                           "send the prepared request yourself, or configure a reporter (docs/api.md)")
+        # Refuse before sending anything: a report filed for an incident that cannot move would be lost.
+        if Status.takedown_requested not in TRANSITIONS[incident.status]:
+            raise InvalidTransition(f"cannot request a takedown of an incident that is {incident.status.value}")
+        try:
+            return reporter.send(incident, pack)
+        except ReportError as exc:
+            raise BadGateway("the platform did not take the report", str(exc)) from None
 
     return router

@@ -70,6 +70,8 @@ class TakedownRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     note: str | None = Field(default=None, max_length=4000)
+    send: bool = Field(default=False, description="file the report through the platform's API (only where "
+                       "the server has reporting credentials; otherwise 409)")
 
 
 class AllowEntry(BaseModel):

@@ -13,6 +13,7 @@ from urllib.parse import parse_qsl, urlsplit
 
 from sentinelle.api.app import SentinelleResolver, create_app, default_cursor_key
 from sentinelle.api.auth import bearer_token
+from sentinelle.api.reporting import reporters_from_env
 from sentinelle.store.base import IncidentStore
 
 MAX_BODY = 1 << 20  # the API takes small JSON bodies; refuse anything larger
@@ -126,6 +127,7 @@ def local_app(store: IncidentStore, token: str | None = None, **kwargs: Any) -> 
         raise ServeError("SENTINELLE_API_TOKEN is not set: set it to a long random secret "
                          "(for example `export SENTINELLE_API_TOKEN=$(openssl rand -hex 32)`); "
                          "callers send it as `Authorization: Bearer <token>`")
+    kwargs.setdefault("reporters", reporters_from_env())
     return create_app(store, auth=bearer_token(token), cursor_key=default_cursor_key(token), **kwargs)
 
 

@@ -67,17 +67,21 @@ def report_route(incident: Incident, report_as: ReportAs, comment: str) -> dict[
     item_id, item_url = _latest_item(incident)
     is_post = s.kind == "post"
     if platform == "mastodon":
-        host = urlsplit(s.url or item_url or "").hostname or (norm_handle(s.handle).partition("@")[2] or None)
+        host = (norm_handle(s.handle).partition("@")[2] or urlsplit(s.url or item_url or "").hostname
+                or "<instance>")
         account_id = s.id if s.kind == "account" else incident.evidence.get("author_id")
         return {
-            "how": "api", "method": "POST", "url": f"https://{host or '<instance>'}/api/v1/reports",
-            "auth": "a user token with the write:reports scope",
+            "how": "api", "method": "POST", "url": f"https://{host}/api/v1/reports",
+            "auth": "a user token with the write:reports scope on the instance you report from",
             "body": {"account_id": account_id, "status_ids": [s.id] if is_post else ([item_id] if item_id else []),
                      "comment": comment, "category": _MASTODON_CATEGORY[report_as], "forward": True},
-            "detail": None if account_id else "look the account id up: GET /api/v1/accounts/lookup?acct=<handle>",
+            # Mastodon ids are per instance: these are the ids where Sentinelle read the account.
+            "lookup": f"GET https://{host}/api/v1/accounts/lookup?acct={norm_handle(s.handle) or s.id}",
+            "detail": "ids are those of the instance Sentinelle read from; reporting from another instance, "
+                      "look the account up there first (forward=true tells its home instance)",
         }
     if platform == "bluesky":
-        if is_post and s.id.startswith("at://"):
+        if is_post and s.id.startswith("at://") and incident.evidence.get("cid"):
             subject: dict[str, Any] = {"$type": "com.atproto.repo.strongRef", "uri": s.id,
                                        "cid": incident.evidence.get("cid")}
         else:
