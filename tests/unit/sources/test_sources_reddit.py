@@ -83,7 +83,8 @@ def test_429_with_seconds_reset_then_success_once():
     token_route()
     policy = instant_policy()
     respx.get(f"{API}/search").mock(side_effect=[
-        httpx.Response(429, headers={"X-Ratelimit-Used": "100", "X-Ratelimit-Remaining": "0", "X-Ratelimit-Reset": "7"}),
+        httpx.Response(429, headers={"X-Ratelimit-Used": "100", "X-Ratelimit-Remaining": "0",
+                                     "X-Ratelimit-Reset": "7"}),
         httpx.Response(200, json=load("reddit/search_page2.json")),
     ])
     result = run(fetch(source(policy=policy), SEARCH))

@@ -76,7 +76,8 @@ def test_errors_and_429():
     respx.get(FEED).respond(200, content=b"<html>gone</html>")
     assert run(fetch(source())).reason == "malformed response"
     policy = instant_policy()
-    respx.get(FEED).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "2"}), httpx.Response(200, content=RSS)])
+    respx.get(FEED).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "2"}),
+                                      httpx.Response(200, content=RSS)])
     src = build_source({"type": "rss", "url": FEED}, policy=policy)
     assert len(run(fetch(src)).items) == 2 and policy.waits == [2.5]
 

@@ -128,7 +128,8 @@ def test_search_profiles_adds_channel_statistics():
 
 @respx.mock
 def test_uploads_of_a_channel_and_unknown_or_terminated_channel():
-    respx.get(f"{API}/channels", params={"forHandle": "@maisonlumiere-live"}).respond(200, json=load("youtube/channels.json"))
+    respx.get(f"{API}/channels", params={"forHandle": "@maisonlumiere-live"}).respond(
+        200, json=load("youtube/channels.json"))
     respx.get(f"{API}/playlistItems").mock(side_effect=[
         httpx.Response(200, json=load("youtube/playlist_items.json")),
         httpx.Response(200, json=load("youtube/playlist_items_page2.json")),

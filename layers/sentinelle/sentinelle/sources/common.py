@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -124,7 +123,7 @@ def _readable(value: str, kind: str) -> bool:
     return True
 
 
-_REQUESTS: ContextVar[list[int]] = ContextVar("sentinelle_source_requests", default=[0])
+_REQUESTS: ContextVar[list[int] | None] = ContextVar("sentinelle_source_requests", default=None)
 
 
 def serves(query: Query, platform: str, kinds: Iterable[str]) -> bool:
@@ -180,7 +179,7 @@ class HttpSource:
             result.reason = "malformed response"
             log.warning("source %s %s: malformed response (%s)", self.name, query.key, exc)
         finally:
-            result.requests = _REQUESTS.get()[0]
+            result.requests = (_REQUESTS.get() or [0])[0]
             _REQUESTS.reset(counter)
         return result
 
@@ -188,7 +187,9 @@ class HttpSource:
         raise NotImplementedError
 
     def _count(self) -> None:
-        _REQUESTS.get()[0] += 1
+        counter = _REQUESTS.get()
+        if counter is not None:
+            counter[0] += 1
 
     async def _request(self, method: str, url: str, **kw: Any) -> httpx.Response:
         return await request_with_retries(self._client, method, url, policy=self.policy,
@@ -234,7 +235,3 @@ class HttpSource:
     async def aclose(self) -> None:
         if self._owns_client:
             await self._client.aclose()
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), sort_keys=True)

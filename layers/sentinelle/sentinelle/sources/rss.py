@@ -25,7 +25,10 @@ def to_post(entry: Any, platform: str, author: str | None) -> Post:
     summary, links = html_to_text(entry.get("summary") or "")
     title = entry.get("title") or ""
     # Mastodon feeds repeat the post as the title; keep the text once.
-    text = summary if title and summary.startswith(title.rstrip("…. ")) else "\n\n".join(p for p in (title, summary) if p)
+    if title and summary.startswith(title.rstrip("…. ")):
+        text = summary
+    else:
+        text = "\n\n".join(p for p in (title, summary) if p)
     ident = entry.get("id") or entry.get("link")
     if not ident:
         raise ValueError("entry without id or link")

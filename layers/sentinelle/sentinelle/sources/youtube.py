@@ -11,7 +11,7 @@ from sentinelle.http import CredentialsError, RateLimited
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, item_time, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, item_time, json_body, map_items, to_int,
 )
 from sentinelle.text.urls import extract_urls
 
