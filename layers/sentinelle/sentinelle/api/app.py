@@ -16,7 +16,7 @@ from sentinelle.api.cursor import CursorCodec, derive_key
 from sentinelle.api.errors import Unauthorized, error_response, register_error_handlers, unauthorized_response
 from sentinelle.api.models import Health
 from sentinelle.api.reporting import Reporter
-from sentinelle.playbooks import playbook_for
+from sentinelle.playbooks import Playbook, playbook_for
 from sentinelle.secrets import get_secret
 from sentinelle.store.base import IncidentStore
 from sentinelle.watchlist import Watchlist
@@ -24,10 +24,6 @@ from sentinelle.watchlist import Watchlist
 PUBLIC_PATHS = frozenset({"/health"})
 TITLE = "Sentinelle incidents API"
 VERSION = "1.0.0"
-
-
-def _playbook(detector: str, kind: str) -> dict[str, Any] | None:
-    return playbook_for(detector, kind).model_dump(mode="json")
 
 
 def _body_problem(event: Mapping[str, Any]) -> Response | None:
@@ -101,7 +97,7 @@ def default_cursor_key(token: str | None = None) -> bytes:
 
 def create_app(store: IncidentStore, *, auth: Authenticator, cursor_key: bytes | None = None,
                watchlist: Watchlist | None = None, reporters: Mapping[str, Reporter] | None = None,
-               playbook: Callable[[str, str], dict[str, Any] | None] = _playbook) -> SentinelleResolver:
+               playbook: Callable[[str, str], Playbook | None] = playbook_for) -> SentinelleResolver:
     """The API over `store`; `auth` answers the caller's identity from the event, or None.
 
     `watchlist` names the official accounts in takedown packs; `reporters` (by platform) file

@@ -11,16 +11,24 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from sentinelle.api import allowlist
 from sentinelle.api.cursor import CursorCodec
 from sentinelle.api.errors import BadGateway, Conflict, NotFoundApi
-from sentinelle.api.models import IncidentDetail, IncidentPage, IncidentSummary, TakedownRequest, Triage
+from sentinelle.api.models import (
+    IncidentDetail,
+    IncidentPage,
+    IncidentSummary,
+    TakedownPack,
+    TakedownRequest,
+    Triage,
+)
 from sentinelle.api.reporting import Reporter, ReportError
 from sentinelle.api.takedown import evidence_pack
 from sentinelle.model import Incident, Severity, Status, utcnow
+from sentinelle.playbooks import Playbook
 from sentinelle.store.base import IncidentStore, InvalidTransition
 from sentinelle.store.common import TRANSITIONS
 from sentinelle.watchlist import Watchlist
 
 IncidentId = Annotated[str, Path(min_length=1, max_length=128, description="the incident id")]
-Playbooks = Callable[[str, str], "dict[str, Any] | None"]
+Playbooks = Callable[[str, str], "Playbook | None"]
 
 
 def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[], str], playbook: Playbooks,
@@ -69,7 +77,7 @@ def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[
 
     @router.get("/incidents/<incident_id>/playbook", summary="The response playbook for this incident",
                 tags=["incidents"])
-    def get_playbook(incident_id: IncidentId) -> dict[str, Any]:
+    def get_playbook(incident_id: IncidentId) -> Playbook:
         incident = store.get(incident_id)
         found = playbook(incident.detector, incident.kind)
         if found is None:
@@ -79,7 +87,7 @@ def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[
     @router.post("/incidents/<incident_id>/takedown", summary="Build the takedown evidence pack and mark "
                  "the incident takedown_requested", tags=["incidents"])
     def takedown(incident_id: IncidentId,
-                 request: Annotated[TakedownRequest | None, Body()] = None) -> dict[str, Any]:
+                 request: Annotated[TakedownRequest | None, Body()] = None) -> TakedownPack:
         who, now = caller(), utcnow()
         request = request or TakedownRequest()
         incident = store.get(incident_id)
@@ -90,7 +98,7 @@ def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[
                                 else "takedown requested; evidence pack prepared")
         store.update(incident_id, status=Status.takedown_requested, note=note, assignee=None, actor=who, now=now,
                      detail={"takedown": pack})
-        return pack
+        return TakedownPack.model_validate(pack)
 
     def _send(incident: Incident, pack: dict[str, Any]) -> dict[str, Any]:
         reporter = reporters.get(incident.platform.lower())

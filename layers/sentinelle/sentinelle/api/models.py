@@ -8,6 +8,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sentinelle.model import Finding, HistoryEntry, Incident, Severity, Status, Subject
+from sentinelle.playbooks import Playbook
 
 
 class IncidentSummary(BaseModel):
@@ -38,10 +39,10 @@ class IncidentDetail(IncidentSummary):
 
     history: list[HistoryEntry]
     findings: list[Finding]
-    playbook: dict[str, Any] | None = None
+    playbook: Playbook | None = None
 
     @classmethod
-    def of(cls, incident: Incident, playbook: dict[str, Any] | None = None) -> "IncidentDetail":  # type: ignore[override]
+    def of(cls, incident: Incident, playbook: Playbook | None = None) -> "IncidentDetail":  # type: ignore[override]
         return cls.model_validate({**incident.model_dump(), "playbook": playbook})
 
 
@@ -72,6 +73,29 @@ class TakedownRequest(BaseModel):
     note: str | None = Field(default=None, max_length=4000)
     send: bool = Field(default=False, description="file the report through the platform's API (only where "
                        "the server has reporting credentials; otherwise 409)")
+
+
+class TakedownPack(BaseModel):
+    """What a platform's trust-and-safety team needs, and how to report to it."""
+
+    model_config = ConfigDict(extra="allow")
+
+    incident_id: str
+    platform: str
+    subject: dict[str, Any]
+    url: str | None = Field(description="the account or post reported")
+    item_url: str | None = Field(description="the post that triggered the incident")
+    impersonates: Any = Field(description="the protected identity the subject copies, when known")
+    official_accounts: list[dict[str, Any]]
+    signals: list[str]
+    severity: Severity
+    captured_at: datetime
+    prepared_at: datetime
+    snapshot_sha256: str = Field(description="SHA-256 of the canonical JSON of `snapshot`")
+    snapshot: dict[str, Any]
+    report: dict[str, Any] = Field(description="the platform's reporting route: an API request or a form")
+    sent: bool
+    platform_answer: dict[str, Any] | None = None
 
 
 class AllowEntry(BaseModel):
