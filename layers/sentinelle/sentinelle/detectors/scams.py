@@ -61,6 +61,7 @@ class ScamRules:
         self.phrases = _lexicon()
         self.domains = LookalikeIndex.from_watchlist(watchlist)
         self.allowed = frozenset(registrable_domain(d) for d in watchlist.allowlist.domains)
+        self._authors: dict[tuple[str, str], list[BrandMatch]] = {}
 
     @classmethod
     def cached(cls, ctx: Context) -> "ScamRules":
@@ -76,7 +77,7 @@ class ScamRules:
         p = prepare(f"{text} {tags}" if tags else text)
         brands = self.brands.find(p)
         author = post.author
-        author_brands = self.brands.find(f"{author.display_name or ''} {author.handle or ''}") if author else []
+        author_brands = self._author_brands(author.display_name, author.handle) if author else []
 
         hits: dict[str, list[str]] = {}
         links = self._links(post, text, hits)
@@ -142,6 +143,16 @@ class ScamRules:
             "excerpt": mask_cards(text[:400]),
         }
         return Assessment(score, severity, reasons, hits, brands, evidence)
+
+    def _author_brands(self, display_name: str | None, handle: str | None) -> list[BrandMatch]:
+        # Accounts post many times: remember what their names hold (bounded, per watchlist).
+        key = (display_name or "", handle or "")
+        found = self._authors.get(key)
+        if found is None:
+            if len(self._authors) >= 50_000:
+                self._authors.clear()
+            found = self._authors[key] = self.brands.find(f"{key[0]} {key[1]}")
+        return found
 
     def _links(self, post: Post, text: str, hits: dict[str, list[str]]) -> list[dict[str, Any]]:
         urls = list(post.links)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
@@ -26,15 +27,64 @@ DOUBLING_RE = re.compile(
 # up separately: an optional prefix makes the expression try every position, twice as slow).
 _PHONE_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9])\d[\d \t.\-/()]{6,20}\d")  # not inside hex ids
 _DIGITS = str.maketrans("", "", " \t.-/()+")
-# Regions tried for numbers written without a country code, most likely first.
-REGIONS = ("FR", "GB", "US", "BE", "CH", "CA", "DE", "ES", "IT", "NL", "IN", "AU")
-_REGION_OF_LANG = {"fr": "FR", "en": "GB", "de": "DE", "es": "ES", "it": "IT", "nl": "NL"}
+# Regions tried for numbers written without a country code, after the post's language's own:
+# the organisation's home market, then the largest English-speaking sources of phone scams.
+# (Each region tried costs a parse; "+" numbers need none.)
+REGIONS = ("FR", "GB", "US", "IN")
+_DATE_RE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[ T]\d{1,2}[:h]\d{2})?")
+_REGION_OF_LANG = {"fr": "FR", "en": "GB", "de": "DE", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT"}
+_PREMIUM = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST})
+
+
+@lru_cache(maxsize=8192)  # scam campaigns repeat their numbers
+def _numbers_in(cand: str, regions: tuple[str, ...]) -> tuple[str, ...]:
+    """Valid numbers (E.164) in one candidate run of digits, trying `regions` in turn."""
+    for region in regions:
+        try:
+            number = phonenumbers.parse(cand, region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return (phonenumbers.format_number(number, PhoneNumberFormat.E164),)
+        if cand.startswith("+"):
+            break
+    if len(cand.translate(_DIGITS)) > 12:  # several numbers run together: the matcher splits them
+        for region in regions:
+            hits = list(PhoneNumberMatcher(cand, region, leniency=Leniency.VALID))
+            if hits:
+                return tuple(dict.fromkeys(
+                    phonenumbers.format_number(h.number, PhoneNumberFormat.E164) for h in hits))
+    return ()
+
+
+def phone_numbers(text: str, lang: str | None = None) -> list[str]:
+    """Valid phone numbers in `text`, in E.164, whatever the country. A number written without
+    its country code is read as from the post's language's country, then France, the UK, the US."""
+    first = _REGION_OF_LANG.get((lang or "").split("-")[0].lower())
+    regions = (first, *(r for r in REGIONS if r != first)) if first else REGIONS
+    found: list[str] = []
+    for m in _PHONE_CANDIDATE_RE.finditer(text):
+        cand = m.group(0)
+        if m.start() and text[m.start() - 1] == "+":
+            cand = "+" + cand
+        if 8 <= len(cand.translate(_DIGITS)) <= 30 and not _DATE_RE.fullmatch(cand):
+            found += [n for n in _numbers_in(cand, regions) if n not in found]
+    return found
+
+
+@lru_cache(maxsize=8192)
+def is_premium_rate(e164: str) -> bool:
+    """Whether a number (E.164) costs the caller more than a normal call: a scam's revenue."""
+    try:
+        return phonenumbers.number_type(phonenumbers.parse(e164)) in _PREMIUM
+    except phonenumbers.NumberParseException:
+        return False
+
 
 # "text WIN to 87121", "envoyez STOP au 36180": a premium-rate short code as the contact route.
 SHORT_CODE_RE = re.compile(
     r"\b(?:text|txt|send|reply|sms|envoyez|envoie|tapez)\b[^.!?\n]{0,30}?\b(?:to|au|a)\s+(?:no\W{0,2}\s*)?(\d{5,6})\b"
 )
-
 # Crypto-currency addresses: Bitcoin (legacy and bech32), Ethereum-style, Tron, Solana-like base58.
 _LONG_RUN_RE = re.compile(r"[0-9A-Za-z]{25,}")  # a cheap test before the costly one
 CRYPTO_RE = re.compile(
@@ -44,44 +94,8 @@ CRYPTO_RE = re.compile(
     r"|T[1-9A-HJ-NP-Za-km-z]{33}"
     r"|[1-9A-HJ-NP-Za-km-z]{32,44})\b"
 )
-
 # Card-shaped runs (13 to 19 digits with spaces or dashes), masked wherever text is shown.
 _CARDLIKE_RE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
-
-
-def phone_numbers(text: str, lang: str | None = None) -> list[str]:
-    """Valid phone numbers in `text`, in E.164, whatever the country; regions are tried in turn
-    for numbers written without a country code (the post's language first)."""
-    found: list[str] = []
-    first = _REGION_OF_LANG.get((lang or "").split("-")[0].lower())
-    regions = (first, *(r for r in REGIONS if r != first)) if first else REGIONS
-    for m in _PHONE_CANDIDATE_RE.finditer(text):
-        cand = m.group(0)
-        if m.start() and text[m.start() - 1] == "+":
-            cand = "+" + cand
-        digits = cand.translate(_DIGITS)
-        if not 8 <= len(digits) <= 15 or not digits.isdigit():
-            continue
-        for region in (regions if not cand.startswith("+") else ("US",)):
-            hits = list(PhoneNumberMatcher(cand, region, leniency=Leniency.VALID))
-            if hits:
-                for h in hits:
-                    e164 = phonenumbers.format_number(h.number, PhoneNumberFormat.E164)
-                    if e164 not in found:
-                        found.append(e164)
-                break
-    return found
-
-
-_PREMIUM = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST})
-
-
-def is_premium_rate(e164: str) -> bool:
-    """Whether a number (E.164) costs the caller more than a normal call: a scam's revenue."""
-    try:
-        return phonenumbers.number_type(phonenumbers.parse(e164)) in _PREMIUM
-    except phonenumbers.NumberParseException:
-        return False
 
 
 def short_codes(folded: str) -> list[str]:

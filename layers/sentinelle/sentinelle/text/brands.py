@@ -8,7 +8,7 @@ from typing import Any, Iterable, Literal
 
 import ahocorasick
 
-from sentinelle.text.normalize import Prepared, _TOKEN_RE, fold, match_key, prepare, skeleton
+from sentinelle.text.normalize import Prepared, _TOKEN_RE, fold, match_key, open_breaks, prepare, skeleton
 from sentinelle.watchlist import Brand, Watchlist
 
 MIN_KEY = 3  # shorter keys ("ml") would match initials and noise
@@ -116,6 +116,8 @@ class BrandMatcher:
         # Folded forms for telling how a match was made (only looked at once something matched).
         self._folded = {term: fold(term) for _, (_, term, _) in phrases}
         self._compact = {term: "".join(_TOKEN_RE.findall(f)) for term, f in self._folded.items()}
+        # Prepared.folded has the breaks inside hashtags opened: "#maison lumiere".
+        self._tagged = {term: fold(open_breaks("#" + "".join(filter(str.isalnum, term)))) for term in self._folded}
 
     @classmethod
     def cached(cls, ctx: Any) -> "BrandMatcher":
@@ -136,14 +138,14 @@ class BrandMatcher:
         best: dict[tuple[str, str], BrandMatch] = {}
         for (brand, term, fld), words, _ in found:
             c = self._compact[term]
-            if "#" + c in folded:
+            if "#" + c in folded or self._tagged[term] in folded:
                 how: How = "hashtag"
             elif self._folded[term] in folded:
                 how = "exact"
             else:
                 if fold_compact is None:
                     fold_compact = "".join(_TOKEN_RE.findall(folded))
-                    skel_compact = "".join(_TOKEN_RE.findall(skeleton(p.text)))
+                    skel_compact = "".join(_TOKEN_RE.findall(skeleton(open_breaks(p.text))))
                 how = "spacing" if c in fold_compact else "homoglyph" if c in (skel_compact or "") else "leetspeak"
             m = BrandMatch(brand, term, fld, how, words)
             old = best.get((brand, words))

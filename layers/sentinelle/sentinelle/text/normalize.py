@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from itertools import accumulate
+from dataclasses import dataclass
 
 # Invisible characters used to split words so filters miss them: zero-width spaces and joiners,
 # bidirectional controls, word joiners, the byte-order mark and the soft hyphen.
@@ -71,9 +72,34 @@ _LEET_SYMBOLS = "@$€|!+"
 
 _TOKEN_RE = re.compile(r"[^\W_]+")
 # A leet token: word characters with leet symbols inside (not at its ends: "free!" is not "freei").
+# A cheap first test: a leet character touching a letter (ASCII classes keep it fast; non-ASCII
+# letters beside leet characters are rare, and skeleton text is mostly ASCII).
+_LEET_HINT_RE = re.compile(r"[a-z][0-9@$€|!+]|[0-9@$€|!+][a-z]", re.IGNORECASE)
 _LEET_TOKEN_RE = re.compile(
     r"(?<![\w@$€|!+])(?=[\w@$€|!+]*[^\W\d_])[\w@$€|!+]*[\d@$€|!+][\w@$€|!+]*"
 )  # a run of word and leet characters holding a letter and a leet character
+
+
+def _finish(s: str) -> str:
+    # Marks are dropped after casefold, which may add some ("İ" folds to "i" + a combining dot).
+    s = _DROP_RE.sub("", s.casefold())
+    if not s.isascii():
+        if not _EXTRA_CHARS.isdisjoint(s):
+            s = s.translate(_EXTRA_TABLE)
+        s = unicodedata.normalize("NFC", s)  # recompose what has no Latin reading (Hangul, ...)
+    return " ".join(s.split())
+
+
+def _fold_both(s: str) -> tuple[str, str]:
+    """(fold(s), skeleton(s)), sharing the work: most texts hold no confusable at all."""
+    if s.isascii():
+        f = " ".join(s.lower().split())
+        return f, f
+    s = unicodedata.normalize("NFKD", s)
+    f = _finish(s)
+    if _ALL_CONFUSABLE.isdisjoint(s):
+        return f, f
+    return f, _finish(s.translate(_SKELETON_TABLE))
 
 
 def _fold(s: str, before: dict[int, str] | None) -> str:
@@ -82,13 +108,7 @@ def _fold(s: str, before: dict[int, str] | None) -> str:
     s = unicodedata.normalize("NFKD", s)
     if before is not None and not _ALL_CONFUSABLE.isdisjoint(s):
         s = s.translate(before)
-    # Marks are dropped after casefold, which may add some ("İ" folds to "i" + a combining dot).
-    s = _DROP_RE.sub("", s.casefold())
-    if not s.isascii():
-        if not _EXTRA_CHARS.isdisjoint(s):
-            s = s.translate(_EXTRA_TABLE)
-        s = unicodedata.normalize("NFC", s)  # recompose what has no Latin reading (Hangul, ...)
-    return " ".join(s.split())
+    return _finish(s)
 
 
 def fold(s: str) -> str:
@@ -120,14 +140,9 @@ def deleet(s: str) -> str:
 
     Tokens without letters (prices, phone numbers, "-50%") are left alone; "1" reads as "i".
     """
-    if _LEET_CHARS.isdisjoint(s):
+    if _LEET_CHARS.isdisjoint(s) or not _LEET_HINT_RE.search(s):
         return s
-    # Most words are all letters or all digits: str methods skip them faster than a regex could.
-    words = s.split(" ")
-    for i, w in enumerate(words):
-        if not (w.isalpha() or w.isdigit() or _LEET_CHARS.isdisjoint(w)):
-            words[i] = _LEET_TOKEN_RE.sub(_deleet_token, w)
-    return " ".join(words)
+    return _LEET_TOKEN_RE.sub(_deleet_token, s)
 
 
 def tokens(s: str) -> list[str]:
@@ -140,8 +155,8 @@ def compact(s: str) -> str:
     return "".join(tokens(s))
 
 
-# Word breaks that hashtags and handles hide: "MaisonLumiereDays" and "LUMIERE50" hold several words
-# (one trailing digit is more often leetspeak: "numér0").
+# Word breaks that hashtags and handles hide: "MaisonLumiereDays" and "Lumiere2026" hold several
+# words (one trailing digit is more often leetspeak: "numér0").
 # (Explicit Latin ranges: Unicode classes make this regular expression several times slower.)
 _HIDDEN_BREAK_RE = re.compile(r"(?<=[a-zß-öø-ÿ])(?=[A-ZÀ-ÖØ-Þ])|(?<=[A-Za-zß-öø-ÿÀ-ÖØ-Þ])(?=\d{2,}(?!\w))")
 # "l", "1" and "i" are interchangeable to the eye (and "1" reads as either): one letter for all.
@@ -163,13 +178,7 @@ class Prepared:
     key: str  # the words run together, in match_key's alphabet
     starts: list[int]  # offset in `key` where each word starts (sorted)
     ends: frozenset[int]  # offsets in `key` just past each word
-    _folded: str | None = field(default=None, repr=False)
-
-    @property
-    def folded(self) -> str:
-        if self._folded is None:
-            self._folded = fold(self.text)
-        return self._folded
+    folded: str  # fold() of the text with its hidden word breaks opened ("#maison lumiere")
 
     def span_words(self, start: int, end: int) -> str:
         """The words that cover `key[start:end]`, joined by spaces."""
@@ -178,15 +187,30 @@ class Prepared:
         return " ".join(self.words[i:j])
 
 
+# Hashtags and handles are where words are glued together; scanning only them is much cheaper.
+_TAGLIKE_RE = re.compile(r"[#@]\w+")
+
+
+def _open_tag(m: re.Match[str]) -> str:
+    return _HIDDEN_BREAK_RE.sub(" ", m.group(0))
+
+
+def open_breaks(text: str) -> str:
+    """`text` with the word breaks hidden in hashtags and handles (camel case, glued numbers) made
+    into spaces: "#MaisonLumiereDays2026" → "#Maison Lumiere Days 2026"."""
+    if "#" not in text and "@" not in text:
+        return text
+    return _TAGLIKE_RE.sub(_open_tag, text)
+
+
 def prepare(text: str) -> Prepared:
     """Normalise `text` once for every phrase matcher that will read it."""
-    words = _TOKEN_RE.findall(deleet(skeleton(_HIDDEN_BREAK_RE.sub(" ", text or ""))))
-    starts, ends, pos = [], [], 0
-    for w in words:
-        starts.append(pos)
-        pos += len(w)
-        ends.append(pos)
-    return Prepared(text or "", words, "".join(words).translate(_MATCH_TABLE), starts, frozenset(ends))
+    text = text or ""
+    folded, skel = _fold_both(open_breaks(text))
+    words = _TOKEN_RE.findall(deleet(skel))
+    ends = list(accumulate(map(len, words)))
+    starts = [0, *ends[:-1]] if ends else []
+    return Prepared(text, words, "".join(words).translate(_MATCH_TABLE), starts, frozenset(ends), folded)
 
 
-__all__ = ["Prepared", "compact", "deleet", "fold", "match_key", "prepare", "skeleton", "tokens"]
+__all__ = ["Prepared", "compact", "deleet", "fold", "match_key", "open_breaks", "prepare", "skeleton", "tokens"]
