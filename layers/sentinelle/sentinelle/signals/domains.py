@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Iterable, Literal, Mapping
+from typing import TYPE_CHECKING, Iterable, Literal, Mapping, NamedTuple
 
 import ahocorasick
 import idna
@@ -57,6 +57,7 @@ Kind = Literal[
 # (another suffix, a Unicode homograph, the whole domain inside another) count for them.
 _MIN_FUZZY = 4
 _MIN_CONTAINED = 6  # shorter names count inside a longer label only as a whole "-" separated word
+_TWO_EDITS = 10  # names this long may be two edits away ("steamcommnuity")
 _MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long names only
 
 
@@ -122,8 +123,7 @@ def edit_kind(cand: str, official: str) -> str | None:
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class DomainVerdict:
+class DomainVerdict(NamedTuple):
     """What a link's domain is to the watchlist, with a reason a person can read."""
 
     status: Literal["official", "lookalike", "unrelated"]
@@ -196,11 +196,14 @@ class LookalikeIndex:
         for t in self._targets:
             self._by_skel.setdefault(t.skel, t)
         # Length window: a label two edits from a name is at most two letters longer or shorter.
+        # Names under ten letters are matched within one edit, longer ones within two.
         self._near_by_len: dict[int, list[_Target]] = {}
         for t in self._targets:
             if len(t.skel) >= _MIN_FUZZY:
-                for d in (-2, -1, 0, 1, 2):
+                reach = 2 if len(t.skel) >= _TWO_EDITS else 1
+                for d in range(-reach, reach + 1):
                     self._near_by_len.setdefault(len(t.skel) + d, []).append(t)
+        self._near_skels = {n: [t.skel for t in pool] for n, pool in self._near_by_len.items()}
         # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
         # either half inside a label is a cheap necessary condition for the costly window test.
         # Windows compare plain letters: with lookalike classes folded, one edit inside a long
@@ -275,9 +278,10 @@ class LookalikeIndex:
         if len(pool) <= 16:  # a plain loop beats the set-up of a vectorised call on few names
             hits = [(d, t) for t in pool if (d := OSA.distance(flat, t.skel, score_cutoff=max_dist)) <= max_dist]
         else:
-            found = process.extract(flat, [t.skel for t in pool], scorer=OSA.distance,
+            found = process.extract(flat, self._near_skels[len(flat)], scorer=OSA.distance,
                                     score_cutoff=max_dist, limit=3)
             hits = [(d, pool[i]) for _, d, i in found]
+        hits = [(d, t) for d, t in hits if d <= 1 or len(t.skel) >= _TWO_EDITS]
         return sorted(hits, key=lambda h: h[0])[:3]
 
     def _classify(self, sub: str, label: str, suffix: str) -> tuple[str, _Target, str] | None:
@@ -358,20 +362,24 @@ class LookalikeIndex:
                     word = t.label.replace("-", "")
                     if t.label not in seen and len(plain) > len(word):
                         seen.add(t.label)
-                        if (fuzz.partial_ratio(plain, word, score_cutoff=85)
-                                and _window_distance(plain, word) <= 1):
+                        if _window_distance(plain, word) <= 1:
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
         return None
 
 
 def _window_distance(text: str, word: str) -> int:
-    """The smallest OSA distance between `word` and any slice of `text` of about its length."""
-    n, best = len(word), 99
-    for size in (n - 1, n, n + 1):
-        for i in range(0, len(text) - size + 1):
-            best = min(best, OSA.distance(text[i:i + size], word, score_cutoff=2))
-            if best == 0:
-                return 0
+    """The smallest OSA distance between `word` and a slice of `text` about its length, looked for
+    around the best-aligned slice rapidfuzz finds (not at every offset)."""
+    n = len(word)
+    cutoff = 100 * (1 - 1 / n) - 0.5  # one substitution in an n-letter slice scores 100 * (1 - 1/n)
+    al = fuzz.partial_ratio_alignment(word, text, score_cutoff=cutoff)
+    if al is None:
+        return 99
+    best = 99
+    for start in (al.dest_start - 1, al.dest_start, al.dest_start + 1):
+        for size in (n - 1, n, n + 1):
+            if 0 <= start and start + size <= len(text):
+                best = min(best, OSA.distance(text[start:start + size], word, score_cutoff=1))
     return best
 
 
