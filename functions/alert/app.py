@@ -35,53 +35,42 @@ def sink() -> SnsSink:
 
 @lru_cache(maxsize=1)
 def publishers() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """The idempotent publish functions, built on first use (their DynamoDB client with them)."""
-    persistence = DynamoDBPersistenceLayer(
-        table_name=os.environ["SENTINELLE_TABLE"], key_attr="pk", sort_key_attr="sk",
-        static_pk_value="IDEMPOTENCY#alert", expiry_attr="expires_at")
+    """(alert_once, digest_once), built on first use with their DynamoDB client."""
+    def persistence() -> DynamoDBPersistenceLayer:
+        # One each: a persistence layer holds the name of the function it serves, and the two nest.
+        return DynamoDBPersistenceLayer(
+            table_name=os.environ["SENTINELLE_TABLE"], key_attr="pk", sort_key_attr="sk",
+            static_pk_value="IDEMPOTENCY#alert", expiry_attr="expires_at")
 
-    @idempotent_function(data_keyword_argument="alert", persistence_store=persistence, config=IDEMPOTENCY)
-    def publish(alert: dict) -> dict:
+    @idempotent_function(data_keyword_argument="digest", persistence_store=persistence(), config=IDEMPOTENCY)
+    def digest_once(digest: dict) -> dict:
+        items = [(Incident.model_validate(a["incident"]), Change(a["change"])) for a in digest["alerts"]]
+        message_id = sink().send_digest(items)
+        metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
+        return {"message_id": message_id}
+
+    # One record per change, whether it went out alone or in a digest: a retried or split batch
+    # never alerts a change twice, in either form.
+    @idempotent_function(data_keyword_argument="alert", persistence_store=persistence(), config=IDEMPOTENCY)
+    def alert_once(alert: dict, batch: Batch | None = None) -> dict:
+        if batch is not None and batch.digest:
+            digest_once(digest={"key": batch.digest_key, "alerts": [a.payload() for a in batch.alerts.values()]})
+            return {"digest": batch.digest_key}
         message_id = sink().send(Incident.model_validate(alert["incident"]), Change(alert["change"]))
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         return {"message_id": message_id}
 
-    @idempotent_function(data_keyword_argument="alert", persistence_store=persistence, config=IDEMPOTENCY)
-    def publish_digest(alert: dict) -> dict:
-        items = [(Incident.model_validate(a["incident"]), Change(a["change"])) for a in alert["alerts"]]
-        message_id = sink().send_digest(items)
-        metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
-        return {"message_id": message_id, "incidents": len(items)}
-
-    return publish, publish_digest
+    return alert_once, digest_once
 
 
 def thresholds() -> Thresholds:
     return Thresholds(digest_after=int(os.environ.get("SENTINELLE_DIGEST_AFTER") or 10))
 
 
-def send_digest(batch: Batch) -> str | None:
-    """Publish the batch's digest once; returns why it failed, or None."""
-    try:
-        publishers()[1](alert={"key": batch.digest_key, "alerts": [a.payload() for a in batch.alerts.values()]})
-    except Exception as exc:  # every record of the digest then fails and is retried
-        logger.exception("digest not published")
-        return f"{type(exc).__name__}: {exc}"
-    return None
-
-
-def record_handler(record: DynamoDBRecord, batch: Batch, digest_error: str | None) -> None:
-    seq = record.dynamodb.sequence_number if record.dynamodb else ""
-    if seq in batch.unreadable:
-        raise ValueError(batch.unreadable[seq])  # retried, then kept in the dead-letter queue
-    alert = batch.alerts.get(seq)
-    if alert is None:
-        return
-    if batch.digest:
-        if digest_error:
-            raise RuntimeError(f"digest not published: {digest_error}")
-        return
-    publishers()[0](alert=alert.payload())
+def record_handler(record: DynamoDBRecord, batch: Batch) -> None:
+    alert = batch.alerts.get(record.dynamodb.sequence_number if record.dynamodb else "")
+    if alert is not None:
+        publishers()[0](alert=alert.payload(), batch=batch)
 
 
 @logger.inject_lambda_context
@@ -90,7 +79,9 @@ def record_handler(record: DynamoDBRecord, batch: Batch, digest_error: str | Non
 def handler(event: dict, context: LambdaContext) -> dict:
     IDEMPOTENCY.register_lambda_context(context)
     batch = plan_batch(event.get("Records", []), thresholds())
+    for seq, why in batch.unreadable.items():  # retrying cannot make them readable: report and skip
+        logger.error("incident record skipped", extra={"sequence_number": seq, "reason": why})
     metrics.add_metric(name="IncidentChanges", unit=MetricUnit.Count, value=len(batch.alerts))
-    digest_error = send_digest(batch) if batch.digest else None
+    metrics.add_metric(name="UnreadableRecords", unit=MetricUnit.Count, value=len(batch.unreadable))
     return process_partial_response(event=event, context=context, processor=processor,
-                                    record_handler=partial(record_handler, batch=batch, digest_error=digest_error))
+                                    record_handler=partial(record_handler, batch=batch))

@@ -199,12 +199,45 @@ def test_below_alert_threshold_publishes_nothing(aws):
     assert aws.messages() == []
 
 
-def test_one_unreadable_record_does_not_block_the_others(aws):
+def test_an_unreadable_record_is_reported_and_skipped_not_retried(aws, capsys, caplog):
     broken = insert(11, finding(1))
     broken["dynamodb"]["NewImage"]["data"] = {"S": "{not json"}
-    result = invoke({"Records": [broken, insert(12, finding(2))]})
-    assert result == {"batchItemFailures": [{"itemIdentifier": f"{11:024d}"}]}
+    assert invoke({"Records": [broken, insert(12, finding(2))]}) == {"batchItemFailures": []}
     assert len(aws.messages()) == 1
+    (skipped,) = [r for r in caplog.records if r.getMessage() == "incident record skipped"]
+    assert skipped.levelname == "ERROR" and skipped.sequence_number == f"{11:024d}"
+    assert '"UnreadableRecords":[1.0]' in capsys.readouterr().out
+
+
+def test_a_partly_failed_batch_retried_alerts_each_change_once(aws, monkeypatch):
+    """One publish fails, Lambda retries from it: the others, already sent, are not sent again."""
+    event = {"Records": [insert(40 + n, finding(n)) for n in range(3)]}
+    real = app.sink()
+    send, calls = real.send, {"n": 0}
+
+    def flaky(incident, change):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise ConnectionError("SNS throttled")
+        return send(incident, change)
+
+    monkeypatch.setattr(real, "send", flaky)
+    assert invoke(event) == {"batchItemFailures": [{"itemIdentifier": f"{41:024d}"}]}
+    retry = {"Records": event["Records"][1:]}  # from the lowest failed sequence number on
+    assert invoke(retry) == {"batchItemFailures": []}
+    handles = sorted(json.loads(m["Message"])["incident"]["subject"]["handle"] for m in aws.messages())
+    assert handles == ["claire0@evil.example", "claire1@evil.example", "claire2@evil.example"]
+
+
+def test_a_digest_then_a_split_retry_alerts_nothing_again(aws, monkeypatch):
+    """The function timed out after the digest went out; Lambda splits the batch and retries."""
+    monkeypatch.setenv("SENTINELLE_DIGEST_AFTER", "3")
+    records = [insert(50 + n, finding(n)) for n in range(6)]
+    invoke({"Records": records})
+    invoke({"Records": records[:3]})
+    invoke({"Records": records[3:]})
+    (msg,) = aws.messages()
+    assert "Digest: 6 incidents" in msg["Subject"]
 
 
 def test_publish_failure_is_reported_and_the_retry_publishes_once(aws, monkeypatch):

@@ -180,6 +180,16 @@ def test_source_error_alarms_match_the_metrics_the_scans_emit():
         assert [d["Name"] for d in a["Dimensions"]] == ["Detector"]
 
 
+def test_unreadable_stream_records_alarm_matches_the_alert_function_metric():
+    (alarm,) = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values()
+                if a["Properties"]["MetricName"] == "UnreadableRecords"]
+    env = template()["Globals"]["Function"]["Environment"]["Variables"]
+    # The alert function's Metrics() keeps powertools' default `service` dimension.
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": env["POWERTOOLS_SERVICE_NAME"]}]
+    assert alarm["Namespace"] == env["POWERTOOLS_METRICS_NAMESPACE"]
+    assert 'name="UnreadableRecords"' in (ROOT / "functions" / "alert" / "app.py").read_text()
+
+
 def test_every_function_has_an_error_alarm_and_a_log_group():
     alarmed = {a["Properties"]["Dimensions"][0]["Value"]["Ref"] for a in resources("AWS::CloudWatch::Alarm").values()
                if a["Properties"]["MetricName"] == "Errors"}
