@@ -59,6 +59,7 @@ class ScamRules:
         self.watchlist = watchlist
         self.brands = BrandMatcher(watchlist)
         self.phrases = _lexicon()
+        self.prepare = prepare  # replaceable, for the benchmark's regex baseline
         self.domains = LookalikeIndex.from_watchlist(watchlist)
         self.allowed = frozenset(registrable_domain(d) for d in watchlist.allowlist.domains)
         self._authors: dict[tuple[str, str], list[BrandMatch]] = {}
@@ -74,7 +75,7 @@ class ScamRules:
         """Score one post; None when it does not mention a brand (unless `require_brand` is off)."""
         text = post.text or ""
         tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags if t and f"#{t.lstrip('#')}" not in text)
-        p = prepare(f"{text} {tags}" if tags else text)
+        p = self.prepare(f"{text} {tags}" if tags else text)
         brands = self.brands.find(p)
         author = post.author
         author_brands = self._author_brands(author.display_name, author.handle) if author else []
