@@ -94,8 +94,10 @@ CRYPTO_RE = re.compile(
     r"|T[1-9A-HJ-NP-Za-km-z]{33}"
     r"|[1-9A-HJ-NP-Za-km-z]{32,44})\b"
 )
-# Card-shaped runs (13 to 19 digits with spaces or dashes), masked wherever text is shown.
+# Card-shaped runs (13 to 19 digits with spaces or dashes) and IBAN-shaped ones, masked wherever
+# text is shown (whether or not their checksum holds: masking errs on the safe side).
 _CARDLIKE_RE = re.compile(r"(?<!\d)\d(?:[ -]?\d){12,18}(?!\d)")
+_IBANLIKE_RE = re.compile(r"\b[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,4})?\b")
 
 
 def short_codes(folded: str) -> list[str]:
@@ -121,7 +123,8 @@ def crypto_addresses(text: str) -> list[str]:
 
 
 def mask_cards(text: str) -> str:
-    """`text` with card-shaped numbers masked (first and last four digits kept)."""
+    """`text` with card- and IBAN-shaped numbers masked (as `sentinelle.masking.mask` shows them)."""
+    text = _IBANLIKE_RE.sub(lambda m: mask("iban", m.group(0)), text)
     return _CARDLIKE_RE.sub(lambda m: mask("credit_card", m.group(0)), text)
 
 
