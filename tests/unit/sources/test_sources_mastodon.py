@@ -87,20 +87,41 @@ def test_first_and_next_page_then_checkpoint_is_newest_id():
 
 
 @respx.mock
-def test_scheduled_run_sends_since_id_and_keeps_checkpoint_on_empty_page():
-    route = respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, json=[])
-    result = run(fetch(source(), TAG, "113520411870001236"))
-    assert result.status == "ok" and result.items == []
+def test_scheduled_run_reads_forward_from_the_checkpoint_with_min_id():
+    route = respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
+        httpx.Response(200, json=load("mastodon/tag_timeline_page1.json"), headers={"Link": NEXT}),
+        httpx.Response(200, json=[]),
+    ])
+    result = run(fetch(source(), TAG, "113520411870001200"))
+    assert result.status == "ok" and [i.id for i in result.items] == ["113520411870001236", "113520411870001235"]
     assert result.checkpoint == "113520411870001236"
-    assert route.calls[0].request.url.params["since_id"] == "113520411870001236"
+    first, second = (c.request.url.params for c in route.calls)
+    assert first["min_id"] == "113520411870001200" and second["min_id"] == "113520411870001236"
 
 
 @respx.mock
-def test_items_at_or_before_checkpoint_are_dropped_and_paging_stops():
-    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(
-        200, json=load("mastodon/tag_timeline_page1.json"), headers={"Link": NEXT})
-    result = run(fetch(source(), TAG, "113520411870001235"))
-    assert [i.id for i in result.items] == ["113520411870001236"] and result.requests == 1
+def test_nothing_new_leaves_the_checkpoint_alone():
+    route = respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, json=[])
+    result = run(fetch(source(), TAG, "113520411870001236"))
+    assert (result.status, result.items, result.checkpoint) == ("ok", [], None)
+    assert route.call_count == 1
+
+
+@respx.mock
+def test_burst_beyond_the_page_bound_is_finished_by_the_next_run():
+    prev = '<https://social.example/api/v1/timelines/tag/MaisonLumiere?min_id={}>; rel="prev"'
+    older, newer = load("mastodon/tag_timeline_page2.json"), load("mastodon/tag_timeline_page1.json")
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
+        httpx.Response(200, json=older, headers={"Link": prev.format("113520411870001200")}),
+        httpx.Response(200, json=newer, headers={"Link": prev.format("113520411870001236")}),
+        httpx.Response(200, json=[]),
+    ])
+    first = run(fetch(source(max_pages=1), TAG, "113520411870001100"))
+    assert (first.status, first.checkpoint) == ("partial", "113520411870001200")
+    assert [i.id for i in first.items] == ["113520411870001200"]
+    second = run(fetch(source(max_pages=1), TAG, first.checkpoint))
+    assert [i.id for i in second.items] == ["113520411870001236", "113520411870001235"]
+    assert second.checkpoint == "113520411870001236"
 
 
 @respx.mock
@@ -140,14 +161,26 @@ def test_timeout_is_could_not_check_with_checkpoint_unchanged():
 
 
 @respx.mock
-def test_failure_on_second_page_is_partial_and_does_not_advance():
+def test_first_run_failure_on_second_page_is_partial_and_sets_no_checkpoint():
     respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
         httpx.Response(200, json=load("mastodon/tag_timeline_page1.json"), headers={"Link": NEXT}),
         *[httpx.Response(503) for _ in range(4)],
     ])
-    result = run(fetch(source(), TAG, "113520411870001100"))
+    result = run(fetch(source(), TAG))
     assert result.status == "partial" and result.reason == "server error 503"
     assert len(result.items) == 2 and result.checkpoint is None
+
+
+@respx.mock
+def test_later_run_failure_keeps_the_progress_already_read():
+    prev = '<https://social.example/api/v1/timelines/tag/MaisonLumiere?min_id=113520411870001236>; rel="prev"'
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
+        httpx.Response(200, json=load("mastodon/tag_timeline_page1.json"), headers={"Link": prev}),
+        *[httpx.Response(503) for _ in range(4)],
+    ])
+    result = run(fetch(source(), TAG, "113520411870001100"))
+    assert result.status == "partial" and len(result.items) == 2
+    assert result.checkpoint == "113520411870001236"  # both read items are below it, nothing unread
 
 
 @respx.mock
@@ -155,7 +188,7 @@ def test_account_posts_looks_up_then_reads_statuses():
     respx.get(f"{BASE}/api/v1/accounts/lookup", params={"acct": "lumiere_support_desk"}).respond(
         200, json=load("mastodon/account_lookup.json"))
     statuses = respx.get(f"{BASE}/api/v1/accounts/109876543210/statuses").respond(
-        200, json=load("mastodon/tag_timeline_page2.json"))
+        200, json=load("mastodon/tag_timeline_page2.json"))  # first run: no checkpoint, no Link
     q = Query(kind="account_posts", value="lumiere_support_desk@social.example", platform="mastodon")
     result = run(fetch(source(), q))
     assert result.status == "ok" and [i.id for i in result.items] == ["113520411870001200"]

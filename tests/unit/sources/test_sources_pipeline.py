@@ -62,7 +62,7 @@ def test_429_then_success_records_everything_exactly_once(tmp_path):
     assert store.get_checkpoint("mastodon:social.example", TAG.key) == "113520411870001236"
     again = scan_once(store, policy)
     assert again.new == 0 and again.items_read == 0 and len(store.pending_alerts()) == 2
-    assert respx.calls[-1].request.url.params["since_id"] == "113520411870001236"
+    assert respx.calls[-1].request.url.params["min_id"] == "113520411870001236"
     store.close()
 
 

@@ -21,12 +21,17 @@ ENDPOINTS = {
 _LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?([^";]+)"?')
 
 
+def link_param(link_header: str | None, rel: str, param: str) -> str | None:
+    """A query parameter of the Link header's page `rel` ("next": older, "prev": newer)."""
+    for url, found in _LINK.findall(link_header or ""):
+        if found == rel:
+            return (parse_qs(urlparse(url).query).get(param) or [None])[0]
+    return None
+
+
 def next_max_id(link_header: str | None) -> str | None:
     """The `max_id` of the Link header's rel="next" page (Mastodon pages back in time)."""
-    for url, rel in _LINK.findall(link_header or ""):
-        if rel == "next":
-            return (parse_qs(urlparse(url).query).get("max_id") or [None])[0]
-    return None
+    return link_param(link_header, "next", "max_id")
 
 
 def full_acct(account: Mapping[str, Any], instance: str | None = None) -> str:
@@ -135,22 +140,38 @@ class MastodonSource(HttpSource):
         return True
 
     async def _page(self, path: str, endpoint: str, params: dict[str, Any]) -> Page:
+        return (await self._page_and_link(path, endpoint, params))[0]
+
+    async def _page_and_link(self, path: str, endpoint: str, params: dict[str, Any]) -> tuple[Page, str | None]:
         response = await self._get(self.base + path, params=params, headers=self.headers)
         if response.status_code == 404:
-            return [], 0, None
-        return parse_page(endpoint, json_body(response), headers=response.headers, instance=self.instance)
+            return ([], 0, None), None
+        page = parse_page(endpoint, json_body(response), headers=response.headers, instance=self.instance)
+        return page, response.headers.get("link")
 
     async def _statuses(self, path: str, result: SourceResult, checkpoint: str | None,
                         extra: dict[str, Any] | None = None) -> None:
-        def fetch(cursor: str | None) -> Any:
-            params = {"limit": self.page_size, **(extra or {})}
-            if checkpoint:
-                params["since_id"] = checkpoint
-            if cursor:
-                params["max_id"] = cursor
-            return self._page(path, "statuses", params)
+        """First run: the newest pages. Later runs: forward from the checkpoint with `min_id`, the
+        oldest new statuses first, so the checkpoint advances page by page and a burst larger
+        than `max_pages` is finished by the next runs instead of being skipped."""
+        params = {"limit": self.page_size, **(extra or {})}
+        if checkpoint is None:
+            def fetch(cursor: str | None) -> Any:
+                return self._page(path, "statuses", {**params, **({"max_id": cursor} if cursor else {})})
 
-        await self.newest_first(result, checkpoint, fetch, position=lambda i: i.id, order=id_key)
+            await self.newest_first(result, None, fetch, position=lambda i: i.id, order=id_key)
+            return
+        floor = checkpoint
+        for _ in range(self.max_pages):
+            (items, skipped, _), link = await self._page_and_link(path, "statuses", {**params, "min_id": floor})
+            result.skipped += skipped
+            result.items.extend(i for i in items if id_key(i.id) > id_key(floor))
+            # The newest id of the page, boosts and malformed entries included, from the server.
+            top = link_param(link, "prev", "min_id") or max((i.id for i in items), key=id_key, default=None)
+            if not top or id_key(top) <= id_key(floor):
+                return
+            floor = result.checkpoint = top  # everything up to here is read: safe to keep
+        result.status, result.reason = "partial", "page limit reached; the rest next run"
 
     async def _lookup(self, handle: str, result: SourceResult) -> Mapping[str, Any] | None:
         user, _, host = handle.lstrip("@").partition("@")
