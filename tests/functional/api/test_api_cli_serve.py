@@ -9,7 +9,7 @@ import sys
 import time
 
 import httpx
-from conftest import TOKEN, seed
+from api_helpers import TOKEN, seed
 
 from sentinelle.store.sqlite import SQLiteStore
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from conftest import seed
+from api_helpers import seed
 from moto import mock_aws
 
 from sentinelle.api.app import create_app

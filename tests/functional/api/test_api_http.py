@@ -8,7 +8,7 @@ import json
 
 import httpx
 import pytest
-from conftest import TOKEN, seed
+from api_helpers import TOKEN, seed
 
 from sentinelle.api.server import ServeError, local_app
 from sentinelle.model import Severity
@@ -210,7 +210,7 @@ def test_invalid_transition_is_409(client, store):
 
 
 def test_false_positive_allowlists_the_subject_and_it_stops_alerting(client, store):
-    from conftest import finding
+    from api_helpers import finding
 
     ids = seed(store, 3)
     subject = store.get(ids[0]).subject

@@ -9,7 +9,7 @@ from typing import Iterator
 import pytest
 import requests
 import schemathesis
-from conftest import TOKEN, seed
+from api_helpers import TOKEN, seed
 from hypothesis import HealthCheck, settings
 
 from sentinelle.api.app import openapi_document

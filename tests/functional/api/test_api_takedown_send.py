@@ -8,7 +8,7 @@ from typing import Iterator
 
 import httpx
 import pytest
-from conftest import TOKEN, seed
+from api_helpers import TOKEN, seed
 
 from sentinelle.api.reporting import ReportError
 from sentinelle.api.server import local_app, make_server
