@@ -63,6 +63,11 @@ def test_many_brands_in_one_pass():
     assert {m.term for m in found} >= {"LumiereDays"}
 
 
+def test_each_term_once():
+    found = MATCHER.find("#MaisonLumiere promo #maisonlumiere encore #MaisonLumiere")
+    assert [(m.term, m.how) for m in found] == [("MaisonLumiere", "hashtag")]
+
+
 def test_matcher_is_cached_per_context():
     ctx = Context(watchlist=WATCHLIST)
     assert BrandMatcher.cached(ctx) is BrandMatcher.cached(ctx)

@@ -74,7 +74,9 @@ class ScamRules:
     def assess(self, post: Post, require_brand: bool = True) -> Assessment | None:
         """Score one post; None when it does not mention a brand (unless `require_brand` is off)."""
         text = post.text or ""
-        tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags if t and f"#{t.lstrip('#')}" not in text)
+        lowered = text.casefold()
+        tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags
+                        if t and f"#{t.lstrip('#')}".casefold() not in lowered)
         p = self.prepare(f"{text} {tags}" if tags else text)
         brands = self.brands.find(p)
         author = post.author

@@ -151,7 +151,11 @@ class BrandMatcher:
             old = best.get((brand, words))
             if old is None or _rank(m) < _rank(old):
                 best[(brand, words)] = m
-        return list(best.values())
+        # The same term written twice (in the text and again as a platform hashtag) counts once.
+        once: dict[tuple[str, str], BrandMatch] = {}
+        for m in best.values():
+            once.setdefault((m.brand, m.term), m)
+        return list(once.values())
 
 
 def _rank(m: BrandMatch) -> tuple[int, int, int]:
