@@ -120,3 +120,11 @@ def test_domain_and_post_subjects_read_naturally():
     assert fmt.who(inc) == "the domain lumiere-patrimoine-connexion.com"
     inc.subject = Subject(platform="mastodon", kind="post", id="1", handle="@promo")
     assert fmt.who(inc) == "a post by @promo on mastodon"
+    inc.subject = Subject(platform="youtube", kind="post", id="dQw4w9WgXcQ")
+    assert fmt.who(inc) == "post dQw4w9WgXcQ on youtube"
+
+
+def test_mastodon_handles_are_not_mistaken_for_email_addresses():
+    inc = incident(handle="promo_lumiere@mastodon.social", platform="mastodon")
+    assert "Who:       @promo_lumiere@mastodon.social (Claire Dubois) on mastodon" in fmt.email(inc, Change.new)[1]
+    assert "@promo_lumiere@mastodon.social on mastodon" in fmt.sms(inc, Change.new)

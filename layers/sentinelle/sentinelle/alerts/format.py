@@ -61,7 +61,9 @@ def who(incident: Incident, *, names: bool = True) -> str:
     s = incident.subject
     if s.kind == "domain":
         return f"the domain {s.id}"
-    name = f"@{s.handle.lstrip('@')}" if s.handle else f"{s.kind} {s.id}"
+    if not s.handle:
+        return f"{s.kind} {s.id} on {s.platform}"
+    name = f"@{s.handle.lstrip('@')}"
     if names and s.display_name and s.display_name != s.handle:
         name += f" ({_redact(s.display_name)})"
     return f"{'a post by ' if s.kind == 'post' else ''}{name} on {s.platform}"
@@ -135,7 +137,7 @@ def sms(incident: Incident, change: Change | str) -> str:
     """At most 160 characters, masked: severity, what, who, score, the first reason, the id."""
     change = _change(change)
     head = f"Sentinelle {incident.severity.value.upper()} {'new' if change is Change.new else 'escalated'} " \
-           f"{incident.detector}: {who(incident)} ({incident.score})."
+           f"{incident.detector}: {who(incident, names=False)} ({incident.score})."
     tail = f" id {incident.id[:12]}"
     reason = _redact(incident.reasons[0]) if incident.reasons else ""
     room = SMS_MAX - len(head) - len(tail) - 1
