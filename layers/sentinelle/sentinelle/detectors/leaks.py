@@ -182,11 +182,12 @@ class Leaks(Detector):
             if m.kind == "email_address" and m.context != "personal":
                 severity = Severity.low  # an address with nothing saying whose it is
             reasons = [*m.reasons]
-            if m.kind == "iban" and _OWN_ACCOUNT_WORDS.search(text):
+            own_account = m.kind == "iban" and _OWN_ACCOUNT_WORDS.search(text)
+            if own_account:
                 severity = Severity.low
                 reasons.append("presented as the organisation's own account")
             for rule, word in fired:
-                if m.kind in rule.rule.kinds:
+                if m.kind in rule.rule.kinds and not own_account:
                     severity = _max(severity, rule.rule.severity)
                     reasons.append(self._policy_reason(rule, word))
             reasons.append(who)
