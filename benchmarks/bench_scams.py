@@ -173,13 +173,15 @@ def run() -> str:
         f"| matching only: fold + one regex per signal and per brand | {m_regex:,.0f} | {1e6 / m_regex:.0f} | |",
         "",
         f"Ratio: the detector runs at **{ours / base:.2f}×** the baseline's speed, and its matching step "
-        f"at **{m_ours / m_regex:.2f}×** (target: ≥ 5,000 posts/s per core; measured {ours:,.0f}). Posts: {N:,} generated (seeded), about a third scams, French "
+        f"at **{m_ours / m_regex:.2f}×** (target: ≥ 5,000 posts/s per core; measured {ours:,.0f}). "
+        f"Posts: {N:,} generated (seeded), about a third scams, French "
         "and English, with phone numbers, links, hashtags and leetspeak. Both variants run the same "
         "detector (phone numbers, links, lookalike domains, scoring); the baseline swaps the normalisation "
         "(skeleton, leetspeak, word offsets) and the automaton for folding and one regex per signal "
         "and per brand, so it also misses the leetspeak, homoglyph and spacing tricks the automaton "
         "sees (hence fewer findings). Best of three runs, pinned "
-        "to one core, timed in CPU time of the process (the machine is shared). Command: `make bench` (or `python -m benchmarks scams`).",
+        "to one core, timed in CPU time of the process (the machine is shared). "
+        "Command: `make bench` (or `python -m benchmarks scams`).",
         "",
     ])
     print(section)

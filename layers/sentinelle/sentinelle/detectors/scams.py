@@ -117,15 +117,7 @@ class ScamRules:
             hits["crypto_address"] = crypto
 
         score, parts = _score(hits)
-        severity = Severity.from_score(score)
-        escalation = ""
-        if score >= 50 and any(SIGNALS[n].harm for n in hits if parts.get(n, 0) > 0):
-            if "payment_data" in hits and score >= 70 and any(
-                n in hits for n in ("phone", "messaging", "lookalike_link", "shortener", "foreign_link")
-            ):
-                severity, escalation = Severity.critical, "critical: payment data or codes asked, with a route off the platform"
-            elif severity < Severity.high:
-                severity, escalation = Severity.high, "high: the victim is asked for money or payment data"
+        severity, escalation = _severity(score, hits, parts)
 
         reasons = [b.reason for b in brands[:3]]
         if not brands and author_brands:
@@ -133,7 +125,8 @@ class ScamRules:
         if not brands and lookalikes:
             reasons.append(f"links to a lookalike of {lookalikes[0].get('target') or 'the brand'}")
         reasons += _reasons(hits, parts)
-        reasons.append(f"score {score}/100" + (f"; severity raised to {escalation}" if escalation else ""))
+        raised = f"; severity raised to {severity.value}: {escalation}" if escalation else ""
+        reasons.append(f"score {score}/100{raised}")
         evidence = {
             "brand": (brands or author_brands)[0].brand if (brands or author_brands) else
             (lookalikes[0].get("brand") if lookalikes else None),
@@ -205,6 +198,22 @@ def _score(hits: dict[str, list[str]]) -> tuple[int, dict[str, int]]:
     if "official_link" in parts and any(n in hits for n in ("lookalike_link", "shortener")):
         parts.pop("official_link")  # a real link beside a fake one is camouflage, not reassurance
     return max(0, min(100, sum(parts.values()))), parts
+
+
+_ROUTES_OFF_PLATFORM = ("phone", "messaging", "lookalike_link", "shortener", "foreign_link")
+
+
+def _severity(score: int, hits: dict[str, list[str]], parts: dict[str, int]) -> tuple[Severity, str]:
+    """Severity from the score, raised for harm: money or payment data asked (high), payment data
+    or codes asked with a way off the platform (critical). Returns why it was raised, if it was."""
+    severity = Severity.from_score(score)
+    if score < 50 or not any(SIGNALS[n].harm for n in parts if parts[n] > 0):
+        return severity, ""
+    if "payment_data" in parts and score >= 70 and any(n in hits for n in _ROUTES_OFF_PLATFORM):
+        wanted, why = Severity.critical, "payment data or codes asked, with a route off the platform"
+    else:
+        wanted, why = Severity.high, "the victim is asked for money or payment data"
+    return (wanted, why) if wanted > severity else (severity, "")
 
 
 def _reasons(hits: dict[str, list[str]], parts: dict[str, int]) -> list[str]:

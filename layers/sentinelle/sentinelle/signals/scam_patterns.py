@@ -128,4 +128,5 @@ def mask_cards(text: str) -> str:
     return _CARDLIKE_RE.sub(lambda m: mask("credit_card", m.group(0)), text)
 
 
-__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "crypto_addresses", "is_premium_rate", "mask_cards", "phone_numbers", "short_codes"]
+__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "crypto_addresses", "is_premium_rate", "mask_cards", "phone_numbers",
+           "short_codes"]

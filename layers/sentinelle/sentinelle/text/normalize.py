@@ -158,7 +158,10 @@ def compact(s: str) -> str:
 # Word breaks that hashtags and handles hide: "MaisonLumiereDays" and "Lumiere2026" hold several
 # words (one trailing digit is more often leetspeak: "numér0").
 # (Explicit Latin ranges: Unicode classes make this regular expression several times slower.)
-_HIDDEN_BREAK_RE = re.compile(r"(?<=[a-zß-öø-ÿ])(?=[A-ZÀ-ÖØ-Þ])|(?<=[A-Za-zß-öø-ÿÀ-ÖØ-Þ])(?=\d{2,}(?!\w))")
+_HIDDEN_BREAK_RE = re.compile(
+    r"(?<=[a-zß-öø-ÿ])(?=[A-ZÀ-ÖØ-Þ])"  # camel case
+    r"|(?<=[A-Za-zß-öø-ÿÀ-ÖØ-Þ])(?=\d{2,}(?!\w))"  # a number glued to the end
+)
 # "l", "1" and "i" are interchangeable to the eye (and "1" reads as either): one letter for all.
 _MATCH_TABLE = str.maketrans({"l": "i"})
 
