@@ -99,7 +99,7 @@ PHONE_PERSONAL = _words(
     "mon numéro", "mon num", "mon tel", "mon tél", "mon téléphone", "mon portable", "mon 06", "mon 07",
     "appelle-moi", "appelez-moi", "rappelle-moi", "rappelez-moi", "joignable", "perso", "son numéro",
     "son portable", "son tel", "son tél", "ses coordonnées", "numéro perso", "portable", "domicile",
-    "patient", "patiente", "client", "cliente", "customer", "whatsapp", "sms")
+    "patient", "patiente", "du client", "de la cliente", "customer's", "client's", "whatsapp", "sms")
 PHONE_ORG = _words(
     "service client", "service clients", "customer service", "customer care", "call us", "contact us",
     "appelez-nous", "contactez-nous", "nous contacter", "notre numéro", "our number", "hotline", "standard",
@@ -109,7 +109,7 @@ EMAIL_PERSONAL = _words(
     "my email", "my e-mail", "my mail", "my address", "email me", "e-mail me", "write to me", "his email",
     "her email", "personal", "private", "mon mail", "mon e-mail", "mon email", "mon adresse", "mail perso",
     "adresse perso", "écrivez-moi", "ecrivez-moi", "écris-moi", "ecris-moi", "son mail", "son email",
-    "son adresse", "patient", "patiente", "client", "cliente", "customer")
+    "son adresse", "patient", "patiente", "du client", "de la cliente", "customer's", "client's")
 EMAIL_ORG = _words("contact us", "write to us", "contactez-nous", "écrivez-nous", "ecrivez-nous",
                    "support", "service client", "press", "presse", "careers", "recrutement", "jobs")
 FREEMAIL = frozenset({
@@ -539,8 +539,8 @@ def _secrets(text: str, low: str) -> Iterator[Match]:
             continue
         for m in pattern.finditer(text):
             value = m.group()
-            if name == "artifactory_token" and not re.search(r"[a-z\d]", value[3:]):
-                continue  # an all-capitals word (“APEXLEGENDS”) is a word, not a token
+            if name == "artifactory_token" and not re.search(r"[a-z]", value[3:]):
+                continue  # capitals and digits (“APEXLEGENDS2024”) make a word or a code, not a token
             yield Match("secret", m.start(), m.end(), value, 95, (f"{name.replace('_', ' ')} format",), name)
     if "eyJ" in text:
         for m in _JWT.finditer(text):

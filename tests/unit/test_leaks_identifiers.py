@@ -1,0 +1,201 @@
+"""Recognizers: a checksum or format validator decides, context words raise or lower the score."""
+
+import pytest
+
+from sentinelle.signals.identifiers import REPORT, card_brand, scan
+
+
+def kinds(text: str) -> dict[str, int]:
+    """kind -> best score of what `scan` reports in text."""
+    out: dict[str, int] = {}
+    for m in scan(text):
+        out[m.kind] = max(out.get(m.kind, 0), m.score)
+    return out
+
+
+# --- payment cards -----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "ma carte 4111 1111 1111 1111 exp 12/27",
+    "card 4111-1111-1111-1111",
+    "4111111111111111",
+    "Amex 3782 822463 10005 for the booking",
+    "card number 5555555555554444",
+])
+def test_card_valid(text):
+    assert "credit_card" in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "ma carte 4111 1111 1111 1112 exp 12/27",  # Luhn fails
+    "card 1234 5678 9012 3456",  # Luhn fails
+    "card 9111 1111 1111 1111 1",  # no issuer starts with 9
+])
+def test_card_checksum_or_issuer_broken(text):
+    assert "credit_card" not in kinds(text)
+
+
+def test_card_context_raises_score_and_other_numbers_lower_it():
+    plain = kinds("4111111111111111")["credit_card"]
+    assert kinds("ma carte bancaire 4111111111111111")["credit_card"] > plain
+    assert "credit_card" not in kinds("commande n° 4111111111111111 expédiée")
+    assert "credit_card" not in kinds("suivi colis 4111111111111111")
+
+
+def test_siret_and_short_lengths_need_card_words():
+    assert "credit_card" not in kinds("SIRET 73282932000074")
+    assert "credit_card" not in kinds("30569309025904")  # a Diners-shaped 14-digit number alone
+    assert "credit_card" in kinds("Diners card 30569309025904 exp 01/29")
+    assert "credit_card" not in kinds("carte vitale 183114700126723")  # not a payment card
+
+
+def test_card_brand():
+    assert card_brand("4111111111111111") == "visa"
+    assert card_brand("378282246310005") == "amex"
+    assert card_brand("5555555555554444") == "mastercard"
+    assert card_brand("9111111111111111") is None
+    assert card_brand("411111111111") is None  # visa has no 12-digit numbers
+
+
+# --- IBAN --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", [
+    "IBAN FR76 3000 6000 0112 3456 7890 189",
+    "FR7630006000011234567890189",
+    "virement sur DE89 3704 0044 0532 0130 00 merci",
+    "NO 02 15037577003",
+    "this is an iban VG96 VPVG 0000 0123 4567 8901 X in a sentence",
+])
+def test_iban_valid(text):
+    assert "iban" in kinds(text)
+
+
+@pytest.mark.parametrize("text", [
+    "IBAN FR76 3000 6000 0112 3456 7890 188",  # mod-97 fails
+    "DE89 3704 0044 0532 0130 0",  # wrong length for Germany
+    "AL47/2121/1009/0000/0002/3569/8741",
+])
+def test_iban_invalid(text):
+    assert "iban" not in kinds(text)
+
+
+def test_iban_value_stops_at_the_iban():
+    (m,) = scan("this is an iban VG96 VPVG 0000 0123 4567 8901 X in a sentence")
+    assert m.value == "VG96 VPVG 0000 0123 4567 8901"
+
+
+# --- US SSN and French NIR ---------------------------------------------------------------------
+
+def test_ssn_issuing_rules():
+    assert "us_ssn" in kinds("my SSN is 536-90-4399")
+    assert "us_ssn" in kinds("536 90 4399")
+    for bad in ("000-12-3456", "666-12-3456", "900-12-3456", "536-00-4399", "536-90-0000", "078-05-1120"):
+        assert "us_ssn" not in kinds(f"ssn {bad}"), bad
+
+
+def test_ssn_bare_nine_digits_need_a_word():
+    assert "us_ssn" not in kinds("536904399")
+    assert "us_ssn" in kinds("social security number 536904399")
+
+
+def test_nir_control_key():
+    assert kinds("NIR 2 74 04 54 395 326 67")["fr_nir"] >= 90
+    assert "fr_nir" in kinds("274045439532667")
+    assert "fr_nir" not in kinds("NIR 2 74 04 54 395 326 68")
+    assert kinds("carte vitale 274045439532667")["fr_nir"] > kinds("274045439532667")["fr_nir"]
+
+
+# --- phones and e-mail addresses: whose? ----------------------------------------------------------
+
+def test_phone_validated_and_context_read():
+    (m,) = scan("rappelle-moi au 06 12 34 56 78 stp")
+    assert m.kind == "phone_number" and m.context == "personal"
+    (m,) = scan("Service client : 01 44 55 66 77 (appel gratuit)")
+    assert m.context == "organisation"
+    assert "phone_number" not in kinds("rappelle-moi au 06 12 34")  # too short
+    assert "phone_number" not in kinds("version 2024111800012")
+
+
+def test_email_context_and_free_mail():
+    (m,) = scan("mon mail perso c'est jean.dupont@example.org")
+    assert m.kind == "email_address" and m.context == "personal"
+    (m,) = scan("x jean.dupont@gmail.com")
+    assert m.context == "personal"  # a personal mailbox provider
+    (m,) = scan("écrivez-nous à contact@maisonlumiere.fr")
+    assert m.context == "organisation"
+    assert "email_address" not in kinds("my email is info@presidio.")
+
+
+# --- dates of birth ----------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text", ["Je suis né le 07/04/1994 à Lyon", "date de naissance : 1 mars 2005",
+                                  "DOB: 1960-07-21", "born March 3, 1978 in Ohio", "née le 18.03.2006"])
+def test_dob_with_birth_words(text):
+    assert "date_of_birth" in kinds(text)
+
+
+@pytest.mark.parametrize("text", ["Soldes du 12/01/2027 au 08/02/2027", "né le 31/02/1990",
+                                  "born 04/23/2990", "Webinar 2026-12-03"])
+def test_dob_needs_a_birth_word_and_a_real_past_date(text):
+    assert "date_of_birth" not in kinds(text)
+
+
+# --- medical record numbers ----------------------------------------------------------------------
+
+def test_medical_ids():
+    assert "medical_record_number" in kinds("MRN: 00482913")
+    assert "medical_record_number" in kinds("dossier patient n° 2024-00871")
+    assert "medical_record_number" in kinds("NHS number 943 476 5919 for the patient")
+    assert "medical_record_number" not in kinds("NHS number 943 476 5918 for the patient")  # mod 11
+    assert "medical_record_number" in kinds("Medicare ID: 1EG4-TE5-MK73")
+    assert "medical_record_number" not in kinds("1SG4-TE5-MK73")  # S is never used in an MBI
+    assert "medical_record_number" not in kinds("9434765919")  # ten bare digits: too common alone
+
+
+# --- secrets -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("text,subtype", [
+    ("AKIAZZZZZZZZZZZZZZZZ", "aws_access_key"),
+    ("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", "github_token"),
+    ("glpat-hellOworld380_testin", "gitlab_token"),
+    ("xoxb-34532454-e039d02840a0b9379c", "slack_token"),
+    ("sk_live_ReTllpYQYfIZu2Jnf2lAPFjD", "stripe_key"),
+    ("sk-proj-Xi8tdMjHV6pmbBbwilTeT3BlbkFJ3UDnpdEwNNm6wVBpYM0o", "openai_api_key"),
+    ("AIzaSyD-1234567890abcdefghijklmnopqrstu", "google_api_key"),
+    ("npm_" + "a1B2" * 9, "npm_token"),
+    ("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", "sendgrid_key"),
+    ("-----BEGIN OPENSSH PRIVATE KEY-----", "private_key"),
+    ("https://admin:s3cr3tPass@example.com/x", "basic_auth_url"),
+    ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.abc", "jwt"),
+    ("password = Xk29fjs02kLz!pq9", "credential"),
+])
+def test_secret_formats(text, subtype):
+    found = [m for m in scan(text) if m.kind == "secret"]
+    assert found and found[0].subtype == subtype
+
+
+@pytest.mark.parametrize("text", [
+    "akiazzzzzzzzzzzzzzzz", "sk_live_", "pk_live_j5krY8XTgIcDaHDb3YrsAfCl", "api_key=YOUR_API_KEY_HERE",
+    "password: <your password>", "token = souvenirs", "APEXLEGENDS2024 tournament",
+    "bm90X3ZhbGlkX2pzb25fYXRfYWxs.bm90X3ZhbGlkX2pzb25fYXRfYWxs.SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c",
+    "Random ID Xk29fjs02kLzpq9Aa without any keyword",
+])
+def test_not_secrets(text):
+    assert "secret" not in kinds(text)
+
+
+# --- the whole scan ------------------------------------------------------------------------------
+
+def test_overlaps_resolved_to_the_stronger_reading():
+    ms = scan("NIR 2 74 04 54 395 326 67")
+    assert [m.kind for m in ms] == ["fr_nir"]
+
+
+def test_scores_and_reasons():
+    for m in scan("carte 4111 1111 1111 1111, IBAN FR7630006000011234567890189, AKIAZZZZZZZZZZZZZZZZ"):
+        assert REPORT <= m.score <= 100 and m.reasons
+
+
+def test_normalized_value_ignores_spelling():
+    (a,), (b,) = scan("card 4111 1111 1111 1111"), scan("card 4111-1111-1111-1111")
+    assert a.normalized == b.normalized == "4111111111111111"

@@ -1,0 +1,56 @@
+"""Masking: each kind keeps only what identifies nothing; redact() masks whatever it can find."""
+
+import pytest
+
+from sentinelle.masking import mask, redact
+
+
+@pytest.mark.parametrize("kind,value,shown", [
+    ("credit_card", "4111-1111-1111-1111", "4111 •••• •••• 1111"),
+    ("credit_card", "4111111111111111", "4111 •••• •••• 1111"),
+    ("iban", "FR76 3000 6000 0112 3456 7890 189", "FR76 •••• 0189"),
+    ("us_ssn", "536-90-4399", "[us_ssn]"),
+    ("fr_nir", "2 74 04 54 395 326 67", "[fr_nir]"),
+    ("medical_record_number", "2024-00871", "[medical_record_number]"),
+    ("secret", "AKIAIOSFODNN7EXAMPLE", "AKIA••••"),
+    ("phone_number", "+33 6 12 34 56 78", "••••••••78"),
+    ("email_address", "jean.dupont@gmail.com", "j•••@gmail.com"),
+    ("date_of_birth", "12/03/1985", "••/••/1985"),
+    ("something_new", "whatever 123", "[something_new]"),
+])
+def test_mask(kind, value, shown):
+    assert mask(kind, value) == shown
+
+
+def test_short_secrets_show_less():
+    assert mask("secret", "hunter2") == "h••••"
+    assert mask("secret", "abc") == "••••"
+
+
+def test_masks_never_contain_the_value():
+    values = {"credit_card": "4970101234567890", "iban": "DE89370400440532013000", "us_ssn": "536904399",
+              "fr_nir": "274045439532667", "secret": "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"}
+    for kind, value in values.items():
+        assert value not in mask(kind, value)
+        assert value[4:-4] not in mask(kind, value)
+
+
+def test_redact_masks_everything_found():
+    text = ("carte 4111 1111 1111 1111, IBAN FR76 3000 6000 0112 3456 7890 189, NIR 2 74 04 54 395 326 67, "
+            "ssn 536-90-4399, mail jean.dupont@gmail.com, tel 06 12 34 56 78, key AKIAIOSFODNN7EXAMPLE, "
+            "password: hunter2hunter2")
+    out = redact(text)
+    for raw in ("1111 1111 1111", "3000 6000 0112", "395 326", "536-90-4399", "jean.dupont", "12 34 56",
+                "IOSFODNN7EXAMPLE", "hunter2hunter2"):
+        assert raw not in out, raw
+    assert "4111 •••• •••• 1111" in out and "FR76 •••• 0189" in out and "[fr_nir]" in out
+
+
+def test_redact_masks_card_shaped_numbers_even_with_a_broken_checksum():
+    assert "1111 1111 1112" not in redact("carte 4111 1111 1111 1112 refusée")
+
+
+def test_redact_keeps_ordinary_text_and_urls():
+    text = "Merci ! https://mastodon.social/@maisonlumiere/110000000000000001 #MaisonLumiere 12 coloris"
+    assert redact(text) == text
+    assert redact("") == ""
