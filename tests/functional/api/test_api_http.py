@@ -174,6 +174,14 @@ def test_patch_records_who_and_when(client, store):
     assert store.get(ids[0]).history[-1].by == "local-token"
 
 
+def test_notes_quoting_sensitive_values_are_kept_masked(client, store):
+    [iid] = seed(store, 1)
+    r = client.patch(f"/incidents/{iid}", json={"note": "the customer sent card 4111 1111 1111 1111 to them"})
+    assert r.status_code == 200
+    assert "4111 1111 1111 1111" not in r.text and "4111 •••• •••• 1111" in r.json()["history"][-1]["note"]
+    assert "1111 1111" not in store.get(iid).model_dump_json()
+
+
 @pytest.mark.parametrize("body", [{}, {"status": "closed"}, {"status": "open", "colour": "red"},
                                   {"note": "x" * 5000}, [], "text"])
 def test_patch_with_bad_body_is_422(client, store, body):

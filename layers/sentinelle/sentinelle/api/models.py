@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+from sentinelle.masking import redact
 
 from sentinelle.model import Finding, HistoryEntry, Incident, Severity, Status, Subject
 from sentinelle.playbooks import Playbook
+
+
+# A note quoting a card number or an IBAN is kept masked, like evidence.
+Note = Annotated[str | None, Field(default=None, max_length=4000), AfterValidator(lambda v: redact(v) if v else v)]
 
 
 class IncidentSummary(BaseModel):
@@ -57,7 +63,7 @@ class Triage(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     status: Status | None = None
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note = None
     assignee: str | None = Field(default=None, max_length=200)
 
     @model_validator(mode="after")
@@ -70,7 +76,7 @@ class Triage(BaseModel):
 class TakedownRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    note: str | None = Field(default=None, max_length=4000)
+    note: Note = None
     send: bool = Field(default=False, description="file the report through the platform's API (only where "
                        "the server has reporting credentials; otherwise 409)")
 
