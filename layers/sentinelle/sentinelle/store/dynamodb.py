@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import os
+import random
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
@@ -32,7 +33,7 @@ DEFAULT_TABLE = "sentinelle"
 INCIDENT_SK = "INC"
 ENTITY = "incident"  # the single hash key of `by_recent`: every incident, newest first
 ALLOW_PK = "ALLOW"
-MAX_ATTEMPTS = 5  # conditional-write retries before giving up (each one means another writer won)
+MAX_ATTEMPTS = 8  # conditional-write retries before giving up (each one means another writer won)
 ALLOW_CACHE_SECONDS = 60.0  # how stale the allowlist may be for single `record` calls
 WRITERS = 8  # concurrent writes in record_many (pynamodb's pool holds 10 connections)
 MAX_DATA_BYTES = 300_000  # an item stops at 400 KB: keep fewer past findings rather than fail
@@ -150,6 +151,11 @@ def _conflict(exc: Exception) -> bool:
     return getattr(exc, "cause_response_code", None) == "ConditionalCheckFailedException"
 
 
+def _backoff(attempt: int) -> None:
+    """Jittered pause after losing a race, so the loser does not lose to the same writer again."""
+    time.sleep(random.uniform(0, 0.005 * 2**attempt))
+
+
 def _epoch(value: datetime | None) -> int | None:
     return int(value.timestamp()) if value is not None else None
 
@@ -206,7 +212,7 @@ class DynamoDBStore:
         """Merge one incident's findings in order and write once, conditionally; when another writer
         got there first, re-read and redo (so no sighting is lost and one of us sees `new`)."""
         key = findings[0].incident_key
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
             incident = Incident.model_validate_json(item.data) if item is not None else None
             results = []
             for finding in findings:
@@ -225,6 +231,7 @@ class DynamoDBStore:
             except PutError as exc:
                 if not _conflict(exc):
                     raise
+                _backoff(attempt)
                 item = self._get_item(key)
                 continue
             return results
@@ -331,7 +338,9 @@ class DynamoDBStore:
         now: datetime,
         detail: dict[str, Any] | None = None,
     ) -> Incident:
-        for _ in range(MAX_ATTEMPTS):
+        for attempt in range(MAX_ATTEMPTS):
+            if attempt:
+                _backoff(attempt)
             item = self._get_item(incident_id)
             if item is None:
                 raise NotFound(incident_id)
