@@ -20,11 +20,16 @@ metrics = Metrics()
 
 
 def cursor_key() -> bytes:
-    """The secret `cursor_key`: SSM <SENTINELLE_SECRETS_PREFIX>/cursor_key (or SENTINELLE_CURSOR_KEY)."""
+    """The SSM SecureString named by SENTINELLE_CURSOR_KEY_PARAM, else the secret `cursor_key`."""
+    name = os.environ.get("SENTINELLE_CURSOR_KEY_PARAM")
+    if name:
+        from aws_lambda_powertools.utilities.parameters import get_parameter
+
+        return str(get_parameter(name, decrypt=True, max_age=3600)).encode()
     key = get_secret("cursor_key")
     if key:
         return key.encode()
-    # Still signed (a corrupted cursor is refused) but not secret: configure the secret.
+    # Still signed (a corrupted cursor is refused) but predictable: configure the parameter.
     logger.warning("no cursor key configured; deriving one from the table name")
     return derive_key(os.environ.get("SENTINELLE_TABLE", "sentinelle"))
 

@@ -47,6 +47,16 @@ def test_pack_carries_what_a_platform_needs():
     assert pack["sent"] is False
 
 
+def test_identity_and_official_accounts_come_from_the_detectors_evidence():
+    inc = incident(evidence={"identity": "Claire Martin", "identity_kind": "person",
+                             "official_handles": ["mastodon:claire_martin@finance.social"]})
+    pack = evidence_pack(inc, watchlist=WATCHLIST, now=NOW)
+    assert pack["impersonates"] == "Claire Martin"
+    assert pack["official_accounts"] == [{"platform": "mastodon", "handle": "claire_martin@finance.social"}]
+    scam = incident(detector="scams", incident_kind="coupon_scam", evidence={"brand": "Acme", "phones": []})
+    assert evidence_pack(scam, watchlist=None, now=NOW)["impersonates"] == "Acme"
+
+
 def test_hash_verifies_the_snapshot_and_changes_with_it():
     inc = incident()
     pack = evidence_pack(inc, watchlist=None, now=NOW)

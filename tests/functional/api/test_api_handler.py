@@ -82,6 +82,22 @@ def backend(request, store, monkeypatch):
         FUNCTION.get_app.cache_clear()
 
 
+def test_cursor_key_from_the_ssm_parameter(monkeypatch):
+    import boto3
+
+    monkeypatch.setenv("SENTINELLE_CURSOR_KEY_PARAM", "/sentinelle/cursor-key")
+    with mock_aws():
+        boto3.client("ssm").put_parameter(Name="/sentinelle/cursor-key", Value="from-ssm", Type="SecureString")
+        assert FUNCTION.cursor_key() == b"from-ssm"
+    monkeypatch.delenv("SENTINELLE_CURSOR_KEY_PARAM")
+    monkeypatch.delenv("SENTINELLE_CURSOR_KEY", raising=False)
+    monkeypatch.delenv("SENTINELLE_SECRETS_PREFIX", raising=False)
+    monkeypatch.setenv("SENTINELLE_TABLE", "some-table")
+    assert FUNCTION.cursor_key() == FUNCTION.derive_key("some-table")  # predictable, and logged as such
+    monkeypatch.setenv("SENTINELLE_CURSOR_KEY", "from-env")
+    assert FUNCTION.cursor_key() == b"from-env"
+
+
 def test_health_event(backend):
     assert call(event("api_health")) == (200, {"status": "ok"})
 

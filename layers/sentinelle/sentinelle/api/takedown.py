@@ -17,7 +17,7 @@ from sentinelle.watchlist import Watchlist
 BLUESKY_LABELER = "did:plc:ar7c4by46qjdydhdevvrndac#atproto_labeler"
 
 # Evidence keys under which detectors name the protected identity a subject copies.
-_IDENTITY_KEYS = ("impersonates", "protected", "copies", "person", "brand", "lookalike_of", "official")
+_IDENTITY_KEYS = ("impersonates", "identity", "brand", "protected", "person")
 
 def snapshot(incident: Incident) -> dict[str, Any]:
     """The incident as captured for the platform: what was seen, without Sentinelle's own workflow."""
@@ -42,10 +42,18 @@ def _latest_item(incident: Incident) -> tuple[str | None, str | None]:
     return None, None
 
 
-def _official_accounts(incident: Incident, watchlist: Watchlist | None) -> list[dict[str, str]]:
-    found = incident.evidence.get("official_accounts")
-    if isinstance(found, list):
-        return found
+def _account(ref: Any) -> dict[str, Any]:
+    if isinstance(ref, dict):
+        return ref
+    platform, _, handle = str(ref).partition(":")
+    return {"platform": platform, "handle": handle} if handle else {"handle": platform}
+
+
+def _official_accounts(incident: Incident, watchlist: Watchlist | None) -> list[dict[str, Any]]:
+    """The real accounts: named by the detector (`official_handles`), else all those of the watchlist."""
+    found = incident.evidence.get("official_accounts") or incident.evidence.get("official_handles")
+    if isinstance(found, list) and found:
+        return [_account(ref) for ref in found]
     if watchlist is None:
         return []
     refs = [*watchlist.official_accounts, *(a for p in watchlist.people for a in p.accounts)]
