@@ -62,6 +62,12 @@ class Unavailable(SourceError):
     reason = "unavailable"
 
 
+class Rejected(SourceError):
+    """The platform refused the request (a 4xx other than auth and rate limits)."""
+
+    reason = "rejected"
+
+
 @dataclass
 class RetryPolicy:
     """How hard to try. `sleep` is injectable so tests run instantly and can see the waits."""

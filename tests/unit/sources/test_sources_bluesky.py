@@ -217,3 +217,16 @@ def test_unreadable_checkpoint_is_ignored_not_fatal():
     route = respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(200, json=load("bluesky/searchPosts_page2.json"))
     result = run(fetch(source(), SEARCH, "not-a-time"))
     assert result.status == "ok" and len(result.items) == 1 and "since" not in route.calls[0].request.url.params
+
+
+@respx.mock
+def test_bad_search_request_is_rejected_but_unknown_actor_is_not_found():
+    login_routes()
+    respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(400, json={"error": "InvalidRequest", "message": "q"})
+    result = run(fetch(source(), SEARCH))
+    assert (result.status, result.reason) == ("could_not_check", "http 400 InvalidRequest")
+    respx.get(f"{APPVIEW}/app.bsky.actor.getProfile").respond(
+        400, json={"error": "InvalidRequest", "message": "Profile not found"})
+    q = Query(kind="profile", value="nobody.bsky.social", platform="bluesky")
+    missing = run(fetch(source(identifier=None, app_password=None), q))
+    assert (missing.status, missing.reason) == ("ok", "account not found")

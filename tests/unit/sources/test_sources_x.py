@@ -153,3 +153,11 @@ def test_queries_served():
     src = source()
     assert src.queries(plan) == [SEARCH, plan[2]]
     run(src.aclose())
+
+
+@respx.mock
+def test_an_error_body_never_passes_for_an_empty_page():
+    respx.get(f"{API}/tweets/search/recent").respond(
+        400, json={"errors": [{"message": "Invalid query"}], "title": "Invalid Request", "status": 400})
+    result = run(fetch(source(), SEARCH, "5"))
+    assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "http 400", None)

@@ -142,3 +142,9 @@ def test_uploads_of_a_channel_and_unknown_or_terminated_channel():
     respx.get(f"{API}/channels", params={"forHandle": "@gone"}).respond(200, json=load("youtube/channels_none.json"))
     gone = run(fetch(source(), Query(kind="profile", value="gone", platform="youtube")))
     assert (gone.status, gone.items, gone.reason) == ("ok", [], "account not found")
+
+
+@respx.mock
+def test_other_bad_requests_are_rejected():
+    respx.get(f"{API}/search").respond(400, json={"error": {"code": 400, "errors": [{"reason": "invalidChannelId"}]}})
+    assert run(fetch(source(), SEARCH)).reason == "http 400"

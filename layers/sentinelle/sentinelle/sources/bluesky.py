@@ -12,13 +12,14 @@ from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, UnknownEndpoint, Page, item_time, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Rejected, UnknownEndpoint, Page, item_time, json_body, map_items, to_int, unique,
 )
 
 PLATFORM = "bluesky"
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
 ENTRYWAY = "https://bsky.social"
 ENDPOINTS = ("searchPosts", "getAuthorFeed", "searchActors", "getProfile")
+_ACTOR_METHODS = ("app.bsky.actor.getProfile", "app.bsky.feed.getAuthorFeed")
 _GONE = {"AccountTakedown": "account suspended", "AccountDeactivated": "account deactivated"}
 
 
@@ -172,7 +173,7 @@ class BlueskySource(HttpSource):
         try:
             response = await self._request(
                 "POST", f"{self.service}/xrpc/com.atproto.server.createSession",
-                json={"identifier": self.identifier, "password": self._password})
+                json={"identifier": self.identifier, "password": self._password}, allow=(400,))
             return self._keep(response)
         except CredentialsError:
             self._refused = True
@@ -194,7 +195,7 @@ class BlueskySource(HttpSource):
         try:
             response = await self._request(
                 "POST", f"{self.service}/xrpc/com.atproto.server.refreshSession",
-                headers={"Authorization": f"Bearer {self._session['refreshJwt']}"})
+                headers={"Authorization": f"Bearer {self._session['refreshJwt']}"}, allow=(400,))
         except CredentialsError:
             return await self._login()
         if response.status_code == 400:  # ExpiredToken / InvalidToken: the refresh token is done
@@ -214,13 +215,14 @@ class BlueskySource(HttpSource):
     async def _xrpc(self, nsid: str, params: dict[str, Any]) -> Any:
         """GET an XRPC method: through the PDS with a session, or the public AppView without."""
         if not self.authenticated:
-            response = await self._get(f"{self.appview}/xrpc/{nsid}", params=params)
-            return self._body(response)
+            response = await self._get(f"{self.appview}/xrpc/{nsid}", params=params, allow=(400,))
+            return self._body(response, nsid)
         for attempt in range(2):
             session = await self._current()
             headers = {"Authorization": f"Bearer {session['accessJwt']}"}
             try:
-                response = await self._get(f"{self.service}/xrpc/{nsid}", params=params, headers=headers)
+                response = await self._get(f"{self.service}/xrpc/{nsid}", params=params, headers=headers,
+                                           allow=(400,))
             except CredentialsError as exc:
                 if attempt or exc.status_code != 401:
                     raise
@@ -230,7 +232,7 @@ class BlueskySource(HttpSource):
                     and not attempt:
                 await self._renew(session)
                 continue
-            return self._body(response)
+            return self._body(response, nsid)
         raise CredentialsError()
 
     @staticmethod
@@ -240,13 +242,14 @@ class BlueskySource(HttpSource):
         except (ValueError, AttributeError):
             return None
 
-    def _body(self, response: Any) -> Any:
+    def _body(self, response: Any, nsid: str) -> Any:
         if response.status_code == 400:
             error = self._error(response)
             if error in _GONE:
                 return {"_gone": _GONE[error]}
-            if error in ("InvalidRequest", "NotFound", "ActorNotFound"):
-                return {"_gone": "account not found"}
+            if error in ("InvalidRequest", "NotFound", "ActorNotFound") and nsid in _ACTOR_METHODS:
+                return {"_gone": "account not found"}  # an unknown actor, not a bad query
+            raise Rejected(f"http 400 {error or ''}".strip(), status_code=400)
         return json_body(response)
 
     async def _paged(self, nsid: str, params: dict[str, Any], result: SourceResult,

@@ -11,7 +11,7 @@ import httpx
 from pydantic import ValidationError
 
 from sentinelle.detectors.base import Query
-from sentinelle.http import RetryPolicy, SourceError, Unavailable, make_client, request_with_retries
+from sentinelle.http import Rejected, RetryPolicy, SourceError, Unavailable, make_client, request_with_retries
 from sentinelle.model import Post, Profile
 from sentinelle.sources.base import SourceResult
 
@@ -191,9 +191,14 @@ class HttpSource:
         if counter is not None:
             counter[0] += 1
 
-    async def _request(self, method: str, url: str, **kw: Any) -> httpx.Response:
-        return await request_with_retries(self._client, method, url, policy=self.policy,
-                                          on_request=self._count, **kw)
+    async def _request(self, method: str, url: str, *, allow: tuple[int, ...] = (), **kw: Any) -> httpx.Response:
+        """One request through the retry layer. A 4xx not in `allow` (which the caller reads itself)
+        is an error: an error body must never pass for an empty page."""
+        response = await request_with_retries(self._client, method, url, policy=self.policy,
+                                              on_request=self._count, **kw)
+        if 400 <= response.status_code < 500 and response.status_code not in allow:
+            raise Rejected(f"http {response.status_code}", status_code=response.status_code)
+        return response
 
     async def _get(self, url: str, **kw: Any) -> httpx.Response:
         return await self._request("GET", url, **kw)

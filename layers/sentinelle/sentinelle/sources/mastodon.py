@@ -143,7 +143,7 @@ class MastodonSource(HttpSource):
         return (await self._page_and_link(path, endpoint, params))[0]
 
     async def _page_and_link(self, path: str, endpoint: str, params: dict[str, Any]) -> tuple[Page, str | None]:
-        response = await self._get(self.base + path, params=params, headers=self.headers)
+        response = await self._get(self.base + path, params=params, headers=self.headers, allow=(404,))
         if response.status_code == 404:
             return ([], 0, None), None
         page = parse_page(endpoint, json_body(response), headers=response.headers, instance=self.instance)
@@ -177,7 +177,7 @@ class MastodonSource(HttpSource):
         user, _, host = handle.lstrip("@").partition("@")
         acct = user if host.lower() in ("", self.instance) else f"{user}@{host}"
         response = await self._get(f"{self.base}/api/v1/accounts/lookup", params={"acct": acct},
-                                   headers=self.headers)
+                                   headers=self.headers, allow=(404, 410))
         if response.status_code in (404, 410):
             result.reason = "account not found"
             return None

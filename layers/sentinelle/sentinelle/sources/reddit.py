@@ -106,7 +106,7 @@ class RedditSource(HttpSource):
     async def _new_token(self) -> str:
         response = await self._request(
             "POST", TOKEN_URL, auth=(self._id or "", self._secret or ""),
-            data={"grant_type": "client_credentials"}, headers={"User-Agent": self.user_agent})
+            data={"grant_type": "client_credentials"}, headers={"User-Agent": self.user_agent}, allow=(400,))
         body = json_body(response)
         if response.status_code != 200 or not isinstance(body, dict) or not body.get("access_token"):
             raise CredentialsError(status_code=response.status_code)
@@ -125,7 +125,8 @@ class RedditSource(HttpSource):
             token = await self._current()
             headers = {"Authorization": f"bearer {token}", "User-Agent": self.user_agent}
             try:
-                response = await self._get(API + path, params={**params, "raw_json": 1}, headers=headers)
+                response = await self._get(API + path, params={**params, "raw_json": 1}, headers=headers,
+                                           allow=(404,))
             except CredentialsError as exc:
                 if attempt or exc.status_code != 401:
                     raise

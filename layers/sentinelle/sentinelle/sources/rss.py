@@ -82,7 +82,7 @@ class RssSource(HttpSource):
             headers["If-None-Match"] = state["etag"]
         if state.get("modified"):
             headers["If-Modified-Since"] = state["modified"]
-        response = await self._get(self.url, headers=headers)
+        response = await self._get(self.url, headers=headers, allow=(404, 410))
         if response.status_code == 304:
             result.checkpoint = checkpoint  # unchanged since last time
             return

@@ -11,7 +11,7 @@ from sentinelle.http import CredentialsError, RateLimited
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, item_time, json_body, map_items, to_int,
+    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, item_time, json_body, map_items, to_int,
 )
 from sentinelle.text.urls import extract_urls
 
@@ -145,13 +145,15 @@ class YouTubeSource(HttpSource):
     async def _call(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
         self._spend(endpoint)  # counted before the call: a failed call is charged too
         try:
-            response = await self._get(API + path, params={**params, "key": self._key})
+            response = await self._get(API + path, params={**params, "key": self._key}, allow=(400,))
         except CredentialsError as exc:
             if exc.status_code == 403 and "quotaExceeded" in (exc.body or ""):
                 raise QuotaSpent() from None
             raise
-        if response.status_code == 400 and ("API_KEY_INVALID" in response.text or "keyInvalid" in response.text):
-            raise CredentialsError(status_code=400)
+        if response.status_code == 400:
+            if "API_KEY_INVALID" in response.text or "keyInvalid" in response.text:
+                raise CredentialsError(status_code=400)
+            raise Rejected("http 400", status_code=400)
         return json_body(response)
 
     async def _paged(self, endpoint: str, path: str, params: dict[str, Any], result: SourceResult,
