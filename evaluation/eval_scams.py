@@ -16,6 +16,7 @@ from sentinelle.watchlist import parse_watchlist
 
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests/fixtures/detectors/scams.json"
+HOLDOUT = ROOT / "tests/fixtures/detectors/scams_holdout.json"
 JANITR_POSITIVE = {"scam", "phishing", "malware", "impersonation", "fake_support", "recovery_scam", "giveaway"}
 # The public sets name no brand of ours: they are scored with the brand requirement lifted,
 # against a watchlist without brands (so no brand-only signal can fire either).
@@ -90,8 +91,8 @@ def _prf(pairs: Iterable[tuple[bool, bool]]) -> tuple[int, float, float, float]:
     return n, p, r, f1
 
 
-def fixtures() -> tuple[int, float, float, float]:
-    doc = json.loads(FIXTURES.read_text(encoding="utf-8"))
+def fixtures(path: Path = FIXTURES) -> tuple[int, float, float, float]:
+    doc = json.loads(path.read_text(encoding="utf-8"))
     ctx = Context(watchlist=parse_watchlist(doc["watchlist"]))
     detector = get("scams")
 
@@ -106,7 +107,8 @@ def fixtures() -> tuple[int, float, float, float]:
 
 def run() -> str:
     rules = ScamRules(GENERIC)
-    table = [("own fixtures, EN/FR, brand required (done-when: P ≥ 0.9, R ≥ 0.85)", fixtures())]
+    table = [("own fixtures, EN/FR, brand required (done-when: P ≥ 0.9, R ≥ 0.85)", fixtures()),
+             ("second EN/FR set, written after tuning (see below)", fixtures(HOLDOUT))]
     extra = []
     if (shared() / "uci_sms_spam").is_dir():
         rows = uci()
@@ -132,7 +134,11 @@ def run() -> str:
               "A post counts as reported at severity medium or above. The fixtures run the detector as it "
               "runs in production (a brand mention required, official accounts skipped); they were "
               "written by the detector's author, so they show coverage of the scam types in issue 4 more "
-              "than generalisation. The public sets name none of our brands, so they are scored by the "
+              "than generalisation. The second set (25 scams, 25 hard negatives) was written after the "
+              "detector had been tuned on the first: its first run gave precision 0.909 and recall 0.80; "
+              "its misses then led to generic vocabulary fixes (plural phrases, payment-info and "
+              "send-the-code wording, rate-of-return promises, support self-presentation told apart "
+              "from mentions), so it is no longer unseen. The public sets name none of our brands, so they are scored by the "
               "same signals with the brand requirement lifted (`ScamRules.assess(post, "
               "require_brand=False)` on a watchlist without brands); brand-only signals (lookalike "
               "links, brand-named accounts, official links) cannot fire there. They are English SMS and "

@@ -60,6 +60,21 @@ def test_aggregate_precision_recall():
     assert tp / max(1, tp + fp) >= 0.9
 
 
+def test_second_set_aggregate():
+    """The set written after tuning: only the aggregate is held to the done-when thresholds."""
+    doc = json.loads((ROOT / "tests/fixtures/detectors/scams_holdout.json").read_text(encoding="utf-8"))
+    ctx = Context(watchlist=parse_watchlist(doc["watchlist"]))
+
+    def reported(post):
+        item = parse_item(post)
+        return any(f.severity >= Severity.medium for f in DETECTOR.detect(item, ctx)) if DETECTOR.applies(
+            item, ctx) else False
+
+    tp = sum(map(reported, doc["positive"]))
+    fp = sum(map(reported, doc["negative"]))
+    assert tp / len(doc["positive"]) >= 0.85 and tp / max(1, tp + fp) >= 0.9
+
+
 def test_demo_scenario_is_high_or_critical():
     """Demo (a): a stranger on #MaisonLumiere/#LumiereDays pushing -50% by phone and card."""
     wl = load_watchlist(ROOT / "examples/demo/watchlist.yaml")

@@ -59,6 +59,12 @@ def hits(text, **kw):
         ("lure", "your refund is ready"),
         ("support_claim", "ici le service client"),
         ("support_claim", "Hi, customer support here"),
+        ("support_mention", "le service client m'a rappelé"),
+        ("private_message", "order by DM"),
+        ("voucher", "buy 3 Google Play cards"),  # plural of a multi-word phrase
+        ("investment", "5% daily returns"),
+        ("investment", "12 % par mois"),
+        ("payment_data", "envoyez-nous le code du coupon"),
         ("warning", "attention aux arnaques"),
         ("warning", "never share your code, it's a scam"),
         ("news", "selon un article du journal"),
@@ -78,6 +84,8 @@ def test_phrase_signals(signal, text):
         ("voucher", "my PC's fan is loud"),  # "PC's" is not "PCS"
         ("offer", "freedom and freely"),  # whole words only
         ("urgency", "knowhow"),
+        ("support_claim", "le service client ne répond pas"),  # a mention, not self-presentation
+        ("payment_data", "BBQ ribs"),  # single words get no plural
     ],
 )
 def test_phrase_signals_need_whole_words(signal, text):

@@ -12,7 +12,7 @@ from sentinelle.model import Finding, Post, Severity, Subject
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
 from sentinelle.signals.scam_patterns import (
-    DISCOUNT_RE, DOUBLING_RE, crypto_addresses, is_premium_rate, mask_cards, phone_numbers, short_codes,
+    DISCOUNT_RE, DOUBLING_RE, RATE_PROMISE_RE, crypto_addresses, is_premium_rate, mask_cards, phone_numbers, short_codes,
 )
 from sentinelle.text.brands import BrandMatch, BrandMatcher, PhraseMatcher
 from sentinelle.text.normalize import prepare
@@ -37,7 +37,9 @@ _HAS_DIGIT_RUN_RE = re.compile(r"\d[\d \t.\-/()]{6,}\d")
 @cache
 def _lexicon() -> PhraseMatcher:
     """The signal phrases do not depend on the watchlist: one automaton per process."""
-    return PhraseMatcher(((phrase, name) for name, phrases in PHRASES.items() for phrase in phrases), strict=True)
+    # Two-letter words ("dm", "mp") are signals too: strict word boundaries keep them exact.
+    return PhraseMatcher(((phrase, name) for name, phrases in PHRASES.items() for phrase in phrases),
+                         strict=True, min_key=2, plurals=True)
 
 
 @dataclass
@@ -100,9 +102,10 @@ class ScamRules:
         folded = p.folded
         for d in DISCOUNT_RE.findall(folded):
             hits.setdefault("offer", []).insert(0, d)
-        doubling = DOUBLING_RE.search(folded)
-        if doubling:
-            hits.setdefault("investment", []).insert(0, doubling.group(0))
+        for rx in (DOUBLING_RE, RATE_PROMISE_RE):
+            m = rx.search(folded)
+            if m:
+                hits.setdefault("investment", []).insert(0, m.group(0))
         phones: list[str] = []
         if _HAS_DIGIT_RUN_RE.search(text):
             phones = phone_numbers(text, post.lang)

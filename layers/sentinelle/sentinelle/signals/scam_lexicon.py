@@ -33,6 +33,7 @@ SIGNALS = {s.name: s for s in [
     Signal("foreign_link", 10, "links to a domain that is not the brand's"),
     Signal("lookalike_link", 40, "links to a domain imitating the brand's"),
     Signal("support_claim", 15, "a stranger presents itself as the brand's support or official page"),
+    Signal("support_mention", 5, "mentions the brand's support"),
     Signal("brand_account", 20, "the account's name uses the brand but it is not an official account"),
     Signal("reassurance", 10, "insists that the offer is genuine"),
     Signal("request", 10, "tells the reader to act: send, call, click, confirm"),  # only beside an ask or a route
@@ -89,7 +90,9 @@ PHRASES: dict[str, list[str]] = {
         "otp", "verification code", "confirmation code", "the code you received",
         "code we sent", "code sent to your phone", "password", "passcode", "login details",
         "online banking", "seed phrase", "recovery phrase", "secret phrase", "private key",
-        "wallet phrase", "mnemonic", "card ready", "your card handy", "card handy",
+        "wallet phrase", "mnemonic", "payment info", "payment details", "payment information",
+        "billing details", "send the code", "send the codes", "send me the code", "send me the codes",
+        "send us the code", "send us the codes", "card ready", "your card handy", "card handy",
         # fr
         "numero de carte", "numero de ta carte", "numero de votre carte", "numeros de carte",
         "carte bancaire", "carte bleue", "coordonnees bancaires", "donnees bancaires",
@@ -98,7 +101,9 @@ PHRASES: dict[str, list[str]] = {
         "code confidentiel", "code pin", "code secret", "code de confirmation",
         "code de verification", "code recu par sms", "code que vous avez recu",
         "code que tu as recu", "mot de passe", "identifiant", "identifiants",
-        "code d acces", "phrase de recuperation", "cle privee", "phrase secrete", "carte en main",
+        "code d acces", "infos de paiement", "informations de paiement", "donnees de paiement",
+        "envoyez le code", "envoyez les codes", "envoyez nous le code", "envoie le code",
+        "envoie moi le code", "photo du ticket", "photo du coupon", "phrase de recuperation", "cle privee", "phrase secrete", "carte en main",
         "carte bancaire en main", "munissez vous de votre carte",
     ],
     "personal_data": [
@@ -120,7 +125,7 @@ PHRASES: dict[str, list[str]] = {
         "pcs", "coupon pcs", "recharge pcs", "carte pcs", "transcash", "neosurf", "paysafecard",
         "paysafe", "toneo", "ticket premium", "mandat cash", "western union", "moneygram",
         "ria money", "google play card", "google play gift card", "carte google play",
-        "itunes card", "itunes gift card", "carte itunes", "apple gift card", "carte apple",
+        "itunes card", "itunes cards", "itunes gift card", "google play cards", "steam cards", "carte itunes", "apple gift card", "carte apple",
         "steam card", "steam gift card", "carte steam", "amazon gift card", "coupon recharge",
         "coupons recharge", "prepaid card", "carte prepayee", "pay in bitcoin",
         "payer en bitcoin", "paiement en bitcoin", "pay with bitcoin", "pay in crypto",
@@ -150,13 +155,15 @@ PHRASES: dict[str, list[str]] = {
         "double your bitcoin", "risk free", "no risk", "passive income", "daily profit",
         "weekly profit", "returns of", "roi", "profit of", "x2", "x10", "x100", "100x",
         "send and receive", "we will send back", "send back double", "financial freedom",
-        "investment plan", "investment opportunity", "invest now", "earn from home",
+        "investment plan", "investment opportunity", "investment group", "daily returns",
+        "returns guaranteed", "profit guaranteed", "we send back", "send back", "will send back",
+        "send you back", "invest now", "earn from home",
         "make money", "earn money",
         # fr
         "rendement garanti", "rendements garantis", "gain garanti", "gains garantis",
         "profit garanti", "revenu garanti", "doublez", "doubler votre", "triplez",
         "sans risque", "aucun risque", "revenu passif", "revenus passifs", "gains quotidiens",
-        "placement garanti", "investissez", "opportunite d investissement",
+        "placement garanti", "capital garanti", "investissez", "nous renvoyons", "on vous renvoie", "opportunite d investissement",
         "liberte financiere", "gagner de l argent", "argent facile",
     ],
     "recovery": [
@@ -173,7 +180,7 @@ PHRASES: dict[str, list[str]] = {
         # en
         "today only", "only today", "now", "right now", "act now", "urgent", "urgently",
         "immediately", "asap", "hurry", "last chance", "limited time", "limited offer",
-        "expires", "expires today", "expire", "expiring", "before midnight", "within 24 hours",
+        "expires", "expires today", "expire", "expiring", "last day", "before midnight", "within 24 hours",
         "within 24h", "24 hours", "48 hours", "ends tonight", "ends today", "don t miss",
         "only a few left", "while stocks last", "suspended", "locked", "blocked", "deadline",
         "final notice", "final reminder",
@@ -188,7 +195,7 @@ PHRASES: dict[str, list[str]] = {
     "lure": [
         # en
         "refund", "refunds", "reimbursement", "compensation", "your parcel", "your package",
-        "delivery failed", "failed delivery", "redelivery", "shipping fee", "delivery fee",
+        "delivery failed", "failed delivery", "redelivery", "shipping fee", "delivery fee", "shipping costs", "pay shipping", "unlock your",
         "customs fee", "processing fee", "small fee", "unpaid", "outstanding payment",
         "your account has been", "your account will be", "unusual activity",
         "suspicious activity", "unauthorised", "unauthorized", "security alert",
@@ -201,7 +208,7 @@ PHRASES: dict[str, list[str]] = {
         # fr
         "remboursement", "rembourse", "remboursee", "dedommagement", "indemnisation",
         "votre colis", "ton colis", "colis en attente", "livraison en attente",
-        "echec de livraison", "frais de livraison", "frais de port", "frais de douane",
+        "echec de livraison", "frais de livraison", "frais de port", "frais d envoi", "frais de douane",
         "frais de dossier", "frais de traitement", "petits frais", "impaye", "facture impayee",
         "votre compte a ete", "votre compte sera", "activite inhabituelle",
         "activite suspecte", "alerte de securite", "compte suspendu", "a ete suspendu",
@@ -211,17 +218,29 @@ PHRASES: dict[str, list[str]] = {
         "vos points", "points de fidelite", "points fidelite", "points a recuperer",
         "points expirent",
     ],
+    # Speaking as the brand's support ("ici le service client", "customer support here").
     "support_claim": [
         # en
-        "customer service", "customer support", "customer care", "support team", "help desk",
-        "helpdesk", "official support", "official page", "official account", "official team",
-        "official giveaway", "we are the official", "technical support", "claims department",
-        "refund department", "agent", "our team", "dear customer", "dear client",
+        "customer support here", "customer service here", "customer care here", "support here",
+        "support team here", "this is customer care", "this is customer service",
+        "this is customer support", "this is the support team", "from the support team",
+        "on behalf of", "official support", "official page", "official account", "official team",
+        "official giveaway", "we are the official", "claims department", "refund department",
+        "an agent of", "i m an agent", "our team", "our support team", "our customer service",
+        "dear customer", "dear client", "helpline", "hotline",
         # fr
-        "service client", "service clients", "service clientele", "support client",
-        "assistance client", "equipe support", "equipe officielle", "page officielle",
-        "compte officiel", "service apres vente", "sav", "conseiller", "conseillere",
-        "notre equipe", "cher client", "chere cliente", "chers clients",
+        "ici le service client", "ici le sav", "ici le support", "ici l equipe", "de la part de",
+        "notre service client", "notre sav", "notre equipe", "notre equipe support", "equipe support",
+        "equipe officielle", "page officielle", "compte officiel", "support officiel",
+        "service client officiel", "notre conseiller", "notre conseillere", "cher client",
+        "chere cliente", "chers clients",
+    ],
+    # Mere mentions of support: customers talk about it too.
+    "support_mention": [
+        "customer service", "customer support", "customer care", "support team", "help desk",
+        "helpdesk", "technical support", "agent", "service client", "service clients",
+        "service clientele", "support client", "assistance client", "service apres vente", "sav",
+        "conseiller", "conseillere",
     ],
     "reassurance": [
         "not a scam", "no scam", "not fake", "legit", "100 legit", "this is real", "100 real",
@@ -232,7 +251,7 @@ PHRASES: dict[str, list[str]] = {
     ],
     "request": [
         # en
-        "send", "send us", "send me", "give", "give us", "provide", "enter", "confirm",
+        "send", "send us", "send me", "give", "give us", "provide", "buy", "enter", "confirm",
         "share", "reply with", "call", "call us", "call now", "ring", "text", "txt",
         "contact", "contact us", "click", "click here", "tap", "visit", "pay", "fill in",
         # fr
@@ -246,14 +265,16 @@ PHRASES: dict[str, list[str]] = {
         # en
         "scam", "scams", "scammer", "scammers", "scam alert", "fraud", "fraudulent",
         "fraudster", "fraudsters", "phishing", "fake", "fakes", "fake account", "fake accounts",
-        "impersonator", "impersonators", "impersonating", "beware", "be careful", "be aware",
+        "impersonator", "impersonators", "impersonating", "fake customer service", "fake support",
+        "how to spot", "how to recognise", "how to recognize", "beware", "be careful", "be aware",
         "watch out", "warning", "never give", "never share", "never ask", "will never ask",
         "never call", "do not click", "don t click", "do not share", "don t share",
         "do not reply", "don t reply", "report it", "report them", "stay safe", "not affiliated",
         # fr
         "arnaque", "arnaques", "arnaqueur", "arnaqueurs", "escroquerie", "escroqueries",
         "escroc", "escrocs", "fraude", "frauduleux", "frauduleuse", "hameconnage",
-        "faux compte", "faux comptes", "faux site", "faux sites", "faux message",
+        "faux compte", "faux comptes", "faux service client", "faux support", "faux conseiller",
+        "comment reconnaitre", "comment reperer", "faux site", "faux sites", "faux message",
         "faux messages", "usurpation", "usurpent", "tentative", "tentatives", "mefiez vous",
         "mefiance", "attention aux", "soyez vigilant", "soyez vigilants", "vigilance",
         "ne donnez jamais", "ne communiquez jamais", "ne partagez jamais",

@@ -23,6 +23,12 @@ DOUBLING_RE = re.compile(
     rf"{_CLAUSE}{{0,30}}?(?:\d|\bdouble\b|\bx ?2\b)"
 )
 
+# "5% daily", "12 % par mois", "30% per week": a rate of return promised per period.
+RATE_PROMISE_RE = re.compile(
+    r"\b\d{1,3}(?:[.,]\d+)? ?% (?:(?:de )?(?:rendement|profit|gains?|return|returns|roi|interest|interets) )?"
+    r"(?:daily|weekly|monthly|per (?:day|week|month)|a (?:day|week|month)|par (?:jour|semaine|mois))\b"
+)
+
 # A run that may be a phone number: 8+ digits with the usual separators (a leading "+" is looked
 # up separately: an optional prefix makes the expression try every position, twice as slow).
 _PHONE_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9])\d[\d \t.\-/()]{6,20}\d")  # not inside hex ids
@@ -128,5 +134,5 @@ def mask_cards(text: str) -> str:
     return _CARDLIKE_RE.sub(lambda m: mask("credit_card", m.group(0)), text)
 
 
-__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "crypto_addresses", "is_premium_rate", "mask_cards", "phone_numbers",
+__all__ = ["DISCOUNT_RE", "DOUBLING_RE", "RATE_PROMISE_RE", "crypto_addresses", "is_premium_rate", "mask_cards", "phone_numbers",
            "short_codes"]

@@ -11,7 +11,7 @@ import ahocorasick
 from sentinelle.text.normalize import Prepared, _TOKEN_RE, fold, match_key, open_breaks, prepare, skeleton
 from sentinelle.watchlist import Brand, Watchlist
 
-MIN_KEY = 3  # shorter keys ("ml") would match initials and noise
+MIN_KEY = 3  # shorter brand keys ("ml") would match initials and noise
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,19 +29,23 @@ class PhraseMatcher:
     does not have ("pcs" is not found in "PC's"), a loose one is ("m a i s o n" for "maison").
     """
 
-    def __init__(self, phrases: Iterable[tuple[str, Any]], strict: bool = True):
+    def __init__(self, phrases: Iterable[tuple[str, Any]], strict: bool = True, min_key: int = MIN_KEY,
+                 plurals: bool = False):
+        """`plurals`: also find multi-word phrases with an "s" on their last word ("gift cards")."""
         self._automaton = ahocorasick.Automaton()
         entries: dict[str, list[_Entry]] = {}
         for phrase, payload in phrases:
             words = [match_key(w) for w in _TOKEN_RE.findall(skeleton(phrase))]
             key = "".join(words)
-            if len(key) < MIN_KEY:
+            if len(key) < min_key:
                 continue
             breaks, pos = set(), 0
             for w in words[:-1]:
                 pos += len(w)
                 breaks.add(pos)
             entries.setdefault(key, []).append(_Entry(payload, frozenset(breaks), strict))
+            if plurals and len(words) > 1 and not key.endswith("s"):
+                entries.setdefault(key + "s", []).append(_Entry(payload, frozenset(breaks), strict))
         for key, items in entries.items():
             self._automaton.add_word(key, (len(key), tuple(items)))
         self.size = len(entries)
