@@ -92,7 +92,8 @@ def host_of(url: str | None) -> str:
         host = authority[1:end] if end > 0 else ""
     else:
         host = authority.partition(":")[0]
-    return host.rstrip(".").lower()
+    host = host.rstrip(".").lower()
+    return host if len(host) <= 253 else ""  # longer is no DNS name (RFC 1035); refuse, don't scan
 
 
 @lru_cache(maxsize=65536)
@@ -122,6 +123,7 @@ def _suffix_rules() -> frozenset[str]:
 
 
 _SUFFIX_RULES = _suffix_rules()
+_MAX_RULE_LABELS = max(r.lstrip("!").count(".") + 1 for r in _SUFFIX_RULES)
 
 
 @lru_cache(maxsize=65536)
@@ -134,7 +136,9 @@ def _split(host: str) -> tuple[str, str, str]:
     """
     labels = host.split(".")
     n = len(labels)
-    for i in range(n):
+    # No public-suffix rule is longer than a few labels: only the last ones can start a suffix,
+    # which keeps a host made of thousands of labels linear.
+    for i in range(max(0, n - _MAX_RULE_LABELS - 1), n):
         tail = ".".join(labels[i:])
         if "!" + tail in _SUFFIX_RULES:
             i += 1
