@@ -55,31 +55,33 @@ profiles = st.builds(
 
 
 @contextmanager
-def hard_stop(seconds: float) -> Iterator[None]:
-    """Interrupt a runaway call (the regex engine checks signals) so a blow-up fails fast."""
+def hard_stop(cpu_seconds: float) -> Iterator[None]:
+    """Interrupt a runaway call after `cpu_seconds` of CPU (the regex engine checks signals), so a
+    blow-up fails fast. CPU time, not wall time: a busy machine slows every test alike."""
     if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "setitimer"):
         yield
         return
 
     def _raise(*_: object) -> None:
-        raise TimeoutError(f"still running after {seconds:.1f} s")
+        raise TimeoutError(f"still running after {cpu_seconds:.1f} s of CPU")
 
-    previous = signal.signal(signal.SIGALRM, _raise)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    previous = signal.signal(signal.SIGPROF, _raise)
+    signal.setitimer(signal.ITIMER_PROF, cpu_seconds)
     try:
         yield
     finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, previous)
+        signal.setitimer(signal.ITIMER_PROF, 0)
+        signal.signal(signal.SIGPROF, previous)
 
 
 def run_bounded(fn: Callable[[], object], bound: float) -> float:
-    started = time.perf_counter()
+    """Run `fn`; fail if it needs `bound` seconds of CPU or more (perf_counter reported alongside)."""
+    wall, cpu = time.perf_counter(), time.process_time()
     with hard_stop(bound):
         fn()
-    elapsed = time.perf_counter() - started
-    assert elapsed < bound, f"took {elapsed:.2f} s (bound {bound} s)"
-    return elapsed
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
+    assert cpu < bound, f"took {cpu:.2f} s of CPU ({wall:.2f} s wall), bound {bound} s"
+    return cpu
 
 
 def _check(findings: object) -> None:
@@ -172,24 +174,15 @@ def _why(cause: str) -> pytest.MarkDecorator:
 # Found by these tests (see the report to the lead); strict=False so a fix turns them green.
 QUADRATIC_SECRET = _why("signals/identifiers.py secret pattern basic_auth_url: `[a-z][a-z0-9+.-]*://` rescans "
                         "the whole run from every start: O(n^2) on 'a.'*n")
-QUADRATIC_PHONES = _why("signals/identifiers.py _phones: the `taken` overlap test is O(phones x taken)")
 QUADRATIC_SPLIT = _why("text/urls.py _split: joins labels[i:] for every i: O(labels^2) on a host with many labels")
 QUADRATIC_BRANDS = _why("text/brands.py BrandMatcher.find: a substring search of the whole text per brand match")
 KNOWN = {
     ("leaks", "dotted_then_at"): QUADRATIC_SECRET,
-    ("leaks", "digits_spaces"): QUADRATIC_PHONES,
-    ("leaks", "digit_groups"): QUADRATIC_PHONES,
-    ("leaks", "mixed"): QUADRATIC_PHONES,
     ("scams", "many_labels"): QUADRATIC_SPLIT,
-    ("scams", "jwt_like"): QUADRATIC_SPLIT,
-    ("scams", "dotted_then_at"): QUADRATIC_SPLIT,
-    ("scams", "many_urls"): QUADRATIC_SPLIT,
     ("scams", "mixed"): QUADRATIC_BRANDS,
     ("scams", "brand_hashtags"): QUADRATIC_BRANDS,
     ("scams", "brand_words"): QUADRATIC_BRANDS,
-    ("impersonation", "mixed"): QUADRATIC_BRANDS,
     ("impersonation", "brand_words"): QUADRATIC_BRANDS,
-    ("impersonation", "brand_hashtags"): QUADRATIC_BRANDS,
 }
 
 
