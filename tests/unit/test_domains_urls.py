@@ -60,3 +60,21 @@ def test_shorteners():
     assert is_shortener("bit.ly")
     assert is_shortener("https://www.bit.ly/x")
     assert not is_shortener("maisonlumiere.fr")
+
+
+@pytest.mark.parametrize("host", ["a.b.city.kitakyushu.jp", "x.y.nagoya.jp", "www.ck", "foo.www.ck", "co.uk",
+                                  "a.co.uk", "a.b.c.blogspot.com", "x.xn--p1ai", "q.w.e.r.t.y.city.kitakyushu.jp",
+                                  "login.secure.maisonlumiere.fr", "localhost", "10.0.0.1"])
+def test_fast_suffix_split_agrees_with_tldextract(host):
+    from sentinelle.text.urls import _EXTRACT, _split
+
+    r = _EXTRACT.extract_str(host)
+    assert _split(host) == (r.subdomain, r.domain, r.suffix)
+
+
+def test_many_labels_and_overlong_hosts_stay_cheap():
+    from sentinelle.text.urls import _split
+
+    assert _split("a." * 20000 + "com")[1:] == ("a", "com")  # linear: would take seconds if quadratic
+    assert host_of("http://" + "a" * 300 + ".com/") == ""
+    assert registrable_domain("a" * 300 + ".com") == ""
