@@ -48,7 +48,8 @@ def test_serve_answers_with_the_token(tmp_path):
         assert r.status_code == 200 and [i["id"] for i in r.json()["items"]] == ids
     finally:
         proc.terminate()
-        proc.wait(timeout=10)
+        _, err = proc.communicate(timeout=10)
+    assert f"http://127.0.0.1:{port}" in err
 
 
 def test_serve_refuses_to_start_without_token(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import os
+import sys
 import threading
 import time
 import uuid
@@ -135,6 +136,9 @@ def serve(store: IncidentStore, host: str = "127.0.0.1", port: int = 8000, token
           **kwargs: Any) -> None:
     """Serve the API until interrupted. Raises ServeError when it cannot start."""
     server = make_server(local_app(store, token, **kwargs), host, port)
+    bound_host, bound_port = server.server_address[:2]
+    print(f"Sentinelle API on http://{bound_host}:{bound_port} (OpenAPI: /openapi.json; Ctrl-C stops)",
+          file=sys.stderr, flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:
