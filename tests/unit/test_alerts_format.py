@@ -13,6 +13,8 @@ from sentinelle.alerts import format as fmt
 from sentinelle.model import Change, Finding, Incident, Severity, Subject
 
 T0 = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+# GSM 03.38 basic characters that need no escape (ASCII subset plus what SMS uses here).
+GSM_BASIC = set("@$_!\"#%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz \n")
 CARD = "4111 1111 1111 1111"
 IBAN = "FR76 3000 6000 0112 3456 7890 189"
 
@@ -86,10 +88,18 @@ def test_sms_fits_160_characters_and_keeps_the_essentials():
 @settings(max_examples=60, deadline=None)
 @given(handle=st.text(min_size=1, max_size=80), reason=st.text(min_size=1, max_size=400),
        name=st.one_of(st.none(), st.text(max_size=100)))
-def test_sms_never_exceeds_160(handle, reason, name):
+def test_sms_is_always_one_gsm_segment(handle, reason, name):
     inc = incident(handle=handle, reasons=[reason], display_name=name)
-    assert len(fmt.sms(inc, Change.new)) <= fmt.SMS_MAX
-    assert len(fmt.digest_sms([(inc, Change.new)] * 30)) <= fmt.SMS_MAX
+    for text in (fmt.sms(inc, Change.new), fmt.digest_sms([(inc, Change.new)] * 30)):
+        assert len(text) <= fmt.SMS_MAX
+        assert all(c in GSM_BASIC for c in text), "a character outside GSM-7 makes it a 70-character UCS-2 SMS"
+
+
+def test_sms_keeps_masks_and_accents_readable_in_gsm():
+    inc = incident(reasons=["demande la carte 4111 •••• •••• 1111 — « offre Lumière »"], handle="lumière")
+    text = fmt.sms(inc, Change.new)
+    assert "4111 * * 1111" not in text and "4111 **** **** 1111" in text
+    assert "@lumiere on x" in text and '" offre Lumiere "' in text
 
 
 def test_webhook_payload_has_text_for_chat_and_the_incident_for_soars():

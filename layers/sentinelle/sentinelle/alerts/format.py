@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import unicodedata
 from collections import Counter
 from datetime import datetime
 from typing import Any, Iterable, Sequence
@@ -133,16 +134,41 @@ def _fit(text: str, limit: int = SMS_MAX) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+# Characters outside the GSM 7-bit basic alphabet switch a whole SMS to UCS-2 (70 characters a
+# segment, so a 160-character alert would cost three), and GSM's extension characters count
+# double: keep SMS to ASCII letters and unextended punctuation.
+_SMS_MAP = str.maketrans({"•": "*", "…": "...", "’": "'", "‘": "'", "“": '"', "”": '"', "«": '"', "»": '"',
+                          "–": "-", "—": "-", "[": "(", "]": ")", "{": "(", "}": ")", "~": "-", "^": "-",
+                          "\\": "/", "|": "/", "`": "'", "€": "EUR"})
+
+
+_GSM_ASCII = frozenset(chr(c) for c in range(32, 127)) - set("[]{}~^\\|`")
+
+
+def _gsm(text: str) -> str:
+    folded = unicodedata.normalize("NFKD", text.translate(_SMS_MAP))
+    return " ".join("".join(c for c in folded if c in _GSM_ASCII or c.isspace()).split())
+
+
+def _fit_sms(text: str) -> str:
+    text = _gsm(text)
+    return text if len(text) <= SMS_MAX else text[: SMS_MAX - 3] + "..."
+
+
 def sms(incident: Incident, change: Change | str) -> str:
-    """At most 160 characters, masked: severity, what, who, score, the first reason, the id."""
+    """One SMS segment (at most 160 GSM 7-bit characters), masked: severity, what, who, score,
+    the first reason, the id."""
     change = _change(change)
-    head = f"Sentinelle {incident.severity.value.upper()} {'new' if change is Change.new else 'escalated'} " \
-           f"{incident.detector}: {who(incident, names=False)} ({incident.score})."
+    head = _gsm(f"Sentinelle {incident.severity.value.upper()} {'new' if change is Change.new else 'escalated'} "
+                f"{incident.detector}: {who(incident, names=False)} ({incident.score}).")
     tail = f" id {incident.id[:12]}"
-    reason = _redact(incident.reasons[0]) if incident.reasons else ""
+    reason = _gsm(_redact(incident.reasons[0])) if incident.reasons else ""
     room = SMS_MAX - len(head) - len(tail) - 1
-    body = f"{head} {_fit(reason, room)}" if room > 10 and reason else _fit(head, SMS_MAX - len(tail))
-    return _fit(body + tail)
+    if room > 10 and reason:
+        body = f"{head} {reason if len(reason) <= room else reason[: room - 3] + '...'}"
+    else:
+        body = head if len(head) <= SMS_MAX - len(tail) else head[: SMS_MAX - len(tail) - 3] + "..."
+    return _fit_sms(body + tail)
 
 
 def webhook_payload(incident: Incident, change: Change | str) -> dict[str, Any]:
@@ -202,7 +228,7 @@ def digest_sms(items: Sequence[tuple[Incident, Change | str]]) -> str:
     dets = Counter(i.detector for i in incidents)
     text = (f"Sentinelle digest: {len(items)} incidents ({_counts(incidents)}); "
             + ", ".join(f"{n} {d}" for d, n in dets.most_common()) + ". Details by e-mail.")
-    return _fit(text)
+    return _fit_sms(text)
 
 
 def digest_payload(items: Sequence[tuple[Incident, Change | str]]) -> dict[str, Any]:
