@@ -23,18 +23,21 @@ verified certifie certifiee compte account page profile profil
 support help helpdesk aide assistance service client clients customer care team equipe staff hq
 """.split())
 
-# Affixes added to a handle to pass for the real one: "realclaire", "claire_official", "claire75".
-_HANDLE_AFFIXES = sorted(
+# Words added to a handle to pass for the real one: "claire_official", "the.claire", "claire_fr".
+# Dropped when they stand apart (between "_", "." or "-"); only long, unambiguous claims are also
+# dropped when glued on ("realclairedubois", "maisonlumieresupport"), so "dario" keeps its "io".
+_HANDLE_AFFIXES = frozenset(
     {"official", "officiel", "officielle", "offical", "oficial", "real", "the", "support", "help", "team", "hq",
      "app", "info", "news", "service", "care", "desk", "vrai", "verified", "fr", "france", "en", "us", "uk", "io",
      "pro", "compte", "contact", "client", "clients", "ceo", "dr", "doc", "aide", "sav", "helpdesk",
-     "assistance", "secure", "login", "online", "web", "page", "officialpage"},
-    key=len, reverse=True,
-)
-_AFFIX_RE = re.compile(rf"^(?:{'|'.join(_HANDLE_AFFIXES)})+|(?:{'|'.join(_HANDLE_AFFIXES)})+$")
+     "assistance", "secure", "login", "online", "web", "page", "officialpage"})
+_GLUED_PREFIX = re.compile(r"^(?:official|officiel|real|the|vrai|verified)+")
+_GLUED_SUFFIX = re.compile(r"(?:official|officiel|officielle|offical|oficial|support|helpdesk|help|team|verified"
+                           r"|service|assistance)+$")
 _WORD_RE = re.compile(r"[^\W_]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _HANDLE_SEPARATORS = re.compile(r"[._\-\s]+")
+_DIGITS_AT_ENDS = re.compile(r"^\d+|\d+$")
 
 
 def name_tokens(name: str | None) -> list[str]:
@@ -61,13 +64,16 @@ def handle_local(handle: str | None) -> str:
 
 
 def handle_core(handle: str | None) -> str:
-    """A handle without separators, trailing digits or claim words: "Real_Claire.Dubois_75" → "clairedubois"."""
-    h = handle_local(handle)
-    h = _TRAILING_DIGITS.sub("", h)
-    h = _HANDLE_SEPARATORS.sub("", skeleton(h))
+    """A handle without separators, digits at its ends or claim words: "Real_Claire.Dubois_75" → "clairedubois"."""
+    parts = [p for p in _HANDLE_SEPARATORS.split(skeleton(handle_local(handle))) if p]
+    kept = list(parts)
+    while len(kept) > 1 and (kept[0] in _HANDLE_AFFIXES or kept[0].isdigit()):
+        kept.pop(0)
+    while len(kept) > 1 and (kept[-1] in _HANDLE_AFFIXES or kept[-1].isdigit()):
+        kept.pop()
+    h = _DIGITS_AT_ENDS.sub("", "".join(kept)) or "".join(kept)
     h = deleet(h) if any(c.isalpha() for c in h) else h
-    h = _TRAILING_DIGITS.sub("", h)
-    core = _AFFIX_RE.sub("", h)
+    core = _GLUED_SUFFIX.sub("", _GLUED_PREFIX.sub("", h))
     return core if len(core) >= 3 else h
 
 
