@@ -12,7 +12,8 @@ from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Rejected, UnknownEndpoint, Page, item_time, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items, to_int,
+    unique,
 )
 
 PLATFORM = "bluesky"
@@ -97,7 +98,7 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
     name = _endpoint(endpoint)
     if not isinstance(body, dict):
         raise MalformedPage(f"expected an object from {name}")
-    cursor = body.get("cursor") or None
+    cursor = cursor_of(body.get("cursor"))
     if name == "searchPosts":
         items, skipped = map_items(body.get("posts", []), to_post)
     elif name == "getAuthorFeed":

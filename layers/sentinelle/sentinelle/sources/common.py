@@ -51,6 +51,16 @@ def map_items(raw: Any, mapper: Callable[[Any], Post | Profile | None]) -> tuple
     return items, skipped
 
 
+def cursor_of(value: Any) -> str | None:
+    """A pagination cursor only if it is a non-empty string: anything else ends the paging."""
+    return value if isinstance(value, str) and value else None
+
+
+def obj(value: Any) -> dict[str, Any]:
+    """`value` if it is a JSON object, else an empty one (optional sub-objects in bodies)."""
+    return value if isinstance(value, dict) else {}
+
+
 def unique(values: Iterable[str | None]) -> list[str]:
     seen: dict[str, None] = {}
     for v in values:

@@ -12,7 +12,7 @@ from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, epoch, item_time, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, epoch, item_time, json_body, map_items, to_int, unique,
 )
 
 PLATFORM = "reddit"
@@ -81,7 +81,7 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
     if body.get("kind") != "Listing" or not isinstance(data, dict):
         raise MalformedPage("expected a Listing")
     items, skipped = map_items(data.get("children") or [], to_post if kind == "links" else to_profile)
-    return items, skipped, data.get("after") or None
+    return items, skipped, cursor_of(data.get("after"))
 
 
 class RedditSource(HttpSource):

@@ -8,7 +8,7 @@ from sentinelle.detectors.base import Query
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, UnknownEndpoint, Page, id_key, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, UnknownEndpoint, Page, cursor_of, obj, id_key, json_body, map_items, to_int, unique,
 )
 
 PLATFORM = "x"
@@ -63,9 +63,10 @@ def to_post(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) ->
 
 def user_error(body: Any) -> str | None:
     """Why a user lookup returned no user: "account suspended" or "account not found"."""
-    if not isinstance(body, dict) or body.get("data"):
-        return None
-    for error in body.get("errors") or []:
+    errors = body.get("errors") if isinstance(body, dict) and not body.get("data") else None
+    for error in errors if isinstance(errors, list) else []:
+        if not isinstance(error, dict):
+            continue
         detail = str(error.get("detail", "")).lower()
         if "suspended" in detail:
             return "account suspended"
@@ -81,11 +82,11 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
         raise UnknownEndpoint(f"unknown x endpoint {endpoint!r}; known: {', '.join(sorted(ENDPOINTS))}")
     if not isinstance(body, dict):
         raise MalformedPage("expected an object")
-    cursor = (body.get("meta") or {}).get("next_token")
+    cursor = cursor_of(obj(body.get("meta")).get("next_token"))
     data = body.get("data")
     if kind == "posts":
-        users = {str(u.get("id")): u for u in (body.get("includes") or {}).get("users") or []
-                 if isinstance(u, dict)}
+        users = obj(body.get("includes")).get("users")
+        users = {str(u.get("id")): u for u in users if isinstance(u, dict)} if isinstance(users, list) else {}
         items, skipped = map_items(data or [], lambda t: to_post(t, users))
         return items, skipped, cursor
     if kind == "user":
@@ -114,7 +115,8 @@ class XSource(HttpSource):
         if isinstance(body, dict):
             data = body.get("data")
             self.reads += len(data) if isinstance(data, list) else int(bool(data))
-            self.reads += len((body.get("includes") or {}).get("users") or [])
+            users = obj(body.get("includes")).get("users")
+            self.reads += len(users) if isinstance(users, list) else 0
 
     async def _call(self, path: str, params: dict[str, Any]) -> Any:
         response = await self._get(API + path, params=params, headers=self.headers)

@@ -11,7 +11,7 @@ from sentinelle.http import CredentialsError, RateLimited
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, item_time, json_body, map_items, to_int,
+    HttpSource, MalformedPage, Page, Rejected, cursor_of, obj, UnknownEndpoint, item_time, json_body, map_items, to_int,
 )
 from sentinelle.text.urls import extract_urls
 
@@ -88,7 +88,7 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
         raise MalformedPage("expected an object")
     mapper = {"search": _search_item, "channels": to_channel, "playlist_items": _playlist_item}[endpoint]
     items, skipped = map_items(body.get("items") or [], mapper)
-    return items, skipped, body.get("nextPageToken") or None
+    return items, skipped, cursor_of(body.get("nextPageToken"))
 
 
 def quota_day(now: datetime) -> str:
@@ -172,6 +172,8 @@ class YouTubeSource(HttpSource):
         if not items:
             result.reason = "account not found"  # also what a terminated channel looks like
             return None
+        if not isinstance(items, list) or not isinstance(items[0], dict):
+            raise MalformedPage("expected a list of channels")
         return items[0]
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
@@ -205,10 +207,11 @@ class YouTubeSource(HttpSource):
             channel = await self._channel(query.value, result)
             if channel is None:
                 return
-            uploads = ((channel.get("contentDetails") or {}).get("relatedPlaylists") or {}).get("uploads")
+            uploads = obj(obj(channel.get("contentDetails")).get("relatedPlaylists")).get("uploads")
             if not uploads:
                 raise MalformedPage("channel without an uploads playlist")
-            handle = ((channel.get("snippet") or {}).get("customUrl") or "").lstrip("@") or None
+            custom = obj(channel.get("snippet")).get("customUrl")
+            handle = (custom.lstrip("@") or None) if isinstance(custom, str) else None
             try:
                 await self._paged("playlist_items", "/playlistItems", {"part": "snippet", "playlistId": uploads},
                                   result, checkpoint)
