@@ -159,3 +159,14 @@ def test_sns_needs_a_topic(monkeypatch):
     monkeypatch.delenv("SENTINELLE_TOPIC_ARN", raising=False)
     with pytest.raises(ValueError, match="SENTINELLE_TOPIC_ARN"):
         SnsSink()
+
+
+def test_sns_message_stays_under_the_size_limit():
+    client = FakeSns()
+    big = incident()
+    big.evidence = {"context": "x" * 400_000}
+    SnsSink("arn:aws:sns:eu-west-3:123456789012:t", client=client).send(big, Change.new)
+    message = client.published[0]["Message"]
+    assert len(message.encode()) <= SnsSink.MAX_BYTES
+    default = json.loads(json.loads(message)["default"])
+    assert default["truncated"] is True and default["text"] and "incident" not in default

@@ -180,6 +180,7 @@ class SnsSink:
 
     name = "sns"
     threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+    MAX_BYTES = 250_000  # SNS takes 256 KB with the attributes
 
     def __init__(self, topic_arn: str | None = None, *, client: Any = None):
         self.topic_arn = topic_arn or os.environ.get("SENTINELLE_TOPIC_ARN", "")
@@ -199,10 +200,15 @@ class SnsSink:
                  attributes: dict[str, dict[str, str]]) -> str:
         doc = json.dumps(payload, ensure_ascii=False)
         # `default` serves every other protocol (https webhooks, SQS, Lambda): the JSON payload.
-        message = {"default": doc, "email": body, "sms": sms}
-        resp = self.client.publish(TopicArn=self.topic_arn, Subject=_sns_subject(subject),
-                                   Message=json.dumps(message, ensure_ascii=False), MessageStructure="json",
-                                   MessageAttributes=attributes)
+        message = json.dumps({"default": doc, "email": body, "sms": sms}, ensure_ascii=False)
+        if len(message.encode()) > self.MAX_BYTES:
+            # Huge evidence or a long digest: keep the summary and the links, not the whole record.
+            slim = {k: v for k, v in payload.items() if k not in ("incident", "incidents")}
+            slim["truncated"] = True
+            message = json.dumps({"default": json.dumps(slim, ensure_ascii=False),
+                                  "email": body[: self.MAX_BYTES // 4], "sms": sms}, ensure_ascii=False)
+        resp = self.client.publish(TopicArn=self.topic_arn, Subject=_sns_subject(subject), Message=message,
+                                   MessageStructure="json", MessageAttributes=attributes)
         return str(resp.get("MessageId", ""))
 
     def send(self, incident: Incident, change: Change) -> str:
