@@ -356,3 +356,20 @@ def test_globals_set_the_runtime_and_the_environment():
 def test_sam_validate():  # pragma: no cover - only where the SAM CLI exists
     proc = subprocess.run(["sam", "validate", "--lint"], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_samconfig_deploys_this_template_with_valid_parameters():
+    import shlex
+    import tomllib
+
+    cfg = tomllib.loads((ROOT / "samconfig.toml").read_text())
+    deploy = cfg["default"]["deploy"]["parameters"]
+    assert deploy["capabilities"] == "CAPABILITY_IAM" and deploy["resolve_s3"] is True
+    params = template()["Parameters"]
+    for pair in shlex.split(deploy["parameter_overrides"]):
+        name, _, value = pair.partition("=")
+        assert name in params, f"samconfig.toml overrides unknown parameter {name}"
+        allowed = params[name].get("AllowedValues")
+        assert allowed is None or value in [str(a) for a in allowed], f"{name}={value}"
+    env = json.loads((ROOT / cfg["default"]["local_invoke"]["parameters"]["env_vars"]).read_text())
+    assert "SENTINELLE_TABLE" in env["Parameters"]
