@@ -8,7 +8,7 @@ import pytest
 
 from conftest import MemoryCheckpoints, run
 from sentinelle.detectors.base import Query
-from sentinelle.sources import SPECS, build_source
+from sentinelle.sources import SPECS, build_source, validate_spec
 from sentinelle.sources.health import consecutive_failures, record_source_status
 
 FAKE = {"x_bearer_token": "b", "reddit_client_id": "i", "reddit_client_secret": "s", "youtube_api_key": "k",
@@ -83,3 +83,12 @@ def test_a_query_the_source_does_not_serve_is_could_not_check():
     result = run(src.fetch(Query(kind="search_profiles", value="Claire Dubois"), None))
     assert result.status == "could_not_check" and "not supported" in result.reason
     run(src.aclose())
+
+
+def test_validate_spec_reads_no_secret_and_names_the_key():
+    validate_spec({"type": "x", "read_budget": 10})
+    validate_spec({"type": "replay", "path": "absent.jsonl", "platform": "bluesky", "endpoint": "searchActors"})
+    with pytest.raises(ValueError, match="source replay: endpoint"):
+        validate_spec({"type": "replay", "path": "a", "platform": "bluesky", "endpoint": "getPosts"})
+    with pytest.raises(ValueError, match="source bluesky: identifer"):
+        validate_spec({"type": "bluesky", "identifer": "typo.bsky.social"})

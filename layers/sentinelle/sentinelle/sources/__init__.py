@@ -11,7 +11,7 @@ from sentinelle.detectors.base import Query
 from sentinelle.http import RetryPolicy
 from sentinelle.sources.base import Source, SourceResult
 
-__all__ = ["Source", "SourceResult", "build_source", "SPECS"]
+__all__ = ["Source", "SourceResult", "build_source", "validate_spec", "SPECS"]
 
 
 class _Spec(BaseModel):
@@ -97,6 +97,19 @@ def _validate(spec: dict[str, Any]) -> _Spec:
         err = exc.errors()[0]
         key = ".".join(str(p) for p in err["loc"]) or "type"
         raise ValueError(f"source {kind}: {key}: {err['msg']}") from None
+
+
+def validate_spec(spec: dict[str, Any]) -> None:
+    """Check a source mapping without building it (no secrets read, no file opened): for
+    validating a configuration before anything runs. Raises ValueError naming the key."""
+    s = _validate(spec)
+    if isinstance(s, ReplaySpec) and s.platform:
+        from sentinelle.sources.replay import check_endpoint
+
+        try:
+            check_endpoint(s.platform, s.endpoint)
+        except ValueError as exc:
+            raise ValueError(f"source replay: {exc}") from None
 
 
 def build_source(spec: dict[str, Any], *, base_dir: str | Path = ".", client: Any = None,

@@ -27,6 +27,21 @@ def page_parser(platform: str) -> Callable[..., Page]:
     return importlib.import_module(f"sentinelle.sources.{platform}").parse_page
 
 
+def check_endpoint(platform: str, endpoint: str | None,
+                   options: dict[str, Any] | None = None) -> Callable[..., Page]:
+    """The parser for `platform`, once `endpoint` is known to be one of its endpoints."""
+    if not endpoint:
+        raise ValueError("endpoint: required when platform is given")
+    parse = page_parser(platform)
+    try:
+        parse(endpoint, None, **(options or {}))
+    except UnknownEndpoint as exc:
+        raise ValueError(f"endpoint: {exc}") from None
+    except (MalformedPage, *ITEM_ERRORS):
+        pass  # a known endpoint refusing an empty body is expected
+    return parse
+
+
 class ReplaySource:
     """Each line is one response body of `endpoint` on `platform`, or (no platform) one uniform item.
 
@@ -41,18 +56,7 @@ class ReplaySource:
         self.platform = platform or "replay"
         self.endpoint = endpoint
         self.parse_options = parse_options or {}
-        if platform:
-            if not endpoint:
-                raise ValueError("endpoint: required when platform is given")
-            self._parse: Callable[..., Page] | None = page_parser(platform)
-            try:
-                self._parse(endpoint, None, **self.parse_options)
-            except UnknownEndpoint as exc:
-                raise ValueError(f"endpoint: {exc}") from None
-            except (MalformedPage, *ITEM_ERRORS):
-                pass  # a known endpoint refusing an empty body is expected
-        else:
-            self._parse = None
+        self._parse = check_endpoint(platform, endpoint, self.parse_options) if platform else None
         if isinstance(query, Query):
             self.query = query
         else:
