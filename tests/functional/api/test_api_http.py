@@ -209,6 +209,26 @@ def test_non_json_bodies_are_refused(client, store):
     assert store.get(iid).status.value == "open"
 
 
+@pytest.mark.parametrize("length, status", [("abc", 400), ("-5", 400), (str(1 << 30), 413)])
+def test_bad_content_length_is_answered_in_json(server, length, status):
+    import socket
+    from urllib.parse import urlsplit
+
+    url = urlsplit(server)
+    with socket.create_connection((url.hostname, url.port), timeout=5) as sock:
+        sock.sendall(f"PATCH /incidents/x HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {TOKEN}\r\n"
+                     f"Content-Type: application/json\r\nContent-Length: {length}\r\n\r\n".encode())
+        answer = b""
+        while b"\r\n\r\n" not in answer or not answer.rstrip().endswith(b"}"):
+            chunk = sock.recv(4096)
+            if not chunk:
+                break
+            answer += chunk
+    head, _, body = answer.partition(b"\r\n\r\n")
+    assert head.split()[1] == str(status).encode()
+    assert json.loads(body)["error"] == "invalid request"
+
+
 def test_invalid_transition_is_409(client, store):
     [iid] = seed(store, 1)
     r = client.patch(f"/incidents/{iid}", json={"status": "takedown_accepted"})

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import base64
+import json
+import logging
 import os
 import sys
 import threading
@@ -16,6 +18,8 @@ from sentinelle.api.app import SentinelleResolver, create_app, default_cursor_ke
 from sentinelle.api.auth import bearer_token
 from sentinelle.api.reporting import reporters_from_env
 from sentinelle.store.base import IncidentStore
+
+log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20  # the API takes small JSON bodies; refuse anything larger
 
@@ -66,6 +70,11 @@ def to_event(method: str, target: str, headers: dict[str, str], body: bytes, cli
     }
 
 
+def _json_result(status: int, error: str, detail: Any) -> dict[str, Any]:
+    return {"statusCode": status, "headers": {"Content-Type": "application/json"},
+            "body": json.dumps({"error": error, "detail": detail})}
+
+
 def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
     """A server bound to host:port (port 0 picks a free one); call serve_forever() to run it."""
     # The resolver keeps the current request on the class, so requests are resolved one at a time.
@@ -78,9 +87,14 @@ def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 80
         disable_nagle_algorithm = True  # headers and body go out in two writes: do not wait between them
 
         def _handle(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY or length < 0:
-                self.send_error(413)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if not 0 <= length <= MAX_BODY:
+                self.close_connection = True  # the body was not read: the connection cannot be reused
+                self._reply(_json_result(400 if length < 0 else 413, "invalid request",
+                                         "a JSON body of at most 1 MiB with a valid Content-Length"))
                 return
             body = self.rfile.read(length) if length else b""
             headers: dict[str, str] = {}
@@ -88,8 +102,15 @@ def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 80
                 k = k.lower()
                 headers[k] = f"{headers[k]},{v}" if k in headers else v
             event = to_event(self.command, self.path, headers, body, self.client_address[0])
-            with lock:
-                result = app.resolve(event, context)
+            try:
+                with lock:
+                    result = app.resolve(event, context)
+            except Exception:  # the routes map their own errors; this is a bug, still answered in JSON
+                log.exception("unexpected error")
+                result = _json_result(500, "internal error", None)
+            self._reply(result)
+
+        def _reply(self, result: dict[str, Any]) -> None:
             payload = result.get("body") or ""
             data = base64.b64decode(payload) if result.get("isBase64Encoded") else payload.encode()
             self.send_response(int(result.get("statusCode", 500)))
