@@ -225,3 +225,12 @@ def test_queries_served():
 def test_unknown_endpoint_is_an_error(endpoint):
     with pytest.raises(LookupError):
         parse_page(endpoint, [])
+
+
+@respx.mock
+def test_a_body_that_is_not_json_is_malformed_response():
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, text="<html>maintenance</html>")
+    result = run(fetch(source(), TAG, "5"))
+    assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "malformed response", None)
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, json={"error": "not a list"})
+    assert run(fetch(source(), TAG)).reason == "malformed response"
