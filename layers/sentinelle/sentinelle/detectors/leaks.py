@@ -49,6 +49,11 @@ _NAME = re.compile(
     rf"|\b(?P<b>[{_UPPER}][{_LOWER}-]+\s+[{_UPPER}]{{2,}}(?:-[{_UPPER}]{{2,}})?)\b)")
 
 
+def _utf8(text: str | None) -> str | None:
+    """A lone surrogate (a broken emoji from a platform) would make the finding unserialisable."""
+    return text.encode("utf-8", "replace").decode("utf-8") if text else text
+
+
 def _lower(sev: Severity) -> Severity:
     return _ORDER[max(_ORDER.index(Severity.low), _ORDER.index(sev) - 1)]
 
@@ -119,7 +124,7 @@ class _Masked:
             sp = self.text.rfind(" ", me, b)
             b = sp if sp != -1 else b
         snip = " ".join(self.text[a:b].split())
-        return ("…" if a > 0 else "") + snip + ("…" if b < len(self.text) else "")
+        return _utf8(("…" if a > 0 else "") + snip + ("…" if b < len(self.text) else ""))
 
 
 @register
@@ -165,8 +170,8 @@ class Leaks(Detector):
             names = person_names(text, wl)
         masked = _Masked(text, matches, scanned, names)
 
-        subject = Subject(platform=item.platform, kind="post", id=item.id, url=item.url, handle=handle,
-                          display_name=item.author.display_name if item.author else None)
+        subject = Subject(platform=item.platform, kind="post", id=item.id, url=item.url, handle=_utf8(handle),
+                          display_name=_utf8(item.author.display_name if item.author else None))
         findings: list[Finding] = []
         seen: set[tuple[str, str]] = set()
         for m in matches:

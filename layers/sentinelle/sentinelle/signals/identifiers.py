@@ -183,7 +183,7 @@ def _cards(text: str, low: str) -> Iterator[Match]:
         pos = _near(CARD_WORDS, low, m.start(), m.end())
         neg = _near(NOT_CARD_WORDS, low, m.start(), m.end(), before=24, after=8)
         reasons = [f"{len(digits)}-digit number passing the Luhn check",
-                   f"prefix and length of a {brand} card"]
+                   f"{brand} issuer prefix and length"]
         rare = brand in _CARD_NEEDS_CONTEXT or len(digits) not in (15, 16)
         score = 45 if rare else 65
         if pos:
@@ -492,7 +492,8 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
         ("artifactory_token", ("AKC", "AP"),
          r"(?:(?<=[\s=:\"'])|^)(?:AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,})(?![\w])"),
         ("private_key", ("PRIVATE KEY",), r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
-        ("basic_auth_url", ("@",), r"\b(?i:[a-z][a-z0-9+.-]*)://[^:/?#\s\"'@]+:[^@/?#\s\"';<>]+@[\w.-]+"),
+        ("basic_auth_url", ("://",),
+         r"\b(?i:[a-z][a-z0-9+.-]{0,15})://[^:/?#\s\"'@]{1,64}:[^@/?#\s\"';<>]{1,128}@[\w.-]{1,253}"),
     ))
 # Most posts hold none of the providers' prefixes: one search rules them all out.
 _SECRET_HINT = re.compile("|".join(
