@@ -54,3 +54,13 @@ def test_redact_keeps_ordinary_text_and_urls():
     text = "Merci ! https://mastodon.social/@maisonlumiere/110000000000000001 #MaisonLumiere 12 coloris"
     assert redact(text) == text
     assert redact("") == ""
+
+
+def test_redact_is_idempotent_and_leaves_alert_metadata_alone():
+    alert = ("[critical] leaks credit_card on x @maisonlumiere 2026-11-20T09:30:00Z score 95 "
+             "https://x.com/maisonlumiere/status/1859123456789012345 incident 3f9a1c2b7d4e5f60a1b2c3d4: "
+             "carte 4111 1111 1111 1111")
+    once = redact(alert)
+    assert redact(once) == once
+    assert "2026-11-20T09:30:00Z" in once and "1859123456789012345" in once and "3f9a1c2b7d4e5f60a1b2c3d4" in once
+    assert "4111 •••• •••• 1111" in once
