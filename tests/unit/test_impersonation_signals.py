@@ -140,3 +140,11 @@ def test_bad_enricher_does_not_crash():
     p = Profile(platform="x", id="6", handle="cdubois", display_name="Claire Dubois", bio="Lumière Patrimoine",
                 links=["https://x.example/"], avatar_url="https://x.example/a.png")
     assert DET.detect(p, _ctx(online=True, enrichers=Broken()))
+
+
+def test_namesake_customer_posting_about_the_brand_stays_low():
+    post = Post(platform="mastodon", id="p2", text="Super accueil chez Maison Lumière aujourd'hui !",
+                author={"id": "11", "handle": "claire_d", "display_name": "Claire Dubois"})
+    [f] = DET.detect(post, _ctx())
+    assert f.severity < Severity.medium
+    assert f.evidence["brand_mentions"] == ["Maison Lumière"]

@@ -212,11 +212,12 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
         return []
 
     # 3. Ties to the organisation and harm: brand named, links, photo.
-    said = " ".join(filter(None, [profile.bio, shared_text]))
-    # For a person, the brand in the display name ("Claire Dubois | Lumière Patrimoine") is a tie;
-    # for a brand, the display name is the copy itself, so only the bio and the post count.
-    mentions_all = state.brands.find(" ".join(filter(None, [profile.display_name, said])))
-    mentions_said = state.brands.find(said) if said else []
+    # Where the brand is named matters: in the profile itself (display name, bio) it is how the
+    # account presents itself; in one post it may be a customer who shares a protected name. For a
+    # brand, the display name is the copy itself, so only the bio and the post count as a tie.
+    in_profile = state.brands.find(" ".join(filter(None, [profile.display_name, profile.bio])))
+    in_bio = state.brands.find(profile.bio) if profile.bio else []
+    in_post = state.brands.find(shared_text) if shared_text else []
     links = list(dict.fromkeys([*profile.links, *extract_urls(profile.bio), *extract_urls(shared_text)]))[:MAX_LINKS]
     verdicts = [(u, state.domains.check(u)) for u in links]
     lookalikes = [(u, v) for u, v in verdicts if v.is_lookalike]
@@ -240,11 +241,19 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
         ident = a.identity
         if ident.kind == "brand":
             a.tie = True  # copying the brand is itself the tie to it
-        own_brand_named = mentions_all if ident.kind == "person" else [m for m in mentions_said if m.brand == ident.name]
-        if own_brand_named:
+        if ident.kind == "person":
+            named, posted = in_profile, in_post
+        else:
+            named = [m for m in in_bio if m.brand == ident.name]
+            posted = [m for m in in_post if m.brand == ident.name and not named]
+        if named:
             a.tie = True
-            a.add(20 if ident.kind == "person" else 10, f"{own_brand_named[0].reason}")
-            a.evidence["brand_mentions"] = sorted({m.term for m in own_brand_named})
+            a.add(20 if ident.kind == "person" else 10, f"the profile {named[0].reason}")
+            a.evidence["brand_mentions"] = sorted({m.term for m in named})
+        elif posted:
+            a.tie = True
+            a.add(10 if ident.kind == "person" else 5, f"the post {posted[0].reason}")
+            a.evidence["brand_mentions"] = sorted({m.term for m in posted})
         if lookalikes:
             a.tie = a.harm = True
             u, v = lookalikes[0]
