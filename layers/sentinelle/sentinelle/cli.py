@@ -153,6 +153,7 @@ def run_once(config: Any, store: Any, names: list[str], *, online: bool | None =
     for name in names:
         summaries.append(run_detector(name, config=config, store=store, online=online))
     drain_outbox(store, config)
+    store.purge_expired()  # SQLite has no TTL of its own: closed incidents past their expiry go here
     return summaries
 
 
