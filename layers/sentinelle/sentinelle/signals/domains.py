@@ -248,7 +248,9 @@ class LookalikeIndex:
         return bool(host) and (host in self.official or host.endswith(self._official_tails))
 
     def check(self, url_or_domain: str) -> DomainVerdict:
-        host = _ascii(host_of(url_or_domain))
+        host = host_of(url_or_domain)
+        if not host.isascii():
+            host = _ascii(host)
         if not host:
             return DomainVerdict("unrelated", "", reason="no host")
         if self._official_host(host):
@@ -281,11 +283,13 @@ class LookalikeIndex:
             found = process.extract(flat, self._near_skels[len(flat)], scorer=OSA.distance,
                                     score_cutoff=max_dist, limit=3)
             hits = [(d, pool[i]) for _, d, i in found]
+        if not hits:
+            return hits
         hits = [(d, t) for d, t in hits if d <= 1 or len(t.skel) >= _TWO_EDITS]
         return sorted(hits, key=lambda h: h[0])[:3]
 
     def _classify(self, sub: str, label: str, suffix: str) -> tuple[str, _Target, str] | None:
-        ulabel = _unicode_label(label)
+        ulabel = _unicode_label(label) if "xn--" in label else label
         idn = ulabel != label
         skel = glyph_skeleton(ulabel)
         flat = skel.replace("-", "")
@@ -340,11 +344,13 @@ class LookalikeIndex:
 
         # Combosquats: the protected name inside a longer label ("maisonlumiere-login").
         if self._ac is not None:
-            words = set(skel.split("-"))
-            t = max((t for _, t in self._ac.iter(flat) if len(t.skel) >= _MIN_CONTAINED or t.skel in words),
-                    key=lambda t: len(t.skel), default=None)
-            if t is not None:
-                return "combosquat", t, f"the name {t.label!r} with other words ({ulabel!r})"
+            words = set(skel.split("-")) if "-" in skel else {skel}
+            inside = [t for _, t in self._ac.iter(flat)]
+            if inside:
+                t = max((t for t in inside if len(t.skel) >= _MIN_CONTAINED or t.skel in words),
+                        key=lambda t: len(t.skel), default=None)
+                if t is not None:
+                    return "combosquat", t, f"the name {t.label!r} with other words ({ulabel!r})"
             # A misspelt protected name as one of the label's words ("dlscord-gift").
             if len(words) > 1:
                 for w in words:
