@@ -18,7 +18,6 @@ A person's name alone is what namesakes share: without a tie to the organisation
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 from typing import Any, Literal
 
 from sentinelle.detectors.base import Context, Detector, Query, register
