@@ -251,11 +251,11 @@ PHRASES: dict[str, list[str]] = {
     ],
     "request": [
         # en
-        "send", "send us", "send me", "give", "give us", "provide", "buy", "enter", "confirm",
+        "send", "send us", "send me", "give", "give us", "provide", "buy", "transfer", "deposit", "enter", "confirm",
         "share", "reply with", "call", "call us", "call now", "ring", "text", "txt",
         "contact", "contact us", "click", "click here", "tap", "visit", "pay", "fill in",
         # fr
-        "envoyez", "envoyez nous", "envoie", "envoie moi", "donnez", "donnez nous", "donne",
+        "envoyez", "envoyez nous", "envoie", "envoie moi", "envoyer", "transferez", "deposez", "donnez", "donnez nous", "donne",
         "communiquez", "communiquez nous", "transmettez", "indiquez", "saisissez", "entrez",
         "renseignez", "confirmez", "appelez", "appelez nous", "appelle", "appeler", "rappelez",
         "contactez", "contactez nous", "contacter", "cliquez", "cliquez ici", "clique",

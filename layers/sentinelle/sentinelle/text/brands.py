@@ -67,12 +67,16 @@ class PhraseMatcher:
             i = bisect_right(starts, start) - 1
             if i < 0 or starts[i] != start:
                 continue
+            # Word starts strictly inside the match: a strict phrase must have a break at each.
+            k = i + 1
+            inner = []
+            while k < len(starts) and starts[k] < end:
+                inner.append(starts[k] - start)
+                k += 1
             words = None
             for e in items:
-                if e.strict:
-                    j = i + 1
-                    if any(starts[k] - start not in e.breaks for k in range(j, len(starts)) if starts[k] < end):
-                        continue
+                if e.strict and inner and not e.breaks.issuperset(inner):
+                    continue
                 if words is None:
                     words = p.span_words(start, end)
                 out.append((e.payload, words, start))
@@ -131,6 +135,11 @@ class BrandMatcher:
             m = ctx.cache["text.brands.matcher"] = cls(ctx.watchlist)
         return m
 
+    def _plain_how(self, term: str, folded: str) -> How | None:
+        if "#" + self._compact[term] in folded or self._tagged[term] in folded:
+            return "hashtag"
+        return "exact" if self._folded[term] in folded else None
+
     def find(self, text: Prepared | str) -> list[BrandMatch]:
         """Each brand term found once, in text order, with how it was written."""
         p = text if isinstance(text, Prepared) else prepare(text)
@@ -138,23 +147,31 @@ class BrandMatcher:
         if not found:
             return []
         folded = p.folded
-        fold_compact = skel_compact = None  # computed on demand
+        fold_compact = skel_compact = None  # computed on demand, rarely needed
+        groups: dict[str, list[tuple[str, str, str]]] = {}
+        for payload, words, _ in found:
+            groups.setdefault(words, []).append(payload)
         best: dict[tuple[str, str], BrandMatch] = {}
-        for (brand, term, fld), words, _ in found:
-            c = self._compact[term]
-            if "#" + c in folded or self._tagged[term] in folded:
-                how: How = "hashtag"
-            elif self._folded[term] in folded:
-                how = "exact"
-            else:
+        for words, terms in groups.items():
+            # Cheap tests first; the costlier ones only if no term sharing these words passed them.
+            cands = [BrandMatch(brand, term, fld, how, words) for brand, term, fld in terms
+                     if (how := self._plain_how(term, folded))]
+            if not cands:
                 if fold_compact is None:
                     fold_compact = "".join(_TOKEN_RE.findall(folded))
-                    skel_compact = "".join(_TOKEN_RE.findall(skeleton(open_breaks(p.text))))
-                how = "spacing" if c in fold_compact else "homoglyph" if c in (skel_compact or "") else "leetspeak"
-            m = BrandMatch(brand, term, fld, how, words)
-            old = best.get((brand, words))
-            if old is None or _rank(m) < _rank(old):
-                best[(brand, words)] = m
+                for brand, term, fld in terms:
+                    c = self._compact[term]
+                    if c in fold_compact:
+                        how: How = "spacing"
+                    else:
+                        if skel_compact is None:
+                            skel_compact = "".join(_TOKEN_RE.findall(skeleton(open_breaks(p.text))))
+                        how = "homoglyph" if c in skel_compact else "leetspeak"
+                    cands.append(BrandMatch(brand, term, fld, how, words))
+            for m in cands:
+                old = best.get((m.brand, words))
+                if old is None or _rank(m) < _rank(old):
+                    best[(m.brand, words)] = m
         # The same term written twice (in the text and again as a platform hashtag) counts once.
         once: dict[tuple[str, str], BrandMatch] = {}
         for m in best.values():
