@@ -12,6 +12,7 @@ import pytest
 
 from sentinelle.http import RetryPolicy
 
+NOW = 1_795_867_200.0  # 2026-11-28T12:00:00Z, the fake clock of every policy below
 FIXTURES = Path(__file__).resolve().parents[2] / "fixtures"
 
 
@@ -33,7 +34,7 @@ class Sleeps(list):
 def instant_policy(**kw: Any) -> RetryPolicy:
     kw.setdefault("sleep", Sleeps())
     kw.setdefault("rng", lambda: 0.5)
-    kw.setdefault("clock", lambda: 1_764_237_000.0)
+    kw.setdefault("clock", lambda: NOW)
     return RetryPolicy(**kw)
 
 

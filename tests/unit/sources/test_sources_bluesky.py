@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 
 import httpx
 import respx
 
-from conftest import MemoryCheckpoints, instant_policy, load, run
+from conftest import NOW, MemoryCheckpoints, instant_policy, load, run
 from sentinelle.detectors.base import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources.bluesky import BlueskySource, parse_page
@@ -151,7 +152,7 @@ def test_429_with_ratelimit_reset_then_success_once():
     respx.get(f"{PDS}/app.bsky.feed.searchPosts").mock(side_effect=[
         httpx.Response(429, json={"error": "RateLimitExceeded"},
                        headers={"RateLimit-Limit": "3000", "RateLimit-Remaining": "0",
-                                "RateLimit-Reset": str(1_764_237_000 + 12)}),
+                                "RateLimit-Reset": str(int(NOW) + 12)}),
         httpx.Response(200, json=load("bluesky/searchPosts_page2.json")),
     ])
     result = run(fetch(source(policy=policy), SEARCH))
@@ -230,3 +231,23 @@ def test_bad_search_request_is_rejected_but_unknown_actor_is_not_found():
     q = Query(kind="profile", value="nobody.bsky.social", platform="bluesky")
     missing = run(fetch(source(identifier=None, app_password=None), q))
     assert (missing.status, missing.reason) == ("ok", "account not found")
+
+
+def test_a_future_created_at_is_capped_by_indexed_at():
+    view = load("bluesky/searchPosts_page1.json")["posts"][0]
+    view["record"]["createdAt"] = "2031-01-01T00:00:00.000Z"
+    (post,), _, _ = parse_page("searchPosts", {"posts": [view]})
+    assert post.created_at.isoformat() == "2026-11-27T10:02:10.900000+00:00"  # its indexedAt
+
+
+@respx.mock
+def test_a_post_dated_in_the_future_does_not_become_the_checkpoint():
+    login_routes()
+    body = load("bluesky/searchPosts_page2.json")
+    future = copy.deepcopy(body["posts"][0])
+    future["uri"] = future["uri"][:-1] + "z"
+    future["record"]["createdAt"] = future["indexedAt"] = "2031-01-01T00:00:00.000Z"  # a server clock gone wrong
+    body["posts"].insert(0, future)
+    respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(200, json=body)
+    result = run(fetch(source(), SEARCH))
+    assert len(result.items) == 2 and result.checkpoint == "2026-11-26T10:00:00+00:00"

@@ -6,13 +6,12 @@ import httpx
 import pytest
 import respx
 
-from conftest import instant_policy, run
+from conftest import NOW, instant_policy, run
 from sentinelle.http import (
     USER_AGENT, CredentialsError, RateLimited, Unavailable, make_client, rate_limit_wait, request_with_retries,
 )
 
 URL = "https://api.example/x"
-NOW = 1_764_237_000.0
 
 
 async def call(policy, **kw):
@@ -29,12 +28,12 @@ def test_client_defaults():
 
 @pytest.mark.parametrize("headers,wait", [
     ({"Retry-After": "12"}, 12),
-    ({"Retry-After": "Thu, 27 Nov 2025 09:50:30 GMT"}, 30),
+    ({"Retry-After": "Sat, 28 Nov 2026 12:00:30 GMT"}, 30),
     ({"x-rate-limit-reset": str(int(NOW) + 45)}, 45),  # X: epoch seconds
-    ({"X-RateLimit-Reset": "2025-11-27T09:51:00.000Z"}, 60),  # Mastodon: ISO 8601
+    ({"X-RateLimit-Reset": "2026-11-28T12:01:00.000Z"}, 60),  # Mastodon: ISO 8601
     ({"X-Ratelimit-Reset": "8"}, 8),  # Reddit: seconds
     ({"RateLimit-Reset": str(int(NOW) + 5)}, 5),  # Bluesky: epoch seconds
-    ({"X-RateLimit-Reset": "2025-11-27T09:00:00Z"}, 0),  # already past
+    ({"X-RateLimit-Reset": "2026-11-28T11:00:00Z"}, 0),  # already past
     ({"Retry-After": "soon"}, None),
     ({}, None),
 ])

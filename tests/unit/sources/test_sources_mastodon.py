@@ -137,7 +137,7 @@ def test_429_then_success_reads_everything_once_after_waiting_for_reset():
     policy = instant_policy()
     respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
         httpx.Response(429, json={"error": "Too many requests"},
-                       headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2025-11-27T09:50:30.000Z"}),
+                       headers={"X-RateLimit-Remaining": "0", "X-RateLimit-Reset": "2026-11-28T12:00:30.000Z"}),
         httpx.Response(200, json=load("mastodon/tag_timeline_page1.json")),
     ])
     result = run(fetch(source(policy=policy), TAG))

@@ -52,7 +52,7 @@ def test_429_then_success_records_everything_exactly_once(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
     policy = instant_policy()
     respx.get(ROUTE).mock(side_effect=[
-        httpx.Response(429, headers={"X-RateLimit-Reset": "2025-11-27T09:50:05Z"}),
+        httpx.Response(429, headers={"X-RateLimit-Reset": "2026-11-28T12:00:05Z"}),
         httpx.Response(200, json=load("mastodon/tag_timeline_page1.json")),
         httpx.Response(200, json=[]),  # the next run: nothing newer than the checkpoint
     ])

@@ -88,3 +88,12 @@ def test_queries_are_the_configured_one():
         Query(kind="account_posts", value="maisonlumiere@social.example", platform="mastodon")]
     assert src.name == f"rss:{FEED}"
     run(src.aclose())
+
+
+@respx.mock
+def test_a_future_dated_entry_does_not_hide_later_ones():
+    future = RSS.replace(b"Fri, 27 Nov 2026 10:00:00 +0000", b"Mon, 01 Jan 2035 10:00:00 +0000")
+    respx.get(FEED).respond(200, content=future)
+    result = run(fetch(source()))
+    assert len(result.items) == 2
+    assert json.loads(result.checkpoint)["newest"] == "2026-11-26T09:00:00+00:00"

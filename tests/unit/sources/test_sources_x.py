@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import respx
 
-from conftest import instant_policy, load, run
+from conftest import NOW, instant_policy, load, run
 from sentinelle.detectors.base import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources.x import XSource, parse_page
@@ -93,7 +93,7 @@ def test_429_with_epoch_reset_then_success_recorded_once():
     respx.get(f"{API}/tweets/search/recent").mock(side_effect=[
         httpx.Response(429, json=load("x/error_429.json"),
                        headers={"x-rate-limit-limit": "450", "x-rate-limit-remaining": "0",
-                                "x-rate-limit-reset": str(1_764_237_000 + 40)}),
+                                "x-rate-limit-reset": str(int(NOW) + 40)}),
         httpx.Response(200, json=load("x/search_recent_page2.json")),
     ])
     result = run(fetch(source(policy=policy), SEARCH))
@@ -105,7 +105,7 @@ def test_429_with_epoch_reset_then_success_recorded_once():
 def test_429_beyond_the_wait_cap_gives_up_rate_limited():
     policy = instant_policy(max_total_wait=60)
     respx.get(f"{API}/tweets/search/recent").respond(
-        429, json=load("x/error_429.json"), headers={"x-rate-limit-reset": str(1_764_237_000 + 900)})
+        429, json=load("x/error_429.json"), headers={"x-rate-limit-reset": str(int(NOW) + 900)})
     result = run(fetch(source(policy=policy), SEARCH, "7"))
     assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "rate limited", None)
     assert policy.waits == []

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from sentinelle.detectors.base import Query
@@ -47,6 +47,19 @@ def _facets(record: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     return links, tags
 
 
+def sort_at(*values: Any) -> datetime | None:
+    """The earlier of the author's `createdAt` and the server's `indexedAt` (Bluesky's own sortAt):
+    an author can write any date, but not one later than when the post was seen."""
+    times = []
+    for value in values:
+        try:
+            moment = datetime.fromisoformat(value)
+        except (TypeError, ValueError):
+            continue
+        times.append(moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc))
+    return min(times, default=None)
+
+
 def to_post(view: Mapping[str, Any]) -> Post:
     record = view["record"]
     author = view["author"]
@@ -58,7 +71,7 @@ def to_post(view: Mapping[str, Any]) -> Post:
         platform=PLATFORM,
         id=view["uri"],
         url=web_url(author["handle"], view["uri"]),
-        created_at=record.get("createdAt") or view.get("indexedAt"),
+        created_at=sort_at(record.get("createdAt"), view.get("indexedAt")),
         author=Author(id=author["did"], handle=author["handle"], display_name=author.get("displayName") or None),
         text=record.get("text") or "",
         lang=langs[0] if langs else None,
@@ -263,7 +276,8 @@ class BlueskySource(HttpSource):
                 return [], 0, None
             return parse_page(nsid, body)
 
-        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat)
+        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat,
+                                 ceiling=self.time_ceiling())
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         if query.kind in ("search_posts", "hashtag"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from contextvars import ContextVar
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
 import httpx
@@ -221,12 +221,15 @@ class HttpSource:
         *,
         position: Callable[[Post | Profile], str | None],
         order: Callable[[str], Any] = lambda v: v,
+        ceiling: Any = None,
     ) -> None:
         """Page back from the newest item until the checkpoint, the end, or `max_pages`.
 
         `fetch_page(cursor)` awaits one page and returns parse_page's (items, skipped, next).
         Items at or before the checkpoint are dropped; the new checkpoint is the newest position
         seen, set only once paging ended normally (a failure mid-way leaves the old one).
+        Positions above `ceiling` (a post dated in the future) never become the checkpoint: one
+        such post would otherwise hide every later one.
         """
         newest: str | None = None
         cursor: str | None = None
@@ -238,7 +241,9 @@ class HttpSource:
             result.items.extend(fresh)
             for item in fresh:
                 pos = position(item)
-                if pos is not None and (newest is None or order(pos) > order(newest)):
+                if pos is None or (ceiling is not None and order(pos) > ceiling):
+                    continue
+                if newest is None or order(pos) > order(newest):
                     newest = pos
             if len(fresh) < len(items) or not cursor or (not items and not skipped):
                 break
@@ -246,6 +251,10 @@ class HttpSource:
             # New items beyond the page bound are not read this run; say so rather than hide it.
             result.status, result.reason = "partial", "page limit reached"
         result.checkpoint = newest or checkpoint
+
+    def time_ceiling(self) -> datetime:
+        """The latest believable timestamp: now, plus a little clock skew."""
+        return datetime.fromtimestamp(self.policy.clock(), timezone.utc) + timedelta(minutes=10)
 
     async def aclose(self) -> None:
         if self._owns_client:

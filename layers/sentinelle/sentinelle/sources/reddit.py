@@ -144,7 +144,8 @@ class RedditSource(HttpSource):
             body = await self._call(path, {**params, "limit": self.page_size, **({"after": cursor} if cursor else {})})
             return ([], 0, None) if body is None else parse_page("listing", body)
 
-        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat)
+        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat,
+                                 ceiling=self.time_ceiling())
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         name = query.value.strip().lstrip("@").removeprefix("u/").removeprefix("/u/")

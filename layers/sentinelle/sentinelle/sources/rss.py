@@ -91,7 +91,8 @@ class RssSource(HttpSource):
         items, skipped, _ = parse_page("feed", response.content, platform=self.platform, author=self.author)
         newest = state.get("newest")
         fresh = [i for i in items if not newest or i.created_at is None or i.created_at.isoformat() > newest]
-        times = [i.created_at.isoformat() for i in items if i.created_at]
+        ceiling = self.time_ceiling()  # a future-dated entry must not hide the later ones
+        times = [i.created_at.isoformat() for i in items if i.created_at and i.created_at <= ceiling]
         result.items.extend(fresh)
         result.skipped += skipped
         result.checkpoint = json.dumps({

@@ -163,7 +163,8 @@ class YouTubeSource(HttpSource):
                                                      **({"pageToken": cursor} if cursor else {})})
             return parse_page(endpoint, body)
 
-        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat)
+        await self.newest_first(result, checkpoint, fetch, position=item_time, order=datetime.fromisoformat,
+                                 ceiling=self.time_ceiling())
 
     async def _channel(self, handle: str, result: SourceResult) -> Mapping[str, Any] | None:
         body = await self._call("channels", "/channels", {
