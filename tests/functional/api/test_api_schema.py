@@ -9,6 +9,12 @@ from typing import Iterator
 import pytest
 import requests
 import schemathesis
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
 from api_helpers import TOKEN, seed
 from hypothesis import HealthCheck, settings
 
@@ -39,6 +45,9 @@ def base_url(tmp_path_factory) -> Iterator[str]:
 def test_no_server_errors(case, base_url):
     response = case.call(base_url=base_url, session=SESSION, headers={"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code < 500, (case.method, case.formatted_path, response.text[:500])
+    # The answers match the document: declared status codes, content types and response schemas.
+    case.validate_response(response, checks=[not_a_server_error, status_code_conformance,
+                                             content_type_conformance, response_schema_conformance])
     if response.status_code >= 400:
         assert "error" in response.json()  # every error answers {"error": ..., "detail": ...}
 

@@ -41,7 +41,7 @@ def _body_problem(event: Mapping[str, Any]) -> Response | None:
         try:
             base64.b64decode(body).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
-            return error_response(HTTPStatus.BAD_REQUEST, "invalid request", "the body is not UTF-8 JSON")
+            return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid request", "the body is not UTF-8 JSON")
     return None
 
 
@@ -138,7 +138,7 @@ def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
 
 _ERRORS = {400: "invalid parameter, key or cursor", 401: "no valid credentials", 404: "no such incident or entry",
            409: "the status cannot change that way", 415: "the body is not JSON",
-           422: "invalid parameters or body"}
+           422: "invalid parameters or body", 502: "the platform did not take the report"}
 
 
 def _document_errors(doc: dict[str, Any]) -> dict[str, Any]:
@@ -164,6 +164,8 @@ def _document_errors(doc: dict[str, Any]) -> dict[str, Any]:
                 codes.add(409)
             if method in ("patch", "post", "put"):
                 codes.add(415)
+            if path.endswith("/takedown"):
+                codes.add(502)
             for code in sorted(codes):
                 responses[str(code)] = {"description": _ERRORS[code], "content": {
                     "application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
