@@ -1,0 +1,322 @@
+"""No raw sensitive value leaves the detector: not in stores, alerts, API answers, CLI output or logs.
+
+An official account posts one value of every sensitive kind; the posts go through the real
+pipeline into SQLite and into DynamoDB (moto), then through every alert format, the API (Lambda
+handler on both stores), `sentinelle check`, and logging at DEBUG. Each output is searched for the
+raw values and their compact spellings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import io
+import json
+import logging
+import sqlite3
+import sys
+from pathlib import Path
+from typing import Any, Iterator
+
+import boto3
+import pytest
+import yaml
+from moto import mock_aws
+
+from sentinelle.alerts import format as fmt
+from sentinelle.detectors import Context, get
+from sentinelle.model import Change
+from sentinelle.pipeline import scan
+from sentinelle.sources import build_source
+from sentinelle.store.sqlite import SQLiteStore
+from sentinelle.watchlist import load_watchlist
+
+ROOT = Path(__file__).resolve().parents[2]
+WATCHLIST = ROOT / "examples" / "demo" / "watchlist.yaml"
+WL = load_watchlist(WATCHLIST)
+OFFICIAL = next(a for a in WL.official_accounts if a.platform == "x")
+TABLE = "sentinelle-no-leaks"
+
+PRIVATE_KEY_BODY = "MIIEowIBAAKCAQEA3Tz2mr7SZiAMfQyuvBjM9Oi3x8kLpQw0vZr7XnYb1cD2eF3g"
+JWT = ("eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiIxMjM0NTY3ODkwIiwibmFtZSI6IkNsaWVudCJ9."
+       "SflKxwRJSMeKKF2QT4fwpMeJf36POk6yJV_adQssw5c")
+# kind -> (post text, raw spellings that must never appear in any output)
+SENSITIVE: dict[str, tuple[str, list[str]]] = {
+    "credit_card": ("Client card for the refund: 4539 1488 0343 6467 exp 09/28",
+                    ["4539 1488 0343 6467", "4539148803436467", "1488 0343"]),
+    "iban": ("Virement sur l'IBAN du client FR76 3000 6000 0112 3456 7890 189 merci",
+             ["FR76 3000 6000 0112 3456 7890 189", "FR7630006000011234567890189", "3000 6000 0112"]),
+    "us_ssn": ("Patient SSN 536-22-8726 for the claim", ["536-22-8726", "536228726"]),
+    "fr_nir": ("Numéro de sécu du patient : 2 84 12 76 451 089 93", ["2 84 12 76 451 089 93", "284127645108993"]),
+    "medical_record_number": ("Patient MRN: 00482913 admitted, NHS number 943 476 5919",
+                              ["00482913", "943 476 5919", "9434765919"]),
+    "aws_key": ("oops aws_access_key_id=AKIA2E0A8F3B244C9986 aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8a1b2c3d4",
+                ["AKIA2E0A8F3B244C9986", "2E0A8F3B244C9986", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8a1b2c3d4", "XUtnFEMI"]),
+    "github_token": ("deploy token ghp_Xk9Lm2Pq8Rs4Tv6Wy1Za3Bc5De7Fg0Hi2Jk4",
+                     ["ghp_Xk9Lm2Pq8Rs4Tv6Wy1Za3Bc5De7Fg0Hi2Jk4", "Xk9Lm2Pq8Rs4Tv6W"]),
+    "private_key": (f"-----BEGIN RSA PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END RSA PRIVATE KEY-----",
+                    [PRIVATE_KEY_BODY, PRIVATE_KEY_BODY[:24]]),
+    "jwt": (f"session {JWT}", [JWT, JWT.split(".")[1], JWT.split(".")[2]]),
+}
+KNOWN_LEAKS = {
+    "private_key": "detectors/leaks.py: the `context` evidence of a private-key finding quotes the key body "
+                   "(only the BEGIN line is masked), so the body reaches stores, alerts, API and check output",
+}
+NEEDLES = {kind: needles for kind, (_, needles) in SENSITIVE.items()}
+
+
+def posts() -> list[dict[str, Any]]:
+    """One post per kind, and one with everything together, all by an official account."""
+    author = {"id": "1", "handle": OFFICIAL.handle, "display_name": "Maison Lumière"}
+    items = [{"type": "post", "platform": OFFICIAL.platform, "id": f"leak-{kind}", "text": text, "author": author,
+              "url": f"https://x.com/{OFFICIAL.handle}/status/{n}"}
+             for n, (kind, (text, _)) in enumerate(SENSITIVE.items(), 1)]
+    items.append({"type": "post", "platform": OFFICIAL.platform, "id": "leak-all", "author": author,
+                  "text": "\n".join(t for t, _ in SENSITIVE.values())})
+    return items
+
+
+def leaked(text: str, kinds: set[str] | None = None) -> dict[str, list[str]]:
+    out = {}
+    for kind, needles in NEEDLES.items():
+        if kinds is None or kind in kinds:
+            hits = [n for n in needles if n in text]
+            if hits:
+                out[kind] = hits
+    return out
+
+
+def assert_no_leak(where: str, text: str) -> None:
+    """Fails on any raw value, except the known leaks (checked on their own, as xfail)."""
+    found = {k: v for k, v in leaked(text).items() if k not in KNOWN_LEAKS}
+    assert not found, f"raw values in {where}: {found}"
+
+
+def feed(tmp_path: Path) -> Any:
+    path = tmp_path / "official.jsonl"
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()), encoding="utf-8")
+    return build_source({"type": "replay", "path": str(path), "query": {"kind": "account_posts",
+                         "value": OFFICIAL.handle, "platform": OFFICIAL.platform}})
+
+
+def run_scan(store: Any, tmp_path: Path) -> Any:
+    ctx = Context(watchlist=WL)
+    return asyncio.run(scan(get("leaks"), WL, [feed(tmp_path)], store, store, ctx=ctx))
+
+
+# ------------------------------------------------------------------------------ fixtures
+
+@pytest.fixture
+def debug_logs(caplog: pytest.LogCaptureFixture) -> pytest.LogCaptureFixture:
+    caplog.set_level(logging.DEBUG)
+    return caplog
+
+
+@pytest.fixture
+def sqlite_outputs(tmp_path: Path, debug_logs) -> Iterator[dict[str, Any]]:
+    store = SQLiteStore(tmp_path / "leaks.db")
+    summary = run_scan(store, tmp_path)
+    yield {"store": store, "summary": summary, "path": tmp_path / "leaks.db"}
+    store.close()
+
+
+def table_properties() -> dict[str, Any]:
+    loader = type("L", (yaml.SafeLoader,), {})
+    loader.add_multi_constructor("!", lambda l, s, n: None)
+    return yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)["Resources"]["IncidentTable"]["Properties"]
+
+
+@pytest.fixture
+def dynamodb_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, debug_logs) -> Iterator[dict[str, Any]]:
+    from sentinelle.store.dynamodb import DynamoDBStore
+
+    with mock_aws():
+        props = table_properties()
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(TableName=TABLE, BillingMode=props["BillingMode"],
+                         AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
+                         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+                         StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
+        monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
+        monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
+        store = DynamoDBStore(TABLE)
+        summary = run_scan(store, tmp_path)
+        yield {"store": store, "summary": summary, "client": ddb}
+
+
+# -------------------------------------------------------------------------- the detector's work
+
+def test_the_leaks_are_found_at_all(sqlite_outputs) -> None:
+    """Without findings every other test would pass vacuously."""
+    incidents = sqlite_outputs["store"].list(limit=200).items
+    kinds = {i.kind for i in incidents}
+    assert {"credit_card", "iban", "us_ssn", "fr_nir", "medical_record_number", "secret"} <= kinds
+    assert sqlite_outputs["summary"].findings >= len(SENSITIVE)
+
+
+# ------------------------------------------------------------------------------------- stores
+
+def _sqlite_text(path: Path) -> str:
+    con = sqlite3.connect(path)
+    try:
+        tables = [r[0] for r in con.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return "\n".join(str(row) for t in tables for row in con.execute(f'SELECT * FROM "{t}"'))
+    finally:
+        con.close()
+
+
+def _file_bytes(path: Path) -> str:
+    """The database files as stored on disk (main file and write-ahead log), byte for byte."""
+    return "".join(p.read_bytes().decode("latin-1") for p in path.parent.glob(path.name + "*"))
+
+
+def test_sqlite_store_holds_no_raw_value(sqlite_outputs) -> None:
+    assert_no_leak("SQLite rows", _sqlite_text(sqlite_outputs["path"]))
+    assert_no_leak("SQLite files", _file_bytes(sqlite_outputs["path"]))
+
+
+def test_dynamodb_items_hold_no_raw_value(dynamodb_outputs) -> None:
+    items = dynamodb_outputs["client"].scan(TableName=TABLE)["Items"]
+    assert any(i["pk"]["S"].startswith("INC#") for i in items)
+    assert_no_leak("DynamoDB items", json.dumps(items, ensure_ascii=False))
+
+
+# ------------------------------------------------------------------------------------- alerts
+
+def _alert_texts(incidents: list[Any]) -> str:
+    parts: list[str] = []
+    for inc in incidents:
+        for change in (Change.new, Change.escalated):
+            parts += [*fmt.email(inc, change), fmt.sms(inc, change),
+                      json.dumps(fmt.webhook_payload(inc, change), ensure_ascii=False)]
+    pairs = [(i, Change.new) for i in incidents]
+    parts += [*fmt.digest_email(pairs), fmt.digest_sms(pairs), json.dumps(fmt.digest_payload(pairs), ensure_ascii=False)]
+    return "\n".join(parts)
+
+
+def test_alert_messages_hold_no_raw_value(sqlite_outputs) -> None:
+    incidents = sqlite_outputs["store"].list(limit=200).items
+    assert_no_leak("alert e-mail, SMS and webhook payloads", _alert_texts(incidents))
+
+
+def test_console_alerts_and_the_outbox_hold_no_raw_value(sqlite_outputs, capsys) -> None:
+    from rich.console import Console
+
+    from sentinelle.alerts.sinks import ConsoleSink
+
+    store = sqlite_outputs["store"]
+    pending = store.pending_alerts()
+    assert pending
+    out = io.StringIO()
+    sink = ConsoleSink(Console(file=out, width=200))
+    for alert in pending:
+        sink.send(alert.incident, alert.change)
+    sink.send_digest([(a.incident, a.change) for a in pending])
+    assert_no_leak("console alerts", out.getvalue() + capsys.readouterr().out)
+
+
+def test_sns_messages_hold_no_raw_value(dynamodb_outputs, monkeypatch) -> None:
+    from sentinelle.alerts.sinks import SnsSink
+
+    sns, sqs = boto3.client("sns"), boto3.client("sqs")
+    topic = sns.create_topic(Name="alerts")["TopicArn"]
+    queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
+    sink = SnsSink(topic)
+    incidents = dynamodb_outputs["store"].list(limit=200).items
+    for inc in incidents:
+        sink.send(inc, Change.new)
+    sink.send_digest([(i, Change.new) for i in incidents])
+    bodies = []
+    while got := sqs.receive_message(QueueUrl=queue, MaxNumberOfMessages=10).get("Messages", []):
+        for m in got:
+            bodies.append(m["Body"])
+            sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+    assert len(bodies) == len(incidents) + 1
+    assert_no_leak("SNS messages", "\n".join(bodies))
+
+
+# ---------------------------------------------------------------------------------------- API
+
+def _load_api() -> Any:
+    spec = importlib.util.spec_from_file_location("no_leaks_api_app", ROOT / "functions" / "api" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+class LambdaContext:
+    function_name = "sentinelle-api"
+    memory_limit_in_mb = 512
+    invoked_function_arn = "arn:aws:lambda:eu-west-3:123456789012:function:sentinelle-api"
+    aws_request_id = "f4c1c0de-0000-4000-8000-00000000feed"
+
+
+def _api_answers(api: Any, ids: list[str]) -> str:
+    template = json.loads((ROOT / "events" / "api_get_incident.json").read_text())
+    listing = json.loads((ROOT / "events" / "api_list_incidents.json").read_text())
+    listing["rawQueryString"] = "limit=200"
+    listing["queryStringParameters"] = {"limit": "200"}
+    bodies = [api.handler(listing, LambdaContext())["body"]]
+    for incident_id in ids:
+        ev = json.loads(json.dumps(template).replace("4f7c0e2a9b1d3c5e7f901234", incident_id))
+        answer = api.handler(ev, LambdaContext())
+        assert answer["statusCode"] == 200, answer
+        bodies.append(answer["body"])
+    return "\n".join(bodies)
+
+
+def test_api_answers_on_dynamodb_hold_no_raw_value(dynamodb_outputs, capsys) -> None:
+    api = _load_api()
+    ids = [i.id for i in dynamodb_outputs["store"].list(limit=200).items]
+    text = _api_answers(api, ids)
+    assert ids and all(i in text for i in ids)
+    assert_no_leak("API answers (DynamoDB)", text)
+    assert_no_leak("API function logs", capsys.readouterr().out)
+
+
+def test_api_answers_on_sqlite_hold_no_raw_value(sqlite_outputs, monkeypatch) -> None:
+    from sentinelle.api.app import create_app
+    from sentinelle.api.auth import gateway_authorizer
+
+    api = _load_api()
+    store = sqlite_outputs["store"]
+    monkeypatch.setattr(api, "get_app", lambda: create_app(store, auth=gateway_authorizer, cursor_key=b"k" * 32))
+    ids = [i.id for i in store.list(limit=200).items]
+    assert_no_leak("API answers (SQLite)", _api_answers(api, ids))
+
+
+# ------------------------------------------------------------------------------ CLI and logs
+
+def test_check_command_output_holds_no_raw_value(monkeypatch) -> None:
+    from sentinelle import cli
+
+    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts())
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    out = io.StringIO()
+    monkeypatch.setattr(sys, "stdout", out)
+    assert cli.main(["-v", "check", "--watchlist", str(WATCHLIST)]) == 0
+    lines = out.getvalue().splitlines()
+    assert len(lines) == len(posts()) and sum(len(json.loads(l).get("findings", [])) for l in lines) >= len(SENSITIVE)
+    assert_no_leak("sentinelle check output", out.getvalue())
+
+
+def test_logs_at_debug_hold_no_raw_value(sqlite_outputs, dynamodb_outputs, debug_logs, capsys) -> None:
+    """Both scans ran with every logger at DEBUG (botocore's request dumps included)."""
+    records = debug_logs.get_records("setup") + debug_logs.get_records("call")
+    text = "\n".join(r.getMessage() + (r.exc_text or "") for r in records)
+    captured = capsys.readouterr()
+    assert any(r.name.startswith("sentinelle") for r in records) and any(r.name.startswith("botocore") for r in records)
+    assert_no_leak("captured logs", text + captured.out + captured.err)
+
+
+# ---------------------------------------------------------------------- the leaks found (xfail)
+
+@pytest.mark.parametrize("kind", sorted(KNOWN_LEAKS))
+def test_known_leaks_are_still_leaks(kind: str, sqlite_outputs) -> None:
+    """Each known leak, checked on its own across stores and alerts: xfail while it leaks."""
+    store = sqlite_outputs["store"]
+    text = _sqlite_text(sqlite_outputs["path"]) + _alert_texts(store.list(limit=200).items)
+    if leaked(text, {kind}):
+        pytest.xfail(KNOWN_LEAKS[kind])
