@@ -234,3 +234,16 @@ def test_a_body_that_is_not_json_is_malformed_response():
     assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "malformed response", None)
     respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, json={"error": "not a list"})
     assert run(fetch(source(), TAG)).reason == "malformed response"
+
+
+@respx.mock
+@pytest.mark.parametrize("checkpoint", [None, "113520411870001100"])
+def test_a_status_dated_in_the_future_does_not_become_the_checkpoint(checkpoint):
+    future_ms = 1_956_528_000_000  # 2032: a remote instance claiming a date years ahead
+    page = load("mastodon/tag_timeline_page1.json")
+    page[0]["id"] = str(future_ms << 16)
+    link = f'<{BASE}/api/v1/timelines/tag/MaisonLumiere?min_id={page[0]["id"]}>; rel="prev"'
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
+        httpx.Response(200, json=page, headers={"Link": link}), httpx.Response(200, json=[])])
+    result = run(fetch(source(max_pages=1), TAG, checkpoint))
+    assert len(result.items) == 2 and result.checkpoint == "113520411870001235"

@@ -159,19 +159,30 @@ class MastodonSource(HttpSource):
             def fetch(cursor: str | None) -> Any:
                 return self._page(path, "statuses", {**params, **({"max_id": cursor} if cursor else {})})
 
-            await self.newest_first(result, None, fetch, position=lambda i: i.id, order=id_key)
+            await self.newest_first(result, None, fetch, position=lambda i: i.id, order=id_key,
+                                    ceiling=self.id_ceiling())
             return
         floor = checkpoint
+        ceiling = self.id_ceiling()
         for _ in range(self.max_pages):
             (items, skipped, _), link = await self._page_and_link(path, "statuses", {**params, "min_id": floor})
             result.skipped += skipped
             result.items.extend(i for i in items if id_key(i.id) > id_key(floor))
-            # The newest id of the page, boosts and malformed entries included, from the server.
-            top = link_param(link, "prev", "min_id") or max((i.id for i in items), key=id_key, default=None)
+            # The newest id of the page, boosts and malformed entries included, from the server...
+            top = link_param(link, "prev", "min_id")
+            if not top or id_key(top) > ceiling:  # ...unless it is dated in the future
+                top = max((i.id for i in items if id_key(i.id) <= ceiling), key=id_key, default=None)
             if not top or id_key(top) <= id_key(floor):
                 return
             floor = result.checkpoint = top  # everything up to here is read: safe to keep
         result.status, result.reason = "partial", "page limit reached; the rest next run"
+
+    def id_ceiling(self) -> tuple[int, str]:
+        """The highest believable status id. Ids are snowflakes (milliseconds since the epoch above
+        16 bits) and a remote post's id follows the date it claims: one dated in the future must
+        not become the checkpoint, or it would hide every later post."""
+        ms = int(self.time_ceiling().timestamp() * 1000)
+        return id_key(str((ms << 16) | 0xFFFF))
 
     async def _lookup(self, handle: str, result: SourceResult) -> Mapping[str, Any] | None:
         user, _, host = handle.lstrip("@").partition("@")
