@@ -19,6 +19,7 @@ BLUESKY_LABELER = "did:plc:ar7c4by46qjdydhdevvrndac#atproto_labeler"
 # Evidence keys under which detectors name the protected identity a subject copies.
 _IDENTITY_KEYS = ("impersonates", "identity", "brand", "protected", "person")
 
+
 def snapshot(incident: Incident) -> dict[str, Any]:
     """The incident as captured for the platform: what was seen, without Sentinelle's own workflow."""
     return incident.model_dump(mode="json", exclude={"history", "status", "assignee"})
