@@ -169,7 +169,13 @@ def bench_many_to_many(n_ids: int = 10_000, n_cands: int = 100_000, sample: int 
 def run() -> str:
     head = "| what | time (CPU) | rate | found |\n|---|---|---|---|\n"
     load = os.getloadavg()[0]
+    t = time.process_time()
+    for _ in range(10_000_000):
+        pass
+    calibration = time.process_time() - t
     rows = bench_links() + bench_detector() + bench_many_to_many()
+    rows.append(["calibration: an empty Python loop of 10,000,000 turns (to compare machines and load)",
+                 f"{calibration:.2f} s", "", ""])
     body = "\n".join("| " + " | ".join(r) + " |" for r in rows)
     return ("## impersonation and lookalike domains\n\n"
             "One core, CPU time (`time.process_time`). Links and names are generated with fixed seeds; "

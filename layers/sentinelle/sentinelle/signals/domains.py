@@ -9,7 +9,6 @@ microseconds whatever the size of the watchlist.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -33,8 +32,8 @@ _GLYPH_PAIRS = {("0", "o"), ("1", "l"), ("1", "i"), ("i", "l"), ("3", "8"), ("6"
 _GLYPH_PAIRS |= {(b, a) for a, b in _GLYPH_PAIRS}
 # Multi-letter lookalikes, then letters folded into one class per look: "rn" reads as "m", and
 # "m", "n" and "r" confuse each other at small sizes. Applied to both sides of a comparison.
-_MULTI_GLYPH = re.compile(r"rn|nn|rr|vv|cl|dl|lb|lh|lc")
-_MULTI_MAP = {"rn": "m", "nn": "m", "rr": "m", "vv": "w", "cl": "d", "dl": "d", "lb": "b", "lh": "h", "lc": "k"}
+_MULTI_GLYPH = (("rn", "m"), ("nn", "m"), ("rr", "m"), ("vv", "w"), ("cl", "d"), ("dl", "d"), ("lb", "b"),
+                ("lh", "h"), ("lc", "k"))
 _GLYPH_CLASS = str.maketrans({"1": "l", "i": "l", "|": "l", "j": "l", "0": "o", "c": "e", "3": "e", "q": "g",
                               "v": "u", "b": "d", "8": "d", "m": "n", "r": "n", "4": "a", "5": "s", "7": "t",
                               "9": "g", "6": "g", "_": "-"})
@@ -65,7 +64,9 @@ _MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long 
 def glyph_skeleton(label: str) -> str:
     """A label with homoglyphs folded: Unicode confusables, accents, "rn"→"m", "1"/"l"/"i", ..."""
     s = skeleton(label) if not label.isascii() else label.lower()
-    s = _MULTI_GLYPH.sub(lambda m: _MULTI_MAP[m.group(0)], s)
+    for pair, glyph in _MULTI_GLYPH:  # plain replaces: several times faster than one regex here
+        if pair in s:
+            s = s.replace(pair, glyph)
     return s.translate(_GLYPH_CLASS)
 
 
