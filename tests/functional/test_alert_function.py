@@ -53,9 +53,12 @@ def table_properties() -> dict[str, Any]:
 
 
 class Aws:
-    def __init__(self, monkeypatch: pytest.MonkeyPatch):
+    """The table (from template.yaml), the topic and a queue subscribed to read what was published."""
+
+    def __init__(self) -> None:
         props = table_properties()
-        boto3.client("dynamodb").create_table(
+        self.ddb = boto3.client("dynamodb")
+        self.ddb.create_table(
             TableName=TABLE, BillingMode=props["BillingMode"], AttributeDefinitions=props["AttributeDefinitions"],
             KeySchema=props["KeySchema"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
             StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
@@ -64,11 +67,20 @@ class Aws:
         self.queue = self.sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=self.queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self.sns.subscribe(TopicArn=self.topic, Protocol="sqs", Endpoint=arn)
+        self.received: list[dict[str, Any]] = []
+
+    def reset(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A clean slate for each test, without paying for new resources."""
+        for item in self.ddb.scan(TableName=TABLE, ProjectionExpression="pk, sk")["Items"]:
+            self.ddb.delete_item(TableName=TABLE, Key=item)
+        self.messages()
+        self.received = []
         monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
         monkeypatch.setenv("SENTINELLE_TOPIC_ARN", self.topic)
         monkeypatch.setenv("SENTINELLE_API_URL", "https://api.example.test")
         monkeypatch.delenv("SENTINELLE_DIGEST_AFTER", raising=False)
-        self.received: list[dict[str, Any]] = []
+        app.sink.cache_clear()
+        app.publishers.cache_clear()
 
     def messages(self) -> list[dict[str, Any]]:
         """Everything published so far (SNS envelopes as SQS delivers them)."""
@@ -81,14 +93,18 @@ class Aws:
                 self.sqs.delete_message(QueueUrl=self.queue, ReceiptHandle=m["ReceiptHandle"])
 
 
-@pytest.fixture
-def aws(monkeypatch):
+@pytest.fixture(scope="module")
+def aws_resources():
     with mock_aws():
-        app.sink.cache_clear()
-        app.publishers.cache_clear()
-        yield Aws(monkeypatch)
+        yield Aws()
     app.sink.cache_clear()
     app.publishers.cache_clear()
+
+
+@pytest.fixture
+def aws(aws_resources, monkeypatch):
+    aws_resources.reset(monkeypatch)
+    return aws_resources
 
 
 def invoke(event: dict[str, Any]) -> dict[str, Any]:

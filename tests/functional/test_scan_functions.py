@@ -47,21 +47,30 @@ def table_properties() -> dict[str, Any]:
     return yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)["Resources"]["IncidentTable"]["Properties"]
 
 
-@pytest.fixture
-def aws(monkeypatch):
-    from sentinelle.lambdas import get_store
-
+@pytest.fixture(scope="module")
+def table():
     with mock_aws():
         props = table_properties()
-        boto3.client("dynamodb").create_table(
+        ddb = boto3.client("dynamodb")
+        ddb.create_table(
             TableName=TABLE, BillingMode=props["BillingMode"], AttributeDefinitions=props["AttributeDefinitions"],
             KeySchema=props["KeySchema"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
             StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
-        monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
-        monkeypatch.setenv("SENTINELLE_CONFIG", str(DEMO / "sentinelle.yaml"))
-        get_store.cache_clear()
-        yield boto3.client("dynamodb")
-        get_store.cache_clear()
+        yield ddb
+
+
+@pytest.fixture
+def aws(table, monkeypatch):
+    """An empty table (incidents and checkpoints from earlier tests removed) and the demo config."""
+    from sentinelle.lambdas import get_store
+
+    for item in table.scan(TableName=TABLE, ProjectionExpression="pk, sk")["Items"]:
+        table.delete_item(TableName=TABLE, Key=item)
+    monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
+    monkeypatch.setenv("SENTINELLE_CONFIG", str(DEMO / "sentinelle.yaml"))
+    get_store.cache_clear()
+    yield table
+    get_store.cache_clear()
 
 
 def event(name: str) -> dict[str, Any]:
@@ -151,12 +160,13 @@ def test_scan_functions_import_heavy_modules_only_when_invoked():
     import sys
 
     code = ("import importlib.util, sys\n"
-            "spec = importlib.util.spec_from_file_location('app', sys.argv[1])\n"
-            "spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
+            "for i, path in enumerate(sys.argv[1:]):\n"
+            "    spec = importlib.util.spec_from_file_location(f'app{i}', path)\n"
+            "    spec.loader.exec_module(importlib.util.module_from_spec(spec))\n"
             "heavy = ['pynamodb', 'sentinelle.runner', 'sentinelle.detectors', 'sentinelle.store.dynamodb', 'httpx',"
             " 'sentinelle.sources', 'rapidfuzz', 'ahocorasick']\n"
             "print(','.join(m for m in heavy if m in sys.modules))\n")
-    for name in DETECTORS:
-        out = subprocess.run([sys.executable, "-c", code, str(ROOT / "functions" / f"scan_{name}" / "app.py")],
-                             capture_output=True, text=True, timeout=120, check=True).stdout.strip()
-        assert out == "", f"scan_{name} imports at init: {out}"
+    apps = [str(ROOT / "functions" / f"scan_{name}" / "app.py") for name in DETECTORS]
+    out = subprocess.run([sys.executable, "-c", code, *apps], capture_output=True, text=True, timeout=120,
+                         check=True).stdout.strip()
+    assert out == "", f"the scan functions import at init: {out}"
