@@ -104,7 +104,7 @@ class _RegexBrands:
 
 def _fold_only(text: str) -> Prepared:
     """The baseline's preparation: folding only (no skeleton, leetspeak or word offsets)."""
-    return Prepared(text, [], "", [], frozenset(), fold(text))
+    return Prepared(text, [], "", [], frozenset(), fold(text), "")
 
 
 def _rate(items: list[Post], fn) -> float:

@@ -14,38 +14,36 @@ from sentinelle.watchlist import Brand, Watchlist
 MIN_KEY = 3  # shorter brand keys ("ml") would match initials and noise
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    payload: Any
-    breaks: frozenset[int]  # offsets inside the key where the phrase itself has a word break
-    strict: bool  # whether the text may not break words where the phrase does not
-
-
 class PhraseMatcher:
-    """Many phrases found in one pass of an Aho-Corasick automaton over `Prepared.key`.
+    """Many phrases found in one pass of an Aho-Corasick automaton over a prepared text.
 
-    Matches start and end on word boundaries. Spacing is tolerated where the phrase has a word
-    break ("gift card" also finds "giftcard"); a `strict` phrase is not found across a break it
-    does not have ("pcs" is not found in "PC's"), a loose one is ("m a i s o n" for "maison").
+    Matches are whole words. A `strict` phrase is matched on the words as written, spacing
+    tolerated only where the phrase itself breaks ("gift card" also finds "giftcard", but "pcs"
+    is not found in "PC's"). A loose phrase is matched on the words run together, so any spacing
+    goes ("m a i s o n" finds "maison"), as brand names need.
     """
 
     def __init__(self, phrases: Iterable[tuple[str, Any]], strict: bool = True, min_key: int = MIN_KEY,
                  plurals: bool = False):
         """`plurals`: also find multi-word phrases with an "s" on their last word ("gift cards")."""
+        self.strict = strict
         self._automaton = ahocorasick.Automaton()
-        entries: dict[str, list[_Entry]] = {}
+        entries: dict[str, list[tuple[Any, int]]] = {}
         for phrase, payload in phrases:
             words = [match_key(w) for w in _TOKEN_RE.findall(skeleton(phrase))]
-            key = "".join(words)
-            if len(key) < min_key:
+            if len("".join(words)) < min_key:
                 continue
-            breaks, pos = set(), 0
-            for w in words[:-1]:
-                pos += len(w)
-                breaks.add(pos)
-            entries.setdefault(key, []).append(_Entry(payload, frozenset(breaks), strict))
-            if plurals and len(words) > 1 and not key.endswith("s"):
-                entries.setdefault(key + "s", []).append(_Entry(payload, frozenset(breaks), strict))
+            forms = [words]
+            if plurals and len(words) > 1 and not words[-1].endswith("s"):
+                forms.append([*words[:-1], words[-1] + "s"])
+            for form in forms:
+                if strict:
+                    # Whole words between spaces; the phrase run together counts as one word.
+                    keys = [(f" {' '.join(form)} ", len(form))] + ([(f" {''.join(form)} ", 1)] if len(form) > 1 else [])
+                else:
+                    keys = [("".join(form), 0)]
+                for key, n in keys:
+                    entries.setdefault(key, []).append((payload, n))
         for key, items in entries.items():
             self._automaton.add_word(key, (len(key), tuple(items)))
         self.size = len(entries)
@@ -53,10 +51,22 @@ class PhraseMatcher:
             self._automaton.make_automaton()
 
     def find(self, text: Prepared | str) -> list[tuple[Any, str, int]]:
-        """(payload, matched words, offset in the key) for every phrase found, in text order."""
+        """(payload, matched words, index of the first word) for every phrase found, in text order."""
         p = text if isinstance(text, Prepared) else prepare(text)
         if not self.size or not p.key:
             return []
+        return self._find_strict(p) if self.strict else self._find_loose(p)
+
+    def _find_strict(self, p: Prepared) -> list[tuple[Any, str, int]]:
+        out = []
+        spaced, words = p.spaced, p.words
+        for last, (length, items) in self._automaton.iter(spaced):
+            first = spaced.count(" ", 0, last - length + 1)  # words before the match
+            for payload, n in items:
+                out.append((payload, " ".join(words[first:first + n]), first))
+        return out
+
+    def _find_loose(self, p: Prepared) -> list[tuple[Any, str, int]]:
         out = []
         starts, ends = p.starts, p.ends
         for last, (length, items) in self._automaton.iter(p.key):
@@ -67,19 +77,8 @@ class PhraseMatcher:
             i = bisect_right(starts, start) - 1
             if i < 0 or starts[i] != start:
                 continue
-            # Word starts strictly inside the match: a strict phrase must have a break at each.
-            k = i + 1
-            inner = []
-            while k < len(starts) and starts[k] < end:
-                inner.append(starts[k] - start)
-                k += 1
-            words = None
-            for e in items:
-                if e.strict and inner and not e.breaks.issuperset(inner):
-                    continue
-                if words is None:
-                    words = p.span_words(start, end)
-                out.append((e.payload, words, start))
+            words = p.span_words(start, end)
+            out.extend((payload, words, i) for payload, _ in items)
         return out
 
 

@@ -182,6 +182,7 @@ class Prepared:
     starts: list[int]  # offset in `key` where each word starts (sorted)
     ends: frozenset[int]  # offsets in `key` just past each word
     folded: str  # fold() of the text with its hidden word breaks opened ("#maison lumiere")
+    spaced: str  # the words in match_key's alphabet, each between spaces: " gift card "
 
     def span_words(self, start: int, end: int) -> str:
         """The words that cover `key[start:end]`, joined by spaces."""
@@ -213,7 +214,8 @@ def prepare(text: str) -> Prepared:
     words = _TOKEN_RE.findall(deleet(skel))
     ends = list(accumulate(map(len, words)))
     starts = [0, *ends[:-1]] if ends else []
-    return Prepared(text, words, "".join(words).translate(_MATCH_TABLE), starts, frozenset(ends), folded)
+    joined = " ".join(words).translate(_MATCH_TABLE)
+    return Prepared(text, words, joined.replace(" ", ""), starts, frozenset(ends), folded, f" {joined} ")
 
 
 __all__ = ["Prepared", "compact", "deleet", "fold", "match_key", "open_breaks", "prepare", "skeleton", "tokens"]
