@@ -12,7 +12,8 @@ from sentinelle.model import Finding, Post, Severity, Subject
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
 from sentinelle.signals.scam_patterns import (
-    DISCOUNT_RE, DOUBLING_RE, RATE_PROMISE_RE, crypto_addresses, is_premium_rate, mask_cards, phone_numbers, short_codes,
+    DISCOUNT_RE, DOUBLING_RE, RATE_PROMISE_RE, crypto_addresses, is_premium_rate, mask_cards, phone_numbers,
+    short_codes,
 )
 from sentinelle.text.brands import BrandMatch, BrandMatcher, PhraseMatcher
 from sentinelle.text.normalize import prepare
