@@ -69,3 +69,14 @@ def test_verdict_names_brand_and_reason():
     v = INDEX.check("https://lumiere-patrimoine-connexion.fr/espace")
     assert v.kind == "combosquat" and v.brand == "Lumière Patrimoine"
     assert "lumiere-patrimoine.fr" in v.reason
+
+
+def test_idn_official_domain_matches_its_punycode_and_lookalikes():
+    import idna
+
+    ix = LookalikeIndex(["münchen-bank.de"], ["München Bank"], {"münchen-bank.de": "München Bank"})
+    assert ix.check(f"https://{idna.encode('münchen-bank.de').decode()}/login").is_official
+    assert ix.check("https://online.münchen-bank.de/").is_official
+    assert ix.check("muenchen-bank.de").is_lookalike or ix.check("munchen-bank.de").is_lookalike
+    v = ix.check("münchen-bank.com")
+    assert v.kind == "tld-swap" and v.brand == "München Bank"

@@ -169,7 +169,12 @@ class LookalikeIndex:
         """`brand_of` maps an official domain or a brand name to the brand it belongs to;
         `allowed_domains` (the watchlist's allowlist) are never reported."""
         brand_of = dict(brand_of or {})
-        self.official = frozenset(d.strip().lower().rstrip(".") for d in official_domains if d.strip())
+        official_list = [d for d in official_domains if host_of(d)]
+        # Compared in ASCII (punycode), as hosts are: "münchen.de" and "xn--mnchen-3ya.de" are one domain.
+        for d in official_list:
+            if d in brand_of:
+                brand_of.setdefault(_ascii(host_of(d)), brand_of[d])
+        self.official = frozenset(_ascii(host_of(d)) for d in official_list)
         self._official_tails = tuple("." + d for d in self.official)
         self._never = _POPULAR | {_ascii(host_of(d)) for d in allowed_domains}
         targets: dict[str, _Target] = {}
@@ -177,11 +182,12 @@ class LookalikeIndex:
             sub, label, suffix = split_host(d)
             if label and label not in targets:
                 brand = brand_of.get(d) or label
-                targets[label] = _Target(label, glyph_skeleton(label).replace("-", ""), d, brand, True)
+                skel = glyph_skeleton(_unicode_label(label)).replace("-", "")
+                targets[label] = _Target(label, skel, d, brand, True)
         for d in sorted(self.official):
             sub, label, suffix = split_host(d)
             glued = (label + suffix).replace(".", "").replace("-", "")
-            if label and glued not in targets:
+            if label and glued not in targets and "xn--" not in d:
                 targets[glued] = _Target(glued, glyph_skeleton(glued), d, brand_of.get(d) or label, False, True)
         for name in brand_names:
             label = compact(name)
@@ -297,9 +303,9 @@ class LookalikeIndex:
 
         # The same name under another suffix, or the same look in other letters.
         t = self._by_label.get(label) or self._by_label.get(label.replace("-", ""))
+        if t is not None and t.label == label and t.official:
+            return "tld-swap", t, f"the name {ulabel!r} under .{suffix}"
         if t is not None and not idn:
-            if t.label == label and t.official:
-                return "tld-swap", t, f"the name {label!r} under .{suffix}"
             if t.official and t.label.replace("-", "") == label:
                 return "omission", t, f"{t.label!r} without its hyphen"
             if t.glued:
