@@ -54,6 +54,8 @@ def server():
         "/s/abc": (301, {"Location": "http://127.0.0.1:{port}/hop2"}, b""),
         "/hop2": (302, {"Location": "/login"}, b""),
         "/login": (200, {"Content-Type": "text/html; charset=utf-8"}, LOGIN),
+        "/latin1": (200, {"Content-Type": "text/html; charset=iso-8859-1"},
+                    "<title>Espace Lumière Patrimoine</title><input type=password>".encode("latin-1")),
         "/plain": (200, {"Content-Type": "text/html"}, b"<html><title>Recettes</title><body>Bonjour</body></html>"),
         "/loop": (302, {"Location": "/loop"}, b""),
         "/big": (200, {"Content-Type": "text/html"}, b"<html><body>" + b"x" * 2_000_000 + b"<input type=password>"),
@@ -139,3 +141,8 @@ def test_avatar_reuse(server, enrichers):
     assert enrichers.photo_match(f"{server}/other.png") is None
     assert enrichers.avatar_hash(f"{server}/notimage.png") is None
     assert enrichers.avatar_hash(f"{server}/missing.png") is None
+
+
+def test_page_charset_respected(server, enrichers):
+    r = enrichers.link_report(f"{server}/latin1")
+    assert r.credential_form and r.brands_named == ["Lumière Patrimoine"]

@@ -105,7 +105,7 @@ class OnlineEnrichers:
                     continue
                 report.final_url = current
                 if "html" in resp.headers.get("content-type", "html").lower():
-                    self._analyse(report, body)
+                    self._analyse(report, body, resp.charset_encoding or "utf-8")
                 break
         except BlockedAddress as exc:
             report.error = f"refused: {exc}"
@@ -113,11 +113,15 @@ class OnlineEnrichers:
             report.error = f"{type(exc).__name__}: {exc}"
         return report
 
-    def _analyse(self, report: LinkReport, body: bytes) -> None:
+    def _analyse(self, report: LinkReport, body: bytes, charset: str = "utf-8") -> None:
         from selectolax.lexbor import LexborHTMLParser
 
         try:
-            tree = LexborHTMLParser(body.decode("utf-8", errors="replace"))
+            try:
+                text = body.decode(charset, errors="replace")
+            except LookupError:  # an unknown charset name in the header
+                text = body.decode("utf-8", errors="replace")
+            tree = LexborHTMLParser(text)
         except Exception as exc:  # a parser failure is a page we could not read, not a crash
             report.error = f"unreadable page: {exc}"
             return
