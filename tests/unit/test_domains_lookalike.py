@@ -80,3 +80,21 @@ def test_idn_official_domain_matches_its_punycode_and_lookalikes():
     assert ix.check("muenchen-bank.de").is_lookalike or ix.check("munchen-bank.de").is_lookalike
     v = ix.check("münchen-bank.com")
     assert v.kind == "tld-swap" and v.brand == "München Bank"
+
+
+def test_fixture_covers_every_dnstwist_kind():
+    kinds = {c["kind"] for c in FIXTURE["positive"]}
+    assert {"addition", "bitsquatting", "homoglyph", "hyphenation", "insertion", "omission", "repetition",
+            "replacement", "subdomain", "transposition", "vowel-swap", "plural", "tld-swap", "idn",
+            "combosquat", "brand-subdomain"} <= kinds
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=80))
+def test_check_never_raises(text):
+    v = INDEX.check(text)
+    assert v.status in ("official", "lookalike", "unrelated")
+    assert not v.is_lookalike or (v.target and v.reason)

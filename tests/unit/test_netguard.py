@@ -1,10 +1,11 @@
 """SSRF guard: every internal spelling refused, redirects re-checked, connections pinned."""
 
+import ipaddress
 import httpx
 import pytest
 
 from sentinelle.signals.netguard import (BlockedAddress, GuardedTransport, NetGuard, allowed_networks,
-                                         parse_ipv4_loose)
+                                         parse_ipv4_loose, why_blocked)
 
 DNS = {
     "evil.test": ["127.0.0.1"],
@@ -132,3 +133,19 @@ def test_dns_rebinding_cannot_switch_after_the_check(guard):
     with httpx.Client(transport=GuardedTransport(g, inner)) as client:
         client.get("http://rebind.test/")
     assert inner.seen[0][0].startswith("http://93.184.216.34/")
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(max_size=60))
+def test_guard_refuses_or_allows_but_never_crashes(host):
+    g = NetGuard(resolver=lambda h, p: ["127.0.0.1"], allow="")
+    try:
+        u = g.check_url(f"http://{host}/")
+        ip = g.resolve(u.host, 80)
+    except BlockedAddress:
+        return
+    # Only a literal public address gets through (every name resolves to loopback here).
+    assert why_blocked(ipaddress.ip_address(ip)) is None, (host, ip)
