@@ -1,6 +1,7 @@
 """SSRF guard: every internal spelling refused, redirects re-checked, connections pinned."""
 
 import ipaddress
+
 import httpx
 import pytest
 
