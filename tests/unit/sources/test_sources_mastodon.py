@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import pytest
 import respx
@@ -247,3 +249,19 @@ def test_a_status_dated_in_the_future_does_not_become_the_checkpoint(checkpoint)
         httpx.Response(200, json=page, headers={"Link": link}), httpx.Response(200, json=[])])
     result = run(fetch(source(max_pages=1), TAG, checkpoint))
     assert len(result.items) == 2 and result.checkpoint == "113520411870001235"
+
+
+@respx.mock
+def test_lone_surrogates_become_replacement_characters():
+    body = json.dumps(load("mastodon/tag_timeline_page1.json")).replace("Hurry!", "Hurry SURROGATE")
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(
+        200, content=body.replace("SURROGATE", "\\ud800").encode(), headers={"content-type": "application/json"})
+    result = run(fetch(source(), TAG))
+    assert "Hurry \ufffd" in result.items[0].text
+    result.items[0].model_dump_json().encode("utf-8")  # storable
+
+
+@respx.mock
+def test_absurdly_nested_body_is_malformed_response():
+    respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, content=b"[" * 50_000)
+    assert run(fetch(source(), TAG)).reason == "malformed response"

@@ -83,3 +83,22 @@ def test_missing_file_could_not_check(tmp_path):
 def test_bad_spec_names_the_key(spec, key):
     with pytest.raises(ValueError, match=key):
         build_source(spec, base_dir=".")
+
+
+def test_lone_surrogate_escapes_are_scrubbed(tmp_path):
+    (tmp_path / "f.jsonl").write_text('{"type": "post", "platform": "x", "id": "1", "text": "a \\ud800 b"}\n')
+    src = build_source({"type": "replay", "path": "f.jsonl"}, base_dir=tmp_path)
+    (item,) = run(src.fetch(src.queries([])[0], None)).items
+    assert item.text == "a \ufffd b"
+
+
+@pytest.mark.parametrize("platform", [None, "mastodon"])
+def test_absurdly_nested_line_is_skipped(tmp_path, platform):
+    good = load("mastodon/tag_timeline_page2.json") if platform else {"type": "post", "platform": "x", "id": "1"}
+    (tmp_path / "f.jsonl").write_text("[" * 50_000 + "\n" + json.dumps(good) + "\n")
+    spec = {"type": "replay", "path": "f.jsonl"}
+    if platform:
+        spec.update(platform=platform, endpoint="statuses")
+    src = build_source(spec, base_dir=tmp_path)
+    result = run(src.fetch(src.queries([])[0], None))
+    assert result.skipped == 1 and len(result.items) == 1

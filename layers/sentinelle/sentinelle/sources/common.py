@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
@@ -115,10 +117,33 @@ def item_time(item: Post | Profile) -> str | None:
     return item.created_at.isoformat() if item.created_at else None
 
 
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ESCAPE = r"\\[uU][dD][89a-fA-F]"  # the start of a surrogate's JSON escape
+_ESCAPES = (re.compile(_ESCAPE), re.compile(_ESCAPE.encode()))
+
+
+def scrub(value: Any) -> Any:
+    """Lone surrogates (a JSON escape like \\ud800 allows them; UTF-8 cannot hold them) become
+    U+FFFD, so one poisoned post cannot make its findings unstorable and block its source."""
+    if isinstance(value, str):
+        return _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    if isinstance(value, dict):
+        return {scrub(k): scrub(v) for k, v in value.items()}
+    return value
+
+
+def loads(text: str | bytes) -> Any:
+    """json.loads, scrubbed of lone surrogates (only walked when the text escapes one)."""
+    value = json.loads(text)
+    return scrub(value) if _ESCAPES[isinstance(text, bytes)].search(text) else value  # type: ignore[arg-type]
+
+
 def json_body(response: httpx.Response) -> Any:
     try:
-        return response.json()
-    except ValueError as exc:
+        return loads(response.content)
+    except (ValueError, RecursionError) as exc:  # not JSON, or nested deeper than Python recurses
         raise Unavailable("malformed response", status_code=response.status_code) from exc
 
 

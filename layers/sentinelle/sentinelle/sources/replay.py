@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import json
 import logging
 from pathlib import Path
 from typing import Any, Callable
@@ -13,7 +12,7 @@ from pydantic import ValidationError
 from sentinelle.detectors.base import Query
 from sentinelle.model import parse_item
 from sentinelle.sources.base import SourceResult
-from sentinelle.sources.common import ITEM_ERRORS, Items, MalformedPage, Page, UnknownEndpoint
+from sentinelle.sources.common import ITEM_ERRORS, Items, MalformedPage, Page, UnknownEndpoint, loads
 
 log = logging.getLogger("sentinelle.sources")
 
@@ -70,8 +69,8 @@ class ReplaySource:
 
     def _line(self, line: str) -> tuple[Items, int]:
         if self._parse is None:
-            return [parse_item(line)], 0
-        items, skipped, _ = self._parse(self.endpoint, json.loads(line), **self.parse_options)
+            return [parse_item(loads(line))], 0
+        items, skipped, _ = self._parse(self.endpoint, loads(line), **self.parse_options)
         return items, skipped
 
     async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
@@ -89,7 +88,7 @@ class ReplaySource:
                 continue
             try:
                 items, skipped = self._line(line)
-            except (MalformedPage, *ITEM_ERRORS) as exc:  # json.JSONDecodeError is a ValueError
+            except (MalformedPage, RecursionError, *ITEM_ERRORS) as exc:  # JSONDecodeError is a ValueError
                 result.skipped += 1
                 log.warning("replay %s line %d skipped: %s", self.path.name, number, type(exc).__name__)
                 continue

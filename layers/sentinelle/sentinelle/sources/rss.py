@@ -13,7 +13,9 @@ from sentinelle.detectors.base import Query
 from sentinelle.http import Unavailable
 from sentinelle.model import Author, Post
 from sentinelle.sources.base import SourceResult
-from sentinelle.sources.common import HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, map_items, unique
+from sentinelle.sources.common import (
+    HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, map_items, scrub, unique,
+)
 
 
 def _when(entry: Any) -> datetime | None:
@@ -22,6 +24,7 @@ def _when(entry: Any) -> datetime | None:
 
 
 def to_post(entry: Any, platform: str, author: str | None) -> Post:
+    entry = scrub(dict(entry))  # character references can smuggle lone surrogates in too
     summary, links = html_to_text(entry.get("summary") or "")
     title = entry.get("title") or ""
     # Mastodon feeds repeat the post as the title; keep the text once.
