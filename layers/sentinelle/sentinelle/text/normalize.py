@@ -90,6 +90,14 @@ def _finish(s: str) -> str:
     return " ".join(s.split())
 
 
+def _skeleton_of(nfkd: str, folded: str) -> str:
+    """The skeleton of a text, given its NFKD form and its fold (reused when nothing differs)."""
+    sk = folded if _ALL_CONFUSABLE.isdisjoint(nfkd) else _finish(nfkd.translate(_SKELETON_TABLE))
+    if not sk.isascii() and not _ALL_CONFUSABLE.isdisjoint(sk):
+        sk = sk.translate(_SKELETON_TABLE)  # lookalikes that casefolding made ("ͅ" folds to "ι")
+    return sk
+
+
 def _fold_both(s: str) -> tuple[str, str]:
     """(fold(s), skeleton(s)), sharing the work: most texts hold no confusable at all."""
     if s.isascii():
@@ -97,18 +105,14 @@ def _fold_both(s: str) -> tuple[str, str]:
         return f, f
     s = unicodedata.normalize("NFKD", s)
     f = _finish(s)
-    if _ALL_CONFUSABLE.isdisjoint(s):
-        return f, f
-    return f, _finish(s.translate(_SKELETON_TABLE))
+    return f, _skeleton_of(s, f)
 
 
-def _fold(s: str, before: dict[int, str] | None) -> str:
+def _fold(s: str, skeleton: bool) -> str:
     if s.isascii():
         return " ".join(s.lower().split())
     s = unicodedata.normalize("NFKD", s)
-    if before is not None and not _ALL_CONFUSABLE.isdisjoint(s):
-        s = s.translate(before)
-    return _finish(s)
+    return _skeleton_of(s, _finish(s)) if skeleton else _finish(s)
 
 
 def fold(s: str) -> str:
@@ -117,12 +121,12 @@ def fold(s: str) -> str:
     Fullwidth and mathematical letters become plain ones (NFKC), "É" becomes "e", zero-width and
     bidi controls disappear, and runs of whitespace become one space.
     """
-    return _fold(s, None) if s else ""
+    return _fold(s, False) if s else ""
 
 
 def skeleton(s: str) -> str:
     """`fold` plus confusable letters (Cyrillic, Greek, ...) mapped to the Latin ones they imitate."""
-    return _fold(s, _SKELETON_TABLE) if s else ""
+    return _fold(s, True) if s else ""
 
 
 def _deleet_token(m: re.Match[str]) -> str:
