@@ -86,3 +86,22 @@ def test_organisation_rules_terms_and_patterns():
     assert found["policy:no-rate-promises"].severity == Severity.high
     assert found["policy:internal-codes"].severity == Severity.medium
     assert any("organisation rule" in r for r in found["policy:internal-codes"].reasons)
+
+
+@pytest.mark.parametrize("text,name", [
+    ("patiente Mme Isabelle Morel, NIR", "Isabelle Morel"),
+    ("Patient John SMITH admitted", "John SMITH"),
+    ("Patient: John Smith admitted", "John Smith"),
+    ("our patient John Smith was seen", "John Smith"),
+    ("le patient M. Dupont va mieux", "Dupont"),
+    ("Patient Portal maintenance tonight", None),
+    ("Patient Safety Week starts", None),
+    ("Journée SANTÉ au centre", None),
+    ("Dr Julien MARCHAND consulte", None),  # the watchlist's own doctor, not a patient
+])
+def test_person_names_only_where_a_name_must_stand(text, name):
+    from sentinelle.detectors.leaks import person_names
+
+    wl = parse_watchlist({"organization": "Org", "people": [{"name": "Julien Marchand"}]})
+    found = [n for _, _, n in person_names(text, wl)]
+    assert found == ([name] if name else [])

@@ -40,13 +40,19 @@ _SNIPPET = 60  # characters of context on each side of a value in the evidence
 _OWN_ACCOUNT_WORDS = re.compile(
     r"(?i)\b(?:our|notre|nos) (?:iban|rib|bank|compte|coordonnées bancaires)|\b(?:dons?|donations?|donate)\b")
 
-# A person's name: after a title or "patient", or a first name followed by a surname in capitals.
+# A person's name, where nothing but a name can stand: after a civil title (Mme Isabelle Morel,
+# M. Dupont); after "patient(e)" in a sentence or a label ("our patient John Smith", "Patient:
+# John Smith", "Patient John SMITH"), as exactly a first name and a surname. Capitalised words
+# alone are headings and emphasis too often ("Patient Safety Week", "Journée SANTÉ").
 _UPPER = "A-ZÀ-ÖØ-Þ"
 _LOWER = "a-zß-öø-ÿ"
+_CAP = rf"[{_UPPER}][{_LOWER}'-]+"
+_SURNAME = rf"[{_UPPER}][{_UPPER}{_LOWER}'-]+"
 _NAME = re.compile(
-    rf"(?:\b(?:(?:[Pp]atiente?|M\.|Mr\.?|Mrs\.?|Ms\.?|Mme|Mlle|Madame|Monsieur)\s+)+"
-    rf"(?P<a>[{_UPPER}][{_LOWER}'-]+(?:\s+[{_UPPER}][{_UPPER}{_LOWER}'-]+){{0,2}})"
-    rf"|\b(?P<b>[{_UPPER}][{_LOWER}-]+\s+[{_UPPER}]{{2,}}(?:-[{_UPPER}]{{2,}})?)\b)")
+    rf"\b(?:[Pp]atiente?\s+)?(?:M\.|Mr\.?|Mrs\.?|Ms\.?|Mme|Mlle|Madame|Monsieur)\s+"
+    rf"(?P<a>{_SURNAME}(?:\s+{_SURNAME}){{0,2}})"
+    rf"|\b(?:patiente?|[Pp]atiente?\s*:)\s+(?P<b>{_CAP}\s+{_SURNAME})(?!\s+[{_UPPER}])"
+    rf"|\b[Pp]atiente?\s+(?P<c>{_CAP}\s+[{_UPPER}]{{2,}}(?:-[{_UPPER}]{{2,}})?)\b")
 
 
 def _utf8(text: str | None) -> str | None:
@@ -72,7 +78,7 @@ def person_names(text: str, watchlist: Watchlist) -> list[tuple[int, int, str]]:
     known |= {fold(n) for b in watchlist.brands for n in b.names}
     out = []
     for m in _NAME.finditer(text):
-        group = "a" if m.group("a") else "b"
+        group = next(g for g in ("a", "b", "c") if m.group(g))
         name = m.group(group)
         if fold(name) not in known and not any(fold(name) in k for k in known):
             out.append((m.start(group), m.end(group), name))

@@ -120,7 +120,7 @@ FREEMAIL = frozenset({
 DOB_WORDS = _words(
     "born", "born on", "date of birth", "birth date", "birthdate", "dob", "d.o.b", "d.o.b.", "birthday",
     "né le", "née le", "né", "née", "nee le", "ne le", "date de naissance", "naissance", "ddn",
-    "anniversaire", "fecha de nacimiento", "geboren", "geburtsdatum")
+    "fecha de nacimiento", "geboren", "geburtsdatum")
 MEDICAL_WORDS = _words(
     "patient", "patiente", "patients", "mrn", "medical record", "medical record number", "health record",
     "dossier patient", "dossier médical", "dossier medical", "n° de dossier", "numéro de dossier",
@@ -133,6 +133,7 @@ _CREDENTIAL_HINTS = ("pass", "pwd", "mdp", "mot de passe", "secret", "token", "k
 
 def _credential_words(low: str) -> bool:
     return any(h in low for h in _CREDENTIAL_HINTS)
+
 
 # ---------------------------------------------------------------------------------------------
 # Payment cards: Luhn (python-stdnum) plus issuer prefixes and lengths.
