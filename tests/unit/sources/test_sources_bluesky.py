@@ -251,3 +251,19 @@ def test_a_post_dated_in_the_future_does_not_become_the_checkpoint():
     respx.get(f"{PDS}/app.bsky.feed.searchPosts").respond(200, json=body)
     result = run(fetch(source(), SEARCH))
     assert len(result.items) == 2 and result.checkpoint == "2026-11-26T10:00:00+00:00"
+
+
+@respx.mock
+def test_calls_go_to_the_pds_named_in_the_session_did_document():
+    respx.post(f"{PDS}/com.atproto.server.createSession").respond(200, json=load("bluesky/createSession_didDoc.json"))
+    search = respx.get("https://pds.bsky.example/xrpc/app.bsky.feed.searchPosts").mock(side_effect=[
+        httpx.Response(400, json=load("bluesky/expiredToken.json")),
+        httpx.Response(200, json=load("bluesky/searchPosts_empty.json")),
+    ])
+    refresh = respx.post("https://pds.bsky.example/xrpc/com.atproto.server.refreshSession").respond(
+        200, json=load("bluesky/refreshSession.json"))
+    cache = MemoryCheckpoints()
+    assert run(fetch(source(session_cache=cache), SEARCH)).status == "ok"
+    assert search.call_count == 2 and refresh.call_count == 1
+    stored = json.loads(cache.get_checkpoint("session:bluesky:monitor.bsky.example", "session"))
+    assert stored["accessJwt"] == "fake-access-jwt-2"

@@ -148,7 +148,7 @@ class SessionCache:
     def put(self, session: dict[str, Any]) -> None:
         if self.backend is None:
             return
-        raw = json.dumps({k: session.get(k) for k in ("accessJwt", "refreshJwt", "did", "handle")})
+        raw = json.dumps({k: session.get(k) for k in ("accessJwt", "refreshJwt", "did", "handle", "didDoc")})
         if hasattr(self.backend, "put_checkpoint"):
             from sentinelle.model import utcnow
 
@@ -208,7 +208,7 @@ class BlueskySource(HttpSource):
         assert self._session is not None
         try:
             response = await self._request(
-                "POST", f"{self.service}/xrpc/com.atproto.server.refreshSession",
+                "POST", f"{self._pds(self._session)}/xrpc/com.atproto.server.refreshSession",
                 headers={"Authorization": f"Bearer {self._session['refreshJwt']}"}, allow=(400,))
         except CredentialsError:
             return await self._login()
@@ -216,12 +216,26 @@ class BlueskySource(HttpSource):
             return await self._login()
         return self._keep(response)
 
+    def _pds(self, session: Mapping[str, Any]) -> str:
+        """The account's own PDS from the session's DID document, as the atproto SDK does; the
+        entryway only when the document does not name one."""
+        doc = session.get("didDoc")
+        for service in (doc.get("service") if isinstance(doc, dict) else None) or []:
+            if isinstance(service, dict) and str(service.get("id", "")).endswith("#atproto_pds"):
+                endpoint = service.get("serviceEndpoint")
+                if isinstance(endpoint, str) and endpoint.startswith("https://"):
+                    return endpoint.rstrip("/")
+        return self.service
+
     def _keep(self, response: Any) -> dict[str, Any]:
         if response.status_code in (400, 401):
             raise CredentialsError(status_code=response.status_code)
         session = json_body(response)
         if not isinstance(session, dict) or not session.get("accessJwt"):
             raise CredentialsError()
+        previous = self._session or {}
+        if not session.get("didDoc") and previous.get("did") == session.get("did"):
+            session["didDoc"] = previous.get("didDoc")  # a refresh may leave the document out
         self._session = session
         self.cache.put(session)
         return session
@@ -235,7 +249,7 @@ class BlueskySource(HttpSource):
             session = await self._current()
             headers = {"Authorization": f"Bearer {session['accessJwt']}"}
             try:
-                response = await self._get(f"{self.service}/xrpc/{nsid}", params=params, headers=headers,
+                response = await self._get(f"{self._pds(session)}/xrpc/{nsid}", params=params, headers=headers,
                                            allow=(400,))
             except CredentialsError as exc:
                 if attempt or exc.status_code != 401:
