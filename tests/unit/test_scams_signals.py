@@ -233,3 +233,42 @@ def test_plan():
         ("hashtag", "MaisonLumiere"), ("hashtag", "LumiereDays"),
         ("search_posts", "Maison Lumière"), ("search_posts", "MaisonLumiere"),
     }
+
+
+class _Report:
+    def __init__(self, url, final_url, credential_form=False):
+        self.url, self.final_url, self.credential_form = url, final_url, credential_form
+
+    def as_evidence(self):
+        return {"final_url": self.final_url, "credential_form": self.credential_form}
+
+
+class _Enrichers:
+    """A stand-in for the online enrichers: short links lead to a lookalike login page."""
+
+    def __init__(self):
+        self.asked = []
+
+    def link_report(self, url):
+        self.asked.append(url)
+        if "broken" in url:
+            raise RuntimeError("timeout")
+        return _Report(url, "https://maisonlumiere-login.shop/signin", credential_form=True)
+
+
+def test_online_links_are_followed():
+    enrichers = _Enrichers()
+    ctx = Context(watchlist=WL, online=True, enrichers=enrichers)
+    item = post("#MaisonLumiere votre cadeau vous attend : https://bit.ly/xyz https://maisonlumiere.fr")
+    [f] = DETECTOR.detect(item, ctx)
+    assert enrichers.asked == ["https://bit.ly/xyz"]  # the brand's own link is not fetched
+    assert {"lookalike_link", "credential_page"} <= set(f.evidence["signals"])
+    assert f.evidence["links"][0]["landing"]["final_url"] == "https://maisonlumiere-login.shop/signin"
+    offline = DETECTOR.detect(item, CTX)
+    assert not offline or offline[0].score < f.score
+
+
+def test_online_enricher_failure_is_not_a_crash():
+    ctx = Context(watchlist=WL, online=True, enrichers=_Enrichers())
+    [f] = DETECTOR.detect(post("#MaisonLumiere -50% appelez le 06 12 34 56 78 https://bit.ly/broken"), ctx)
+    assert f.evidence["links"][0]["landing"] == {"error": "could not be checked"}

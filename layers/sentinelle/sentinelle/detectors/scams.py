@@ -22,6 +22,7 @@ from sentinelle.watchlist import Watchlist
 
 KIND = "brand_scam"
 REPORT_FROM = 25  # below this score a brand mention is just a mention: no finding at all
+MAX_FOLLOWED = 3  # links followed per post in online mode (each may take seconds)
 MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com", "chat.whatsapp.com",
                              "whatsapp.com", "viber.me", "m.me"})
 # Signals that only count together with another (see `_score`).
@@ -74,8 +75,9 @@ class ScamRules:
             rules = ctx.cache["scams.rules"] = cls(ctx.watchlist)
         return rules
 
-    def assess(self, post: Post, require_brand: bool = True) -> Assessment | None:
-        """Score one post; None when it does not mention a brand (unless `require_brand` is off)."""
+    def assess(self, post: Post, require_brand: bool = True, enrichers: Any = None) -> Assessment | None:
+        """Score one post; None when it does not mention a brand (unless `require_brand` is off).
+        With `enrichers` (online mode), links that are not the brand's are followed to their page."""
         text = post.text or ""
         lowered = text.casefold()
         tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags
@@ -86,7 +88,7 @@ class ScamRules:
         author_brands = self._author_brands(author.display_name, author.handle) if author else []
 
         hits: dict[str, list[str]] = {}
-        links = self._links(post, text, hits)
+        links = self._links(post, text, hits, enrichers)
         lookalikes = [lk for lk in links if lk["status"] == "lookalike"]
         if require_brand and not (brands or author_brands or lookalikes):
             return None
@@ -158,11 +160,11 @@ class ScamRules:
             found = self._authors[key] = self.brands.find(f"{key[0]} {key[1]}")
         return found
 
-    def _links(self, post: Post, text: str, hits: dict[str, list[str]]) -> list[dict[str, Any]]:
+    def _links(self, post: Post, text: str, hits: dict[str, list[str]], enrichers: Any = None) -> list[dict[str, Any]]:
         urls = list(post.links)
         if _URLISH_RE.search(text):
             urls += [u for u in extract_urls(text) if u not in urls]
-        out = []
+        out, followed = [], 0
         for url in urls[:20]:
             host = host_of(url)
             if not host:
@@ -183,8 +185,28 @@ class ScamRules:
                 hits.setdefault("shortener", []).append(host)
             else:
                 hits.setdefault("foreign_link", []).append(verdict.domain)
+            if enrichers is not None and entry["status"] != "official" and followed < MAX_FOLLOWED:
+                followed += 1
+                self._follow(url, entry, hits, enrichers)
             out.append(entry)
         return out
+
+    def _follow(self, url: str, entry: dict[str, Any], hits: dict[str, list[str]], enrichers: Any) -> None:
+        """Online: where a link really leads (short links expanded) and whether it asks for a password."""
+        try:
+            report = enrichers.link_report(url)
+        except Exception:  # an enricher failure is "couldn't check", never a crashed run
+            entry["landing"] = {"error": "could not be checked"}
+            return
+        final = getattr(report, "final_url", None)
+        entry["landing"] = report.as_evidence() if hasattr(report, "as_evidence") else {"final_url": final}
+        if final and host_of(final) != host_of(url):
+            landed = self.domains.check(final)
+            if landed.is_lookalike and "lookalike_link" not in hits:
+                hits["lookalike_link"] = [landed.domain]
+                entry.update(reason=f"leads to {landed.reason}", target=landed.target, brand=landed.brand)
+        if getattr(report, "credential_form", False):
+            hits.setdefault("credential_page", []).append(host_of(final or url))
 
 
 def _score(hits: dict[str, list[str]]) -> tuple[int, dict[str, int]]:
@@ -290,7 +312,8 @@ class ScamsDetector(Detector):
         wl = ctx.watchlist
         if handle and (wl.is_own(item.platform, handle) or wl.is_allowlisted_account(item.platform, handle)):
             return []
-        found = ScamRules.cached(ctx).assess(item)
+        enrichers = ctx.enrichers if ctx.online else None
+        found = ScamRules.cached(ctx).assess(item, enrichers=enrichers)
         if found is None or found.score < REPORT_FROM:
             return []
         subject = (

@@ -32,6 +32,7 @@ SIGNALS = {s.name: s for s in [
     Signal("shortener", 15, "a shortened link hides where it leads"),
     Signal("foreign_link", 10, "links to a domain that is not the brand's"),
     Signal("lookalike_link", 40, "links to a domain imitating the brand's"),
+    Signal("credential_page", 35, "the link leads to a page that asks for a password", harm=True),
     Signal("support_claim", 15, "a stranger presents itself as the brand's support or official page"),
     Signal("support_mention", 5, "mentions the brand's support"),
     Signal("brand_account", 20, "the account's name uses the brand but it is not an official account"),
