@@ -57,6 +57,7 @@ Kind = Literal[
 _MIN_FUZZY = 4
 _MIN_CONTAINED = 6  # shorter names count inside a longer label only as a whole "-" separated word
 _TWO_EDITS = 10  # names this long may be two edits away ("steamcommnuity")
+_FREE_WINDOW = 10  # shorter misspelt names count inside a label only at its start or end
 _MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long names only
 
 
@@ -180,6 +181,10 @@ class LookalikeIndex:
         targets: dict[str, _Target] = {}
         for d in sorted(self.official):
             sub, label, suffix = split_host(d)
+            if sub and f"{label}.{suffix}" in _POPULAR:
+                # A brand hosted on a platform ("acme.github.io"): its name is the subdomain;
+                # the platform's own name ("github") is no name of the brand's.
+                label = sub.rsplit(".", 1)[-1]
             if label and label not in targets:
                 brand = brand_of.get(d) or label
                 skel = glyph_skeleton(_unicode_label(label)).replace("-", "")
@@ -187,7 +192,7 @@ class LookalikeIndex:
         for d in sorted(self.official):
             sub, label, suffix = split_host(d)
             glued = (label + suffix).replace(".", "").replace("-", "")
-            if label and glued not in targets and "xn--" not in d:
+            if label and glued not in targets and "xn--" not in d and f"{label}.{suffix}" not in _POPULAR:
                 targets[glued] = _Target(glued, glyph_skeleton(glued), d, brand_of.get(d) or label, False, True)
         for name in brand_names:
             label = compact(name)
@@ -327,7 +332,11 @@ class LookalikeIndex:
             if kind and (len(t.skel) >= 5 or kind in ("bitsquatting", "homoglyph", "transposition",
                                                        "repetition", "hyphenation")):
                 return kind, t, f"one {kind} edit of {t.label!r}"
-            if dist <= (2 if len(t.skel) >= 10 else 1 if len(t.skel) >= 6 else 0):
+            # Folded letter classes make short names collide ("neodium" ~ "medium"): under ten
+            # letters the plain spelling must be one edit away as well.
+            if dist <= (2 if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 else 0) and (
+                    len(t.skel) >= _TWO_EDITS or OSA.distance(flat, t.label.replace("-", ""), score_cutoff=1) <= 1
+                    or OSA.distance(label.replace("-", ""), t.label.replace("-", ""), score_cutoff=1) <= 1):
                 return "typosquat", t, f"{dist} edit(s) from {t.label!r} once lookalike letters are folded"
 
         # dnstwist's "subdomain": a dot inside the name ("maison.lumiere.fr").
@@ -375,14 +384,15 @@ class LookalikeIndex:
                     word = t.label.replace("-", "")
                     if t.label not in seen and len(plain) > len(word):
                         seen.add(t.label)
-                        if _window_distance(plain, word) <= 1:
+                        if _window_distance(plain, word, anchored=len(word) < _FREE_WINDOW) <= 1:
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
         return None
 
 
-def _window_distance(text: str, word: str) -> int:
+def _window_distance(text: str, word: str, anchored: bool = False) -> int:
     """The smallest OSA distance between `word` and a slice of `text` about its length, looked for
-    around the best-aligned slice rapidfuzz finds (not at every offset)."""
+    around the best-aligned slice rapidfuzz finds (not at every offset). `anchored`: only slices
+    that start or end the text count (words glued before or after the name)."""
     n = len(word)
     cutoff = 100 * (1 - 1 / n) - 0.5  # one substitution in an n-letter slice scores 100 * (1 - 1/n)
     al = fuzz.partial_ratio_alignment(word, text, score_cutoff=cutoff)
@@ -391,7 +401,8 @@ def _window_distance(text: str, word: str) -> int:
     best = 99
     for start in (al.dest_start - 1, al.dest_start, al.dest_start + 1):
         for size in (n - 1, n, n + 1):
-            if 0 <= start and start + size <= len(text):
+            if 0 <= start and start + size <= len(text) and (
+                    not anchored or start == 0 or start + size == len(text)):
                 best = min(best, OSA.distance(text[start:start + size], word, score_cutoff=1))
     return best
 
