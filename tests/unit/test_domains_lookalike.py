@@ -98,3 +98,12 @@ def test_check_never_raises(text):
     v = INDEX.check(text)
     assert v.status in ("official", "lookalike", "unrelated")
     assert not v.is_lookalike or (v.target and v.reason)
+
+
+def test_platform_hosted_official_domain_is_named_by_its_subdomain():
+    ix = LookalikeIndex(["etherdelta.github.io"], ["EtherDelta"], {"etherdelta.github.io": "EtherDelta"})
+    assert ix.check("https://etherdelta.github.io/#/trade").is_official
+    assert not ix.check("user-images.githubusercontent.com").is_lookalike  # the platform's name is not the brand's
+    assert not ix.check("someone.github.io").is_lookalike
+    v = ix.check("etherdelta.com")
+    assert v.kind == "tld-swap" and v.target == "etherdelta.github.io"
