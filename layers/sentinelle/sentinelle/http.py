@@ -87,6 +87,14 @@ class RetryPolicy:
         return delay / 2 + self.rng() * delay / 2
 
 
+@dataclass
+class Spent:
+    """Seconds already waited by a caller's earlier requests: pass the same one to every request
+    of a fetch and the policy's cap covers them all together."""
+
+    seconds: float = 0.0
+
+
 def _seconds_until(value: str, now: float) -> float | None:
     """A rate-limit header as seconds to wait: delta seconds, epoch seconds, ISO 8601 or HTTP date."""
     value = value.strip()
@@ -130,16 +138,17 @@ async def request_with_retries(
     *,
     policy: RetryPolicy | None = None,
     on_request: Callable[[], None] | None = None,
+    spent: Spent | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """Send a request, retrying 5xx, timeouts and network errors with backoff and honouring 429.
 
     Returns any other response (2xx, 404, 400...) for the caller to read. Raises
-    CredentialsError on 401/403, RateLimited when the wait would exceed the policy's budget, and
-    Unavailable when the attempts run out.
+    CredentialsError on 401/403, RateLimited when the wait would exceed the policy's budget
+    (`max_total_wait`, counted with `spent`), and Unavailable when the attempts run out.
     """
     policy = policy or RetryPolicy()
-    waited = 0.0
+    spent = spent if spent is not None else Spent()
     attempt = 0
     last: SourceError = Unavailable()
     while attempt < policy.max_attempts:
@@ -167,9 +176,9 @@ async def request_with_retries(
             else:
                 return response
         attempt += 1
-        if attempt >= policy.max_attempts or waited + wait > policy.max_total_wait:
+        if attempt >= policy.max_attempts or spent.seconds + wait > policy.max_total_wait:
             break
         policy.waits.append(wait)
-        waited += wait
+        spent.seconds += wait
         await policy.sleep(wait)
     raise last

@@ -161,3 +161,16 @@ def test_an_error_body_never_passes_for_an_empty_page():
         400, json={"errors": [{"message": "Invalid query"}], "title": "Invalid Request", "status": 400})
     result = run(fetch(source(), SEARCH, "5"))
     assert (result.status, result.reason, result.checkpoint) == ("could_not_check", "http 400", None)
+
+
+@respx.mock
+def test_the_wait_cap_covers_the_whole_fetch_and_keeps_what_was_read():
+    policy = instant_policy(max_total_wait=50)
+    wait = {"x-rate-limit-reset": str(int(NOW) + 30)}
+    respx.get(f"{API}/tweets/search/recent").mock(side_effect=[
+        httpx.Response(429, headers=wait), httpx.Response(200, json=load("x/search_recent_page1.json")),
+        httpx.Response(429, headers=wait), httpx.Response(200, json=load("x/search_recent_page2.json")),
+    ])
+    result = run(fetch(source(policy=policy), SEARCH))
+    assert (result.status, result.reason, len(result.items)) == ("partial", "rate limited", 2)
+    assert policy.waits == [30.5] and result.checkpoint is None

@@ -13,7 +13,7 @@ import httpx
 from pydantic import ValidationError
 
 from sentinelle.detectors.base import Query
-from sentinelle.http import Rejected, RetryPolicy, SourceError, Unavailable, make_client, request_with_retries
+from sentinelle.http import Rejected, RetryPolicy, SourceError, Spent, Unavailable, make_client, request_with_retries
 from sentinelle.model import Post, Profile
 from sentinelle.sources.base import SourceResult
 
@@ -158,7 +158,15 @@ def _readable(value: str, kind: str) -> bool:
     return True
 
 
-_REQUESTS: ContextVar[list[int] | None] = ContextVar("sentinelle_source_requests", default=None)
+class _FetchStats:
+    """What one fetch has used: requests made and seconds waited (the cap covers the whole fetch)."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+        self.spent = Spent()
+
+
+_STATS: ContextVar[_FetchStats | None] = ContextVar("sentinelle_fetch_stats", default=None)
 
 
 def serves(query: Query, platform: str, kinds: Iterable[str]) -> bool:
@@ -202,7 +210,8 @@ class HttpSource:
             log.warning("source %s %s: unreadable checkpoint ignored", self.name, query.key)
             checkpoint = None
         result = SourceResult()
-        counter = _REQUESTS.set([0])  # per fetch: the pipeline runs a source's queries concurrently
+        stats = _FetchStats()
+        token = _STATS.set(stats)  # per fetch: the pipeline runs a source's queries concurrently
         try:
             await self._collect(query, checkpoint, result)
         except SourceError as exc:
@@ -214,23 +223,24 @@ class HttpSource:
             result.reason = "malformed response"
             log.warning("source %s %s: malformed response (%s)", self.name, query.key, exc)
         finally:
-            result.requests = (_REQUESTS.get() or [0])[0]
-            _REQUESTS.reset(counter)
+            result.requests = stats.requests
+            _STATS.reset(token)
         return result
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         raise NotImplementedError
 
     def _count(self) -> None:
-        counter = _REQUESTS.get()
-        if counter is not None:
-            counter[0] += 1
+        stats = _STATS.get()
+        if stats is not None:
+            stats.requests += 1
 
     async def _request(self, method: str, url: str, *, allow: tuple[int, ...] = (), **kw: Any) -> httpx.Response:
         """One request through the retry layer. A 4xx not in `allow` (which the caller reads itself)
         is an error: an error body must never pass for an empty page."""
-        response = await request_with_retries(self._client, method, url, policy=self.policy,
-                                              on_request=self._count, **kw)
+        stats = _STATS.get()
+        response = await request_with_retries(self._client, method, url, policy=self.policy, on_request=self._count,
+                                              spent=stats.spent if stats else None, **kw)
         if 400 <= response.status_code < 500 and response.status_code not in allow:
             raise Rejected(f"http {response.status_code}", status_code=response.status_code)
         return response
