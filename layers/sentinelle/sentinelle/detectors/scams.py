@@ -220,7 +220,7 @@ def _score(hits: dict[str, list[str]]) -> tuple[int, dict[str, int]]:
     if "request" in hits and (off_brand or not seen.isdisjoint(_DATA_ASKS + _ROUTES)):
         parts["request"] = SIGNALS["request"].weight
     lure = not seen.isdisjoint(_OFFERS)
-    if lure and not seen.isdisjoint(_ROUTES[:2]):
+    if lure and not seen.isdisjoint(_ROUTES):
         hits["contact_combo"] = []
         parts["contact_combo"] = SIGNALS["contact_combo"].weight
     if lure and off_brand:

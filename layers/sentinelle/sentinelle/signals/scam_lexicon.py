@@ -38,7 +38,7 @@ SIGNALS = {s.name: s for s in [
     Signal("brand_account", 20, "the account's name uses the brand but it is not an official account"),
     Signal("reassurance", 10, "insists that the offer is genuine"),
     Signal("request", 10, "tells the reader to act: send, call, click, confirm"),  # only beside an ask or a route
-    Signal("contact_combo", 15, "a brand offer or support that sends people to a phone or messaging app"),
+    Signal("contact_combo", 15, "an offer, lure or support that sends people to a phone, messaging app or DMs"),
     Signal("link_combo", 15, "a brand offer or lure that sends people to a link off the brand's domains"),
     Signal("warning", -50, "warns about scams"),  # -20 more for each further warning phrase
     Signal("news", -20, "reads like news, a complaint or a question about the brand"),
@@ -67,7 +67,8 @@ PHRASES: dict[str, list[str]] = {
         # en
         "giveaway", "give away", "winner", "winners", "you won", "you have won", "you ve won",
         "u have won", "you are a winner", "congratulations", "congrats", "prize", "prizes",
-        "cash prize", "complimentary", "entitled to", "await collection", "awaiting collection",
+        "cash prize", "airdrop is live", "airdrop live", "claim airdrop", "claim your airdrop",
+        "your allocation", "complimentary", "entitled to", "await collection", "awaiting collection",
         "unredeemed", "un redeemed", "awaiting your collection", "you are awarded",
         "you have been awarded",
         "been awarded", "lucky day", "grant", "redeem", "to redeem", "claim", "claim your",
@@ -112,7 +113,9 @@ PHRASES: dict[str, list[str]] = {
         "verify your account", "confirm your account", "confirm your details",
         "confirm your identity", "verify your identity", "update your details",
         "update your information", "your personal details", "your details", "full name and address",
-        "date of birth", "connect your wallet", "validate your wallet", "log in to",
+        "date of birth", "connect your wallet", "validate your wallet", "connect wallet",
+        "drop your wallet", "drop your wallet address", "comment your wallet", "your wallet address",
+        "drop your address", "drop addy", "bind your wallet", "sync your wallet", "log in to",
         "login to", "sign in to",
         # fr
         "verifiez votre compte", "verifier votre compte", "confirmez votre compte",
