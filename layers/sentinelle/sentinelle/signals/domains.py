@@ -1,10 +1,12 @@
 """Lookalike domains: is a link's registrable domain official, an imitation of one, or unrelated?
 
 The index never generates permutations of the protected domains (there are thousands per domain,
-millions per watchlist). It classifies the candidate instead: its label is compared with each
-protected label that a vectorised edit-distance prefilter (rapidfuzz) keeps, and an Aho-Corasick
-automaton finds protected names inside longer labels (combosquats). One check costs a few
-microseconds whatever the size of the watchlist.
+millions per watchlist). It classifies the candidate instead: exact and look-alike spellings are
+dictionary lookups; edits are measured (rapidfuzz OSA) only against the protected names within
+a length window of the candidate; an Aho-Corasick automaton finds protected names inside longer
+labels (combosquats), and another finds the halves of long names, the precondition of a misspelt
+name glued to other words. With a few brands a check costs about ten microseconds
+(benchmarks/bench_impersonation.py); it grows with the number of names of similar length.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ _QWERTY = {
 Kind = Literal[
     "tld-swap", "idn", "homoglyph", "bitsquatting", "vowel-swap", "replacement", "transposition",
     "addition", "insertion", "repetition", "hyphenation", "plural", "omission", "subdomain",
-    "typosquat", "combosquat", "brand-subdomain", "brand-name",
+    "typosquat", "combosquat", "brand-subdomain", "brand-name", "various",
 ]
 
 # Labels this short are words or initials that many unrelated sites share: only exact copies
