@@ -128,11 +128,11 @@ MEDICAL_WORDS = _words(
     "diagnosis", "diagnostic", "ordonnance", "prescription", "consultation", "admitted", "hospitalisé",
     "hospitalisée", "médecin", "medecin", "doctor", "docteur", "dr", "traitement", "treatment")
 # Substrings without which no credential keyword can be there (a cheap test before the patterns).
-_CREDENTIAL_HINTS = ("pass", "pwd", "mdp", "mot de passe", "secret", "token", "key", "auth", "credential", "pw")
+_CREDENTIAL_HINTS = re.compile("pass|pwd|mdp|mot de passe|secret|token|key|auth|credential|pw")
 
 
 def _credential_words(low: str) -> bool:
-    return any(h in low for h in _CREDENTIAL_HINTS)
+    return _CREDENTIAL_HINTS.search(low) is not None
 
 
 # ---------------------------------------------------------------------------------------------
