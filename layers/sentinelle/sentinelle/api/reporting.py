@@ -7,10 +7,15 @@ from typing import Any, Protocol
 
 import httpx
 
+from sentinelle.http import USER_AGENT
 from sentinelle.model import Incident
 from sentinelle.secrets import get_secret
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+
+
+def _client() -> httpx.Client:
+    return httpx.Client(timeout=TIMEOUT, headers={"User-Agent": USER_AGENT})
 
 
 class ReportError(Exception):
@@ -40,7 +45,7 @@ class MastodonReporter:
 
     def __init__(self, instance: str, token: str, client: httpx.Client | None = None):
         self.base = "https://" + instance.strip().lower().removeprefix("https://").strip("/")
-        self.client = client or httpx.Client(timeout=TIMEOUT)
+        self.client = client or _client()
         self.auth = {"Authorization": f"Bearer {token}"}
 
     def send(self, incident: Incident, pack: dict[str, Any]) -> dict[str, Any]:
@@ -64,7 +69,7 @@ class BlueskyReporter:
     def __init__(self, handle: str, app_password: str, pds: str = "https://bsky.social",
                  client: httpx.Client | None = None):
         self.handle, self.password, self.pds = handle, app_password, pds.rstrip("/")
-        self.client = client or httpx.Client(timeout=TIMEOUT)
+        self.client = client or _client()
 
     def send(self, incident: Incident, pack: dict[str, Any]) -> dict[str, Any]:
         session = _call(self.client, "POST", f"{self.pds}/xrpc/com.atproto.server.createSession",
