@@ -6,7 +6,6 @@ import re
 from collections import defaultdict
 from typing import Iterable, Sequence
 
-import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
@@ -154,7 +153,6 @@ class NameIndex:
         for i, k in enumerate(self.keys):
             for b in _block_keys(k):
                 self.blocks[b].append(i)
-        self._arrays = {b: np.asarray(ids, dtype=np.int64) for b, ids in self.blocks.items()}
 
     def candidates(self, name: str) -> list[int]:
         """Indexes of the protected names that share a block with `name` (to be scored by the caller)."""
@@ -172,6 +170,8 @@ class NameIndex:
 
     def match_many(self, names: Iterable[str], cutoff: int = 85, workers: int = 1) -> dict[tuple[int, int], int]:
         """{(candidate index, protected index): score} for every pair at or above `cutoff`."""
+        import numpy as np  # cdist answers with a numpy matrix; numpy comes with the online extra
+
         qkeys = [self.normalise(n) for n in names]
         by_block: dict[str, list[int]] = defaultdict(list)
         for q, k in enumerate(qkeys):
@@ -180,13 +180,13 @@ class NameIndex:
                     by_block[b].append(q)
         pairs: dict[tuple[int, int], int] = {}
         for b, qs in by_block.items():
-            ids = self._arrays[b]
+            ids = self.blocks[b]
             scores = process.cdist([qkeys[q] for q in qs], [self.keys[i] for i in ids],
                                    scorer=fuzz.token_sort_ratio, processor=None, score_cutoff=cutoff,
                                    dtype=np.uint8, workers=workers)
             rows, cols = np.nonzero(scores)
             for r, c in zip(rows.tolist(), cols.tolist()):
-                pairs[(qs[r], int(ids[c]))] = int(scores[r, c])
+                pairs[(qs[r], ids[c])] = int(scores[r, c])
         return pairs
 
     def match_naive(self, names: Iterable[str], cutoff: int = 85) -> dict[tuple[int, int], int]:
