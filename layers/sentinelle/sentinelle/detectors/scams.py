@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from sentinelle.detectors.base import Context, Detector, Query, register
-from sentinelle.model import Finding, Post, Severity, Subject
+from sentinelle.model import Finding, Post, Severity, Subject, norm_handle
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
 from sentinelle.signals.scam_patterns import (
@@ -67,6 +67,8 @@ class ScamRules:
         self.domains = LookalikeIndex.from_watchlist(watchlist)
         self.allowed = frozenset(registrable_domain(d) for d in watchlist.allowlist.domains)
         self._authors: dict[tuple[str, str], list[BrandMatch]] = {}
+        # (platform, folded handle) of official, protected people's and allowlisted accounts.
+        self.never_reported = watchlist.own_accounts | {a.key for a in watchlist.allowlist.accounts}
 
     @classmethod
     def cached(cls, ctx: Context) -> "ScamRules":
@@ -79,9 +81,11 @@ class ScamRules:
         """Score one post; None when it does not mention a brand (unless `require_brand` is off).
         With `enrichers` (online mode), links that are not the brand's are followed to their page."""
         text = post.text or ""
-        lowered = text.casefold()
-        tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags
-                        if t and f"#{t.lstrip('#')}".casefold() not in lowered)
+        tags = ""
+        if post.hashtags:  # the platform's hashtags, when the text does not already show them
+            lowered = text.casefold()
+            tags = " ".join(f"#{t.lstrip('#')}" for t in post.hashtags
+                            if t and f"#{t.lstrip('#')}".casefold() not in lowered)
         p = self.prepare(f"{text} {tags}" if tags else text)
         brands = self.brands.find(p)
         author = post.author
@@ -309,11 +313,10 @@ class ScamsDetector(Detector):
             return []
         author = item.author
         handle = author.handle if author else None
-        wl = ctx.watchlist
-        if handle and (wl.is_own(item.platform, handle) or wl.is_allowlisted_account(item.platform, handle)):
+        rules = ScamRules.cached(ctx)
+        if handle and (item.platform.lower(), norm_handle(handle)) in rules.never_reported:
             return []
-        enrichers = ctx.enrichers if ctx.online else None
-        found = ScamRules.cached(ctx).assess(item, enrichers=enrichers)
+        found = rules.assess(item, enrichers=ctx.enrichers if ctx.online else None)
         if found is None or found.score < REPORT_FROM:
             return []
         subject = (
