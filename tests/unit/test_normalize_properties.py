@@ -41,9 +41,12 @@ def test_prepare_offsets_are_consistent(s):
 
 
 @settings(max_examples=100, deadline=None)
-@given(TEXT, st.sampled_from(["", " Maison Lumière", " #LumiereDays -50% appelez le 06 12 34 56 78"]))
-def test_detector_never_crashes(s, brand):
-    found = get("scams").detect(Post(platform="x", id="1", text=s + brand, author={"handle": "a"}), CTX)
+@given(TEXT, st.sampled_from(["", " Maison Lumière", " #LumiereDays -50% appelez le 06 12 34 56 78"]),
+       st.lists(st.one_of(st.text(max_size=40), st.from_regex(r"https?://[a-z0-9.\-]{1,20}(/[^ ]{0,10})?",
+                                                              fullmatch=True)), max_size=3))
+def test_detector_never_crashes(s, brand, links):
+    item = Post(platform="x", id="1", text=s + brand, author={"handle": "a"}, links=links, hashtags=[s[:10]])
+    found = get("scams").detect(item, CTX)
     for f in found:
         assert f.reasons and 0 <= f.score <= 100 and f.severity in set(Severity)
 
