@@ -107,3 +107,15 @@ def test_platform_hosted_official_domain_is_named_by_its_subdomain():
     assert not ix.check("someone.github.io").is_lookalike
     v = ix.check("etherdelta.com")
     assert v.kind == "tld-swap" and v.target == "etherdelta.github.io"
+
+
+def test_verdicts_are_remembered_per_host_and_bounded(monkeypatch):
+    import sentinelle.signals.domains as dom
+
+    monkeypatch.setattr(dom, "_SEEN_HOSTS", 3)
+    ix = LookalikeIndex(["maisonlumiere.fr"], ["Maison Lumière"])
+    a = ix.check("https://maisonlumiere-promo.com/a")
+    assert ix.check("http://maisonlumiere-promo.com/b?x=1") is a  # same host, any path
+    for h in ["a.com", "b.com", "c.com", "d.com"]:
+        ix.check(h)
+    assert len(ix._seen) <= 3

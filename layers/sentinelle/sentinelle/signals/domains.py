@@ -57,6 +57,7 @@ Kind = Literal[
 # Labels this short are words or initials that many unrelated sites share: only exact copies
 # (another suffix, a Unicode homograph, the whole domain inside another) count for them.
 _MIN_FUZZY = 4
+_SEEN_HOSTS = 65536  # verdicts remembered per index (then forgotten all at once: bounded memory)
 _MIN_CONTAINED = 6  # shorter names count inside a longer label only as a whole "-" separated word
 _TWO_EDITS = 10  # names this long may be two edits away ("steamcommnuity")
 _FREE_WINDOW = 10  # shorter misspelt names count inside a label only at its start or end
@@ -179,6 +180,7 @@ class LookalikeIndex:
                 brand_of.setdefault(_ascii(host_of(d)), brand_of[d])
         self.official = frozenset(_ascii(host_of(d)) for d in official_list)
         self._official_tails = tuple("." + d for d in self.official)
+        self._seen: dict[str, DomainVerdict] = {}
         self._never = _POPULAR | {_ascii(host_of(d)) for d in allowed_domains}
         targets: dict[str, _Target] = {}
         for d in sorted(self.official):
@@ -262,7 +264,18 @@ class LookalikeIndex:
         return bool(host) and (host in self.official or host.endswith(self._official_tails))
 
     def check(self, url_or_domain: str) -> DomainVerdict:
+        """The verdict on a link's host (its path does not matter), remembered for repeats: a
+        feed links to the same few hosts over and over."""
         host = host_of(url_or_domain)
+        verdict = self._seen.get(host)
+        if verdict is None:
+            verdict = self._check_host(host)
+            if len(self._seen) >= _SEEN_HOSTS:
+                self._seen.clear()
+            self._seen[host] = verdict
+        return verdict
+
+    def _check_host(self, host: str) -> DomainVerdict:
         if not host.isascii():
             host = _ascii(host)
         if not host:
