@@ -117,3 +117,11 @@ def test_bad_text_does_not_crash():
                            "text": text})
         for f in DETECTOR.detect(post, CTX):
             assert "4111111111111111" not in json.dumps(f.public())
+
+
+def test_links_given_apart_from_the_text_are_read_too():
+    post = parse_item({"type": "post", "platform": "x", "id": "7", "author": {"handle": "maisonlumiere"},
+                       "text": "Nouvelle intégration en place !",
+                       "links": ["https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx"]})
+    (f,) = DETECTOR.detect(post, CTX)
+    assert f.kind == "secret" and "abcdefghijklmnopqrstuvwx" not in json.dumps(f.public())

@@ -153,13 +153,16 @@ class Leaks(Detector):
         return out
 
     def detect(self, item: Post | Profile, ctx: Context) -> list[Finding]:
-        if not isinstance(item, Post) or not item.text:
+        if not isinstance(item, Post):
+            return []
+        # Links the platform gave apart from the text can carry credentials (webhooks, user:pass@).
+        text = "\n".join([item.text, *(u for u in item.links if u and u not in item.text)]).strip()
+        if not text:
             return []
         wl = ctx.watchlist
         policies: tuple[CompiledRule, ...] = ctx.cache.get("leaks.policies")  # type: ignore[assignment]
         if policies is None:
             policies = ctx.cache["leaks.policies"] = compile_policies(wl)
-        text = item.text
         handle = item.author.handle if item.author else None
         who = self._who(wl, item.platform, handle, ctx.cache)
 
