@@ -26,7 +26,7 @@ SIGNALS = {s.name: s for s in [
     Signal("crypto", 10, "crypto-currency or trading talk"),
     Signal("investment", 30, "promises investment returns"),
     Signal("recovery", 25, "offers to recover lost money or crypto (a recovery scam)"),
-    Signal("premium_rate", 15, "the number is premium-rate or shared-cost"),
+    Signal("premium_rate", 20, "the number is premium-rate or shared-cost"),
     Signal("urgency", 10, "pressure to act fast"),
     Signal("lure", 15, "refund, delivery, fee or account-problem lure"),
     Signal("shortener", 15, "a shortened link hides where it leads"),
