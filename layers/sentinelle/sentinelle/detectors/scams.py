@@ -103,6 +103,8 @@ class ScamRules:
             found = hits.setdefault(name, [])
             if words not in found:
                 found.append(words)
+        if "support_claim" in hits:
+            hits.pop("support_mention", None)  # the claim's own words, not a second signal
         if "reassurance" in hits or "recovery" in hits:
             # "Not a scam" is the scammer's line, and recovery scams pose as warnings.
             hits.pop("warning", None)
