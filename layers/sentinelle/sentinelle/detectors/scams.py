@@ -291,7 +291,15 @@ def _account_url(post: Post) -> str | None:
 @register
 class ScamsDetector(Detector):
     """Brand scams by strangers: fake coupons and giveaways, fake support and refunds, phishing
-    links, voucher or crypto payment, all scored from explained signals."""
+    links, voucher or crypto payment, all scored from explained signals.
+
+    A post is read only if it names a brand (name, alias or hashtag, however disguised), comes from
+    an account named after one, or links to a lookalike of a brand domain. Each signal of
+    `signals.scam_lexicon.SIGNALS` found adds its weight once (warnings, news and the brand's own
+    links subtract); the sum, clipped to 0-100, is the score. Severity follows the score and is
+    raised for harm: money or payment data asked → high; payment data or codes asked with a route
+    off the platform → critical. One incident per scamming account (subject = the author).
+    """
 
     name = "scams"
     description = "Strangers using the brand to push fake offers, fake support and phishing"
