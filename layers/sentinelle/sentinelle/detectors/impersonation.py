@@ -64,7 +64,7 @@ class _Assessment:
 
 
 class _State:
-    """Per-watchlist compiled state: identities, name and handle indexes, domains, brand matcher."""
+    """Per-watchlist compiled state: identities, name and handle indexes, brand matcher."""
 
     def __init__(self, watchlist: Watchlist):
         self.watchlist = watchlist
@@ -95,7 +95,6 @@ class _State:
                 cores.append(c)
                 self.core_owner.append(i)
         self.handles = NameIndex(cores, normalise=handle_core)
-        self.domains = LookalikeIndex.from_watchlist(watchlist)
         self.brands = BrandMatcher(watchlist)
 
     @classmethod
@@ -218,7 +217,8 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
     in_bio = state.brands.find(profile.bio) if profile.bio else []
     in_post = state.brands.find(shared_text) if shared_text else []
     links = list(dict.fromkeys([*profile.links, *extract_urls(profile.bio), *extract_urls(shared_text)]))[:MAX_LINKS]
-    verdicts = [(u, state.domains.check(u)) for u in links]
+    domains = LookalikeIndex.cached(ctx)  # one index per watchlist, shared through ctx.cache
+    verdicts = [(u, domains.check(u)) for u in links]
     lookalikes = [(u, v) for u, v in verdicts if v.is_lookalike]
     officials = [u for u, v in verdicts if v.is_official]
     reports = []

@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
-from typing import TYPE_CHECKING, Iterable, Literal, Mapping, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Literal, Mapping, NamedTuple
 
 import ahocorasick
 import idna
@@ -181,6 +181,7 @@ class LookalikeIndex:
         self.official = frozenset(_ascii(host_of(d)) for d in official_list)
         self._official_tails = tuple("." + d for d in self.official)
         self._seen: dict[str, DomainVerdict] = {}
+        self._watchlist: Any = None  # the watchlist it was built from, for `cached`
         self._never = _POPULAR | {_ascii(host_of(d)) for d in allowed_domains}
         targets: dict[str, _Target] = {}
         for d in sorted(self.official):
@@ -255,7 +256,17 @@ class LookalikeIndex:
             for n in b.names:
                 brand_of.setdefault(n, b.name)
                 names.append(n)
-        return cls(watchlist.official_domains, names, brand_of, watchlist.allowlist.domains)
+        index = cls(watchlist.official_domains, names, brand_of, watchlist.allowlist.domains)
+        index._watchlist = watchlist
+        return index
+
+    @classmethod
+    def cached(cls, ctx: Any) -> "LookalikeIndex":
+        """The index for `ctx.watchlist`, built on first use and shared through `ctx.cache`."""
+        ix = ctx.cache.get("signals.domains.index")
+        if ix is None or ix._watchlist is not ctx.watchlist:
+            ix = ctx.cache["signals.domains.index"] = cls.from_watchlist(ctx.watchlist)
+        return ix
 
     def is_official(self, url_or_host: str) -> bool:
         return self._official_host(_ascii(host_of(url_or_host)))
