@@ -17,6 +17,7 @@ from sentinelle.watchlist import parse_watchlist
 ROOT = Path(__file__).resolve().parents[1]
 FIXTURES = ROOT / "tests/fixtures/detectors/scams.json"
 HOLDOUT = ROOT / "tests/fixtures/detectors/scams_holdout.json"
+UNSEEN = ROOT / "tests/fixtures/detectors/scams_unseen.json"
 JANITR_POSITIVE = {"scam", "phishing", "malware", "impersonation", "fake_support", "recovery_scam", "giveaway"}
 # The public sets name no brand of ours: they are scored with the brand requirement lifted,
 # against a watchlist without brands (so no brand-only signal can fire either).
@@ -108,7 +109,8 @@ def fixtures(path: Path = FIXTURES) -> tuple[int, float, float, float]:
 def run() -> str:
     rules = ScamRules(GENERIC)
     table = [("own fixtures, EN/FR, brand required (done-when: P ≥ 0.9, R ≥ 0.85)", fixtures()),
-             ("second EN/FR set, written after tuning (see below)", fixtures(HOLDOUT))]
+             ("second EN/FR set, written after tuning (see below)", fixtures(HOLDOUT)),
+             ("third EN/FR set, unseen: never tuned on (see below)", fixtures(UNSEEN))]
     extra = []
     if (shared() / "uci_sms_spam").is_dir():
         rows = uci()
@@ -138,7 +140,10 @@ def run() -> str:
               "detector had been tuned on the first: its first run gave precision 0.909 and recall 0.80; "
               "its misses then led to generic vocabulary fixes (plural phrases, payment-info and "
               "send-the-code wording, rate-of-return promises, support self-presentation told apart "
-              "from mentions), so it is no longer unseen. The public sets name none of our brands, so they are scored by the "
+              "from mentions), so it is no longer unseen. The third set (20 scams, 20 hard negatives) was written last and "
+              "scored once (precision 1.000, recall 0.900: a \"5 € private sale\" by phone and a fake "
+              "\"fraud department\" asking for a code were missed); the detector was not changed for it. "
+              "The public sets name none of our brands, so they are scored by the "
               "same signals with the brand requirement lifted (`ScamRules.assess(post, "
               "require_brand=False)` on a watchlist without brands); brand-only signals (lookalike "
               "links, brand-named accounts, official links) cannot fire there. They are English SMS and "
