@@ -235,13 +235,14 @@ def cmd_incidents(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from sentinelle.api.server import serve
+    from sentinelle.api.server import ServeError, serve
 
-    token = os.environ.get("SENTINELLE_API_TOKEN")
-    if not token:
-        raise UsageError("serve: set SENTINELLE_API_TOKEN: callers authenticate with "
-                         "'Authorization: Bearer $SENTINELLE_API_TOKEN', and the server refuses to start without it")
-    serve(_open_store(args.db), host=args.host, port=args.port, token=token)
+    # The watchlist lets takedown packs name the official accounts; the API works without it.
+    watchlist = _load_config(args.config).wl if args.config or os.environ.get("SENTINELLE_CONFIG") else None
+    try:
+        serve(_open_store(args.db), host=args.host, port=args.port, watchlist=watchlist)
+    except ServeError as exc:
+        raise UsageError(f"serve: {exc}") from None
     return EXIT_OK
 
 
@@ -297,6 +298,8 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="serve the incidents API on a local HTTP server (bearer token)",
                        description="Serve the same routes as the Lambda api function. Requires SENTINELLE_API_TOKEN.")
     s.add_argument("--db", help="SQLite file (default $SENTINELLE_DB, else .sentinelle/sentinelle.db)")
+    s.add_argument("--config", help="run configuration whose watchlist names official accounts in takedown packs "
+                   "(default $SENTINELLE_CONFIG)")
     s.add_argument("--host", default="127.0.0.1")
     s.add_argument("--port", type=int, default=8000)
     s.set_defaults(func=cmd_serve)
