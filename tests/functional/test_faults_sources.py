@@ -209,12 +209,10 @@ def test_hostile_replay_lines_are_skipped_with_a_count(store, tmp_path: Path) ->
     assert sorted(i.subject.id for i in store.list().items) == ["r1", "r3"]
 
 
-@pytest.mark.xfail(strict=False, reason="model.py keeps lone surrogates (JSON \\ud800 escapes, which json.loads "
-                   "accepts) in item text; the finding quoting it cannot be stored (UnicodeEncodeError), the whole "
-                   "source result is could_not_record and its checkpoint never moves: one poisoned post blocks the "
-                   "source on every run")
 @respx.mock
 def test_a_lone_surrogate_post_does_not_block_its_source(store) -> None:
+    """A JSON "\\ud800" escape decodes to a lone surrogate that no store can encode: one such post
+    must not make its whole source unrecordable (and so never checkpointed) run after run."""
     bad = {**status(2), "spoiler_text": "bad SURROGATE text"}  # plain text, not HTML
     body = json.dumps([status(3), bad, status(1)]).replace("SURROGATE", "\\ud800")
     respx.get(TAG_URL).mock(return_value=httpx.Response(200, content=body.encode(),

@@ -79,10 +79,7 @@ def test_there_are_platform_parsers() -> None:
     assert {"mastodon", "bluesky", "x"} <= set(PARSERS)
 
 
-# X's parser reads `meta` and `includes` with .get() before checking they are objects.
-X_BUG = pytest.mark.xfail(strict=False, reason="sources/x.py parse_page: body {'meta': [1]} or {'includes': [1]} "
-                          "raises AttributeError instead of MalformedPage")
-HOSTILE_PLATFORMS = [pytest.param(p, marks=X_BUG) if p == "x" else p for p in sorted(PARSERS)]
+HOSTILE_PLATFORMS = sorted(PARSERS)
 
 
 @pytest.mark.parametrize("platform", HOSTILE_PLATFORMS)
@@ -119,9 +116,6 @@ def test_x_parse_page_hostile_meta_is_malformed() -> None:
             parse("search_recent", body)
         except MalformedPage:
             pass
-
-
-test_x_parse_page_hostile_meta_is_malformed = X_BUG(test_x_parse_page_hostile_meta_is_malformed)
 
 
 @pytest.mark.parametrize("platform", sorted(PARSERS))
