@@ -120,29 +120,18 @@ def _load_config(path: str | None) -> Any:
         raise UsageError(str(exc)) from None
 
 
-def _sinks(config: Any) -> list[Any]:
-    from sentinelle.alerts.sinks import ConsoleSink, SmtpSink, WebhookSink
-
-    sinks: list[Any] = []
-    if config.alerts.console:
-        sinks.append(ConsoleSink())
-    if config.alerts.smtp or os.environ.get("SENTINELLE_SMTP_HOST"):
-        sinks.append(SmtpSink.from_env())
-    url = config.alerts.webhook or os.environ.get("SENTINELLE_WEBHOOK_URL")
-    if url:
-        sinks.append(WebhookSink(url))
-    return sinks
-
-
 def drain_outbox(store: Any, config: Any) -> Any:
     """Local mode's alert trigger: deliver what the scan put in the outbox, mark what went out."""
-    from sentinelle.alerts.dispatch import deliver
+    from sentinelle.alerts.dispatch import build_sinks, deliver
 
     pending = store.pending_alerts()
     if not pending:
         return None
-    report = deliver(pending, _sinks(config), config.wl.thresholds)
+    report = deliver(pending, build_sinks(config.alerts), config.wl.thresholds)
     store.mark_sent(list(report.delivered))
+    for sink, reason in report.failures:  # those alerts stay in the outbox for the next run
+        print(f"sentinelle: alert sink {sink} failed: {reason}; {len(report.pending)} alert(s) kept for the next run",
+              file=sys.stderr)
     return report
 
 
