@@ -21,6 +21,7 @@ def collect(package: str, prefix: str, document: str, header: str, only: list[st
         started = time.perf_counter()
         print(f"\n=== {name} ===", flush=True)
         section = importlib.import_module(f"{package}.{name}").run()
+        print(section, flush=True)
         sections.append(section.rstrip() + f"\n\n_{name} took {time.perf_counter() - started:.1f} s._\n")
     if only:
         return 0  # a partial run prints but does not overwrite the kept document

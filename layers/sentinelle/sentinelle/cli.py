@@ -61,7 +61,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
-        ctx.enrichers = OnlineEnrichers(watchlist)
+        ctx.enrichers = OnlineEnrichers(watchlist, base_dir=Path(args.watchlist).resolve().parent)
     out = sys.stdout
     for line in sys.stdin:
         out.write(json.dumps(check_line(line, detectors, ctx, parse_item, ValidationError), ensure_ascii=False))

@@ -67,6 +67,7 @@ class RunConfig(BaseModel):
     base_dir: Path = Field(default=Path("."), exclude=True)
     path: str = Field(default="<config>", exclude=True)
     watchlist_model: Watchlist | None = Field(default=None, exclude=True)
+    watchlist_dir: Path = Field(default=Path("."), exclude=True)  # where its relative photo paths resolve
 
     @property
     def wl(self) -> Watchlist:
@@ -127,13 +128,14 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
         err = exc.errors()[0]
         problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
         raise ConfigError(f"{location}: {_where(tuple(err['loc']))}: {problem}") from None
-    cfg.base_dir, cfg.path = base, location
+    cfg.base_dir, cfg.path, cfg.watchlist_dir = base, location, base
     if isinstance(cfg.watchlist, dict):
         cfg.watchlist_model = parse_watchlist(cfg.watchlist, f"{location}: watchlist")
     else:
         wl = cfg.watchlist
         if not (wl.startswith("s3://") or wl.startswith("ssm:")) and not Path(wl).is_absolute():
             wl = str(base / wl)
+        cfg.watchlist_dir = Path(wl).parent if "://" not in wl and not wl.startswith("ssm:") else base
         if wl.startswith(("s3://", "ssm:")):
             wtext, _ = _read(wl)
             cfg.watchlist_model = parse_watchlist(yaml.safe_load(wtext), wl, wtext)

@@ -31,7 +31,7 @@ def make_context(config: RunConfig, now: datetime, *, online: bool | None = None
     if online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
-        enrichers = OnlineEnrichers(config.wl)
+        enrichers = OnlineEnrichers(config.wl, base_dir=config.watchlist_dir)
     return Context(watchlist=config.wl, now=now, online=online, enrichers=enrichers)
 
 
