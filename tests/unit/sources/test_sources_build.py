@@ -9,6 +9,7 @@ import pytest
 from conftest import MemoryCheckpoints, run
 from sentinelle.detectors.base import Query
 from sentinelle.sources import SPECS, build_source, validate_spec
+from sentinelle.sources.common import search_terms
 from sentinelle.sources.health import consecutive_failures, record_source_status
 
 FAKE = {"x_bearer_token": "b", "reddit_client_id": "i", "reddit_client_secret": "s", "youtube_api_key": "k",
@@ -92,3 +93,14 @@ def test_validate_spec_reads_no_secret_and_names_the_key():
         validate_spec({"type": "replay", "path": "a", "platform": "bluesky", "endpoint": "getPosts"})
     with pytest.raises(ValueError, match="source bluesky: identifer"):
         validate_spec({"type": "bluesky", "identifer": "typo.bsky.social"})
+
+
+@pytest.mark.parametrize("query,terms", [
+    (Query(kind="search_posts", value="Maison Lumière"), '"Maison Lumière"'),
+    (Query(kind="search_posts", value=" MaisonLumiere "), "MaisonLumiere"),
+    (Query(kind="search_posts", value='"already quoted" OR other'), '"already quoted" OR other'),
+    (Query(kind="hashtag", value="#LumiereDays"), "#LumiereDays"),
+    (Query(kind="hashtag", value="LumiereDays"), "#LumiereDays"),
+])
+def test_search_terms_quote_names_of_several_words(query, terms):
+    assert search_terms(query) == terms

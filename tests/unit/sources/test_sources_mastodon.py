@@ -265,3 +265,14 @@ def test_lone_surrogates_become_replacement_characters():
 def test_absurdly_nested_body_is_malformed_response():
     respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").respond(200, content=b"[" * 50_000)
     assert run(fetch(source(), TAG)).reason == "malformed response"
+
+
+@respx.mock
+def test_status_search_with_a_token_quotes_the_name():
+    route = respx.get(f"{BASE}/api/v2/search").respond(
+        200, json={"accounts": [], "statuses": load("mastodon/tag_timeline_page2.json"), "hashtags": []})
+    result = run(fetch(source(token="fake-token"), Query(kind="search_posts", value="Maison Lumière")))
+    assert [i.id for i in result.items] == ["113520411870001200"]
+    params = route.calls[0].request.url.params
+    assert (params["q"], params["type"]) == ('"Maison Lumière"', "statuses")
+    assert route.calls[0].request.headers["Authorization"] == "Bearer fake-token"

@@ -62,6 +62,7 @@ def test_token_then_after_paging_and_checkpoint():
     assert result.status == "ok" and len(result.items) == 3 and token.call_count == 1
     assert search.calls[1].request.url.params["after"] == "t3_1h2k3l4"
     assert search.calls[0].request.headers["Authorization"] == "bearer fake-reddit-token"
+    assert search.calls[0].request.url.params["q"] == '"Maison Lumière"'
     assert search.calls[0].request.headers["User-Agent"].startswith("test:sentinelle")
     assert token.calls[0].request.headers["Authorization"].startswith("Basic ")
     assert result.checkpoint == "2025-11-27T09:50:00+00:00"

@@ -12,8 +12,8 @@ from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items, to_int,
-    unique,
+    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items,
+    search_terms, to_int, unique,
 )
 
 PLATFORM = "bluesky"
@@ -295,7 +295,7 @@ class BlueskySource(HttpSource):
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         if query.kind in ("search_posts", "hashtag"):
-            q = f"#{query.value.lstrip('#')}" if query.kind == "hashtag" else query.value
+            q = search_terms(query)
             params: dict[str, Any] = {"q": q, "sort": "latest"}
             if checkpoint:
                 params["since"] = checkpoint

@@ -169,6 +169,18 @@ class _FetchStats:
 _STATS: ContextVar[_FetchStats | None] = ContextVar("sentinelle_fetch_stats", default=None)
 
 
+def search_terms(query: Query) -> str:
+    """The search text of a post query: `#tag` for a hashtag; a name of several words quoted as
+    one phrase (every platform here reads quotes so), or "Maison Lumière" would match any post
+    saying "lumière"."""
+    value = query.value.strip()
+    if query.kind == "hashtag":
+        return "#" + value.lstrip("#")
+    if any(c.isspace() for c in value) and not value.startswith('"'):
+        return f'"{value}"'
+    return value
+
+
 def serves(query: Query, platform: str, kinds: Iterable[str]) -> bool:
     return query.kind in kinds and query.platform in (None, platform)
 

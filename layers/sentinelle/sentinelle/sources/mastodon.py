@@ -10,7 +10,8 @@ from sentinelle.detectors.base import Query
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, UnknownEndpoint, Page, html_to_text, id_key, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, id_key, json_body, map_items, search_terms,
+    to_int, unique,
 )
 
 PLATFORM = "mastodon"
@@ -205,9 +206,10 @@ class MastodonSource(HttpSource):
             tag = query.value.lstrip("#")
             await self._statuses(f"/api/v1/timelines/tag/{tag}", result, checkpoint)
         elif query.kind in ("search_profiles", "search_posts"):
-            kind = "accounts" if query.kind == "search_profiles" else "statuses"
-            items, skipped, _ = await self._page(
-                "/api/v2/search", "search", {"q": query.value, "type": kind, "limit": self.page_size})
+            profiles = query.kind == "search_profiles"
+            items, skipped, _ = await self._page("/api/v2/search", "search", {
+                "q": query.value if profiles else search_terms(query),
+                "type": "accounts" if profiles else "statuses", "limit": self.page_size})
             result.items.extend(items)
             result.skipped += skipped
         elif query.kind == "profile":

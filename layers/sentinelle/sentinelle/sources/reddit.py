@@ -12,7 +12,8 @@ from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, epoch, item_time, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, epoch, item_time, json_body, map_items,
+    search_terms, to_int, unique,
 )
 
 PLATFORM = "reddit"
@@ -151,7 +152,9 @@ class RedditSource(HttpSource):
         name = query.value.strip().lstrip("@").removeprefix("u/").removeprefix("/u/")
         if query.kind in ("search_posts", "hashtag"):
             path = f"/r/{self.subreddit}/search" if self.subreddit else "/search"
-            params = {"q": query.value.lstrip("#"), "sort": "new", "t": "week", "type": "link"}
+            # Reddit has no hashtags: a tag is searched as the word.
+            q = query.value.lstrip("#") if query.kind == "hashtag" else search_terms(query)
+            params = {"q": q, "sort": "new", "t": "week", "type": "link"}
             if self.subreddit:
                 params["restrict_sr"] = "1"
             await self._listing(path, params, result, checkpoint)

@@ -8,7 +8,8 @@ from sentinelle.detectors.base import Query
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, UnknownEndpoint, Page, cursor_of, obj, id_key, json_body, map_items, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, id_key, json_body, map_items, obj,
+    search_terms, to_int, unique,
 )
 
 PLATFORM = "x"
@@ -164,11 +165,7 @@ class XSource(HttpSource):
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         if query.kind in ("search_posts", "hashtag"):
-            value = query.value.strip()
-            if query.kind == "hashtag":
-                q = f"#{value.lstrip('#')}"
-            else:
-                q = f'"{value}"' if " " in value and not value.startswith('"') else value
+            q = search_terms(query)
             await self._posts("/tweets/search/recent", {"query": f"{q} -is:retweet"}, result, checkpoint,
                               cursor_param="next_token", minimum=10)
         elif query.kind == "profile":

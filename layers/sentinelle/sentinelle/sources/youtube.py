@@ -11,7 +11,8 @@ from sentinelle.http import CredentialsError, RateLimited
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, Rejected, cursor_of, obj, UnknownEndpoint, item_time, json_body, map_items, to_int,
+    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items, obj,
+    search_terms, to_int,
 )
 from sentinelle.text.urls import extract_urls
 
@@ -179,7 +180,7 @@ class YouTubeSource(HttpSource):
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
         if query.kind in ("search_posts", "hashtag"):
-            q = f"#{query.value.lstrip('#')}" if query.kind == "hashtag" else query.value
+            q = search_terms(query)
             params = {"part": "snippet", "q": q, "type": "video", "order": "date"}
             if checkpoint:
                 params["publishedAfter"] = datetime.fromisoformat(checkpoint).strftime("%Y-%m-%dT%H:%M:%SZ")
