@@ -104,3 +104,18 @@ def test_validate_spec_reads_no_secret_and_names_the_key():
 ])
 def test_search_terms_quote_names_of_several_words(query, terms):
     assert search_terms(query) == terms
+
+
+@pytest.mark.parametrize("spec,served,refused", [
+    ({"type": "x"}, ["@SophieLaurentML", "a_b"], ["maisonlumiere@mastodon.social", "name.bsky.social", "x" * 16]),
+    ({"type": "bluesky"}, ["maisonlumiere.bsky.social", "did:plc:abc123"], ["a@b.example", "ClaireDubois_LP"]),
+    ({"type": "reddit"}, ["u/Lumiere_Team", "/u/abc", "abc-def"], ["a@b.example", "ab", "name.bsky.social"]),
+    ({"type": "youtube"}, ["@maisonlumiere-live", "a.b_c"], ["a@b.example", "ab"]),
+    ({"type": "mastodon", "instance": "mastodon.social"}, ["user@mastodon.social", "user"], ["user@other.example"]),
+])
+def test_account_queries_go_only_where_the_handle_could_live(spec, served, refused):
+    src = build_source(spec, secrets=FAKE.get)
+    for kind in ("profile", "account_posts"):
+        assert all(src.queries([Query(kind=kind, value=v)]) for v in served)
+        assert not any(src.queries([Query(kind=kind, value=v)]) for v in refused)
+    run(src.aclose())

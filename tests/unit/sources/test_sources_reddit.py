@@ -127,9 +127,9 @@ def test_suspended_user_profile_and_posts():
 @respx.mock
 def test_user_posts_and_missing_user():
     token_route()
-    respx.get(f"{API}/user/Lumiere_Official_Team/about").respond(200, json=load("reddit/user_about.json"))
-    sub = respx.get(f"{API}/user/Lumiere_Official_Team/submitted").respond(200, json=load("reddit/search_page2.json"))
-    result = run(fetch(source(), Query(kind="account_posts", value="Lumiere_Official_Team", platform="reddit")))
+    respx.get(f"{API}/user/Lumiere_Officiel/about").respond(200, json=load("reddit/user_about.json"))
+    sub = respx.get(f"{API}/user/Lumiere_Officiel/submitted").respond(200, json=load("reddit/search_page2.json"))
+    result = run(fetch(source(), Query(kind="account_posts", value="Lumiere_Officiel", platform="reddit")))
     assert [i.id for i in result.items] == ["t3_1h2k3l0"] and sub.calls[0].request.url.params["sort"] == "new"
     respx.get(f"{API}/user/nobody/about").respond(404, json={"message": "Not Found", "error": 404})
     missing = run(fetch(source(), Query(kind="profile", value="nobody", platform="reddit")))

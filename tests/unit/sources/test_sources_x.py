@@ -31,8 +31,8 @@ def test_parse_recent_search_maps_authors_from_includes():
     items, skipped, cursor = parse_page("tweets/search/recent", load("x/search_recent_page1.json"))
     assert cursor == "b26v89c19zqg8o3f" and skipped == 0
     post = items[0]
-    assert isinstance(post, Post) and post.author.handle == "LumiereHelpDesk_"
-    assert post.url == "https://x.com/LumiereHelpDesk_/status/1861999000000000003"
+    assert isinstance(post, Post) and post.author.handle == "LumiereHelp_"
+    assert post.url == "https://x.com/LumiereHelp_/status/1861999000000000003"
     assert post.links == ["https://lumiere-verify.example"] and post.hashtags == ["MaisonLumiere"]
 
 
@@ -126,22 +126,22 @@ def test_missing_token_is_credentials_without_a_request():
 
 @respx.mock
 def test_profile_and_suspended_user():
-    respx.get(f"{API}/users/by/username/LumiereHelpDesk_").respond(200, json=load("x/user.json"))
+    respx.get(f"{API}/users/by/username/LumiereHelp_").respond(200, json=load("x/user.json"))
     respx.get(f"{API}/users/by/username/LumiereGone").respond(200, json=load("x/user_suspended.json"))
-    ok = run(fetch(source(), Query(kind="profile", value="@LumiereHelpDesk_", platform="x")))
-    assert [p.handle for p in ok.items] == ["LumiereHelpDesk_"]
+    ok = run(fetch(source(), Query(kind="profile", value="@LumiereHelp_", platform="x")))
+    assert [p.handle for p in ok.items] == ["LumiereHelp_"]
     gone = run(fetch(source(), Query(kind="profile", value="LumiereGone", platform="x")))
     assert gone.status == "ok" and gone.items == [] and gone.reason == "account suspended"
 
 
 @respx.mock
 def test_account_posts_uses_user_id_and_pagination_token():
-    respx.get(f"{API}/users/by/username/LumiereHelpDesk_").respond(200, json=load("x/user.json"))
+    respx.get(f"{API}/users/by/username/LumiereHelp_").respond(200, json=load("x/user.json"))
     tweets = respx.get(f"{API}/users/1860000000000000042/tweets").mock(side_effect=[
         httpx.Response(200, json=load("x/search_recent_page1.json")),
         httpx.Response(200, json=load("x/search_recent_page2.json")),
     ])
-    q = Query(kind="account_posts", value="LumiereHelpDesk_", platform="x")
+    q = Query(kind="account_posts", value="LumiereHelp_", platform="x")
     result = run(fetch(source(), q))
     assert len(result.items) == 3 and tweets.calls[1].request.url.params["pagination_token"] == "b26v89c19zqg8o3f"
     assert tweets.calls[0].request.url.params["exclude"] == "retweets"

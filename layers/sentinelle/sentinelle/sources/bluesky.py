@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
@@ -163,6 +164,7 @@ class BlueskySource(HttpSource):
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
     checkpoint_kind = "time"
+    handle_pattern = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]+|([A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*")
 
     def __init__(self, *, identifier: str | None = None, app_password: str | None = None,
                  service: str = ENTRYWAY, appview: str = PUBLIC_APPVIEW, session_cache: Any = None,

@@ -210,7 +210,16 @@ class HttpSource:
     def queries(self, plan: list[Query]) -> list[Query]:
         return [q for q in plan if serves(q, self.platform, self.kinds) and self.accepts(q)]
 
+    # What an account handle looks like on this platform: an account query (platform unset, or
+    # a handle from another network) is served only when it could be one here.
+    handle_pattern: re.Pattern[str] | None = None
+
+    def handle_of(self, value: str) -> str:
+        return value.strip().lstrip("@")
+
     def accepts(self, query: Query) -> bool:
+        if query.kind in ("profile", "account_posts") and self.handle_pattern is not None:
+            return self.handle_pattern.fullmatch(self.handle_of(query.value)) is not None
         return True
 
     async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:

@@ -91,6 +91,10 @@ class RedditSource(HttpSource):
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
     checkpoint_kind = "time"
+    handle_pattern = re.compile(r"[A-Za-z0-9_-]{3,20}")
+
+    def handle_of(self, value: str) -> str:
+        return value.strip().lstrip("@").removeprefix("/").removeprefix("u/")
 
     def __init__(self, *, client_id: str | None, client_secret: str | None, user_agent: str | None = None,
                  subreddit: str | None = None, name: str | None = None,
@@ -149,7 +153,7 @@ class RedditSource(HttpSource):
                                  ceiling=self.time_ceiling())
 
     async def _collect(self, query: Query, checkpoint: str | None, result: SourceResult) -> None:
-        name = query.value.strip().lstrip("@").removeprefix("u/").removeprefix("/u/")
+        name = self.handle_of(query.value)
         if query.kind in ("search_posts", "hashtag"):
             path = f"/r/{self.subreddit}/search" if self.subreddit else "/search"
             # Reddit has no hashtags: a tag is searched as the word.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Mapping
 
 from sentinelle.detectors.base import Query
@@ -103,6 +104,7 @@ class XSource(HttpSource):
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "profile", "account_posts")
     checkpoint_kind = "id"
+    handle_pattern = re.compile(r"[A-Za-z0-9_]{1,15}")
 
     def __init__(self, *, bearer_token: str | None, read_budget: int = 500, name: str | None = None,
                  page_size: int = 100, **kw: Any):

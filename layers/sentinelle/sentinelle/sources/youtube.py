@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
@@ -108,6 +109,7 @@ class YouTubeSource(HttpSource):
     platform = PLATFORM
     kinds = ("search_posts", "hashtag", "search_profiles", "profile", "account_posts")
     checkpoint_kind = "time"
+    handle_pattern = re.compile(r"[A-Za-z0-9._-]{3,30}")
 
     def __init__(self, *, api_key: str | None, daily_quota: int = 10_000, search_calls_per_day: int = 100,
                  quota_store: Any = None, name: str | None = None, page_size: int = 50, **kw: Any):
