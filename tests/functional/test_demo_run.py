@@ -89,3 +89,13 @@ def test_run_with_a_bad_config_exits_2_naming_the_key(tmp_path):
     cfg.write_text("watchlist: wl.yaml\ndetectors:\n  scams:\n    every: soon\n", encoding="utf-8")
     out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"))
     assert out.returncode == 2 and "detectors.scams.every" in out.stderr
+
+
+def test_run_with_a_bad_source_spec_exits_2_before_anything_runs(tmp_path):
+    cfg = tmp_path / "sentinelle.yaml"
+    (tmp_path / "wl.yaml").write_text("organization: A\n", encoding="utf-8")
+    cfg.write_text("watchlist: wl.yaml\ndetectors:\n  scams:\n    sources:\n      - {type: mastodon, instance: mastodon.social, limt: 5}\n",
+                   encoding="utf-8")
+    out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"))
+    assert out.returncode == 2 and "detectors.scams.sources[0]" in out.stderr and "limt" in out.stderr
+    assert not (tmp_path / "s.db").exists()

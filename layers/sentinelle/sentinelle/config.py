@@ -146,6 +146,14 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
     unknown = sorted(set(cfg.detectors) - set(registry()))
     if unknown:
         raise ConfigError(f"{location}: detectors.{unknown[0]}: unknown detector (known: {', '.join(sorted(registry()))})")
+    from sentinelle.sources import validate_spec
+
+    for name, dcfg in cfg.detectors.items():
+        for i, spec in enumerate(dcfg.sources):
+            try:
+                validate_spec(spec)
+            except ValueError as exc:
+                raise ConfigError(f"{location}: detectors.{name}.sources[{i}]: {exc}") from None
     return cfg
 
 
