@@ -160,10 +160,10 @@ def parse_item(data: Any) -> Post | Profile:
 
 
 class Subject(BaseModel):
-    """What an incident is about: an account, a post, or a domain."""
+    """What an incident is about: an account, a post, a domain, or one of Sentinelle's sources."""
 
     platform: str
-    kind: Literal["account", "post", "domain"]
+    kind: Literal["account", "post", "domain", "source"]
     id: str
     handle: str | None = None
     url: str | None = None

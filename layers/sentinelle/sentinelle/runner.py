@@ -9,8 +9,8 @@ from typing import Any
 
 from sentinelle.config import RunConfig
 from sentinelle.detectors import Context, get
-from sentinelle.model import utcnow
-from sentinelle.pipeline import RunSummary, scan
+from sentinelle.model import Finding, Severity, Subject, utcnow
+from sentinelle.pipeline import RunSummary, SourceReport, scan
 from sentinelle.store.base import CheckpointStore, IncidentStore
 
 log = logging.getLogger("sentinelle.runner")
@@ -59,18 +59,44 @@ async def run_detector_async(
         if own_sources:
             for s in sources:
                 await s.aclose()
-    _track_source_health(summary, checkpoints, now)
+    _track_source_health(summary, store, checkpoints, now)
     return summary
 
 
-def _track_source_health(summary: RunSummary, checkpoints: Any, now: datetime) -> None:
-    """Count consecutive failing runs per source; the summary carries the count for alerting."""
-    try:
-        from sentinelle.sources.health import record_source_status
-    except ImportError:
-        return
+SOURCE_ALERT_AFTER = 3  # consecutive failing runs before a source raises an incident of its own
+SOURCE_ESCALATE_AFTER = 12
+
+
+def _track_source_health(summary: RunSummary, store: IncidentStore, checkpoints: Any, now: datetime) -> None:
+    """Count consecutive failing runs per source; past a few, record an incident about the source.
+
+    The incident travels the same road as any other (store, change feed, alert), so a source that
+    has gone silent pages someone once, and again only if it stays down much longer.
+    """
+    from sentinelle.sources.health import record_source_status
+
+    worst: dict[str, SourceReport] = {}
     for report in summary.sources:
         report.consecutive_failures = record_source_status(checkpoints, report.source, report.status, now)
+        if report.consecutive_failures > getattr(worst.get(report.source), "consecutive_failures", 0):
+            worst[report.source] = report
+    findings = [source_down_finding(r, summary.detector, now) for r in worst.values()
+                if r.consecutive_failures >= SOURCE_ALERT_AFTER]
+    for finding in findings:
+        store.record(finding, now)
+
+
+def source_down_finding(report: SourceReport, detector: str, now: datetime) -> Finding:
+    runs = report.consecutive_failures
+    severity = Severity.high if runs >= SOURCE_ESCALATE_AFTER else Severity.medium
+    platform = report.source.split(":", 1)[0]
+    return Finding(
+        detector="sources", kind="source_unavailable", severity=severity, score=80 if severity == Severity.high else 55,
+        reasons=[f"{report.source} could not be checked for {runs} consecutive runs ({report.reason or report.status})",
+                 f"the {detector} detector is blind to what this source would have shown"],
+        evidence={"source": report.source, "query": report.query, "status": report.status,
+                  "reason": report.reason, "consecutive_failures": runs},
+        subject=Subject(platform=platform, kind="source", id=report.source), observed_at=now)
 
 
 def run_detector(name: str, **kw: Any) -> RunSummary:
