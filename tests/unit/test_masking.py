@@ -64,3 +64,12 @@ def test_redact_is_idempotent_and_leaves_alert_metadata_alone():
     assert redact(once) == once
     assert "2026-11-20T09:30:00Z" in once and "1859123456789012345" in once and "3f9a1c2b7d4e5f60a1b2c3d4" in once
     assert "4111 •••• •••• 1111" in once
+
+
+def test_private_key_blocks_are_masked_whole():
+    body = "MIIEowIBAAKCAQEAxk29fjs02kLzpq9Aa+/b3BlbnNzaC1rZXktdjEAAAA="
+    full = f"voici la clé\n-----BEGIN RSA PRIVATE KEY-----\n{body}\n-----END RSA PRIVATE KEY-----\nmerci"
+    out = redact(full)
+    assert body[:16] not in out and "-----BEGIN RSA PRIVATE KEY----- ••••" in out and out.endswith("merci")
+    cut = f"-----BEGIN PRIVATE KEY-----\n{body}"  # a post cut in the middle of the key
+    assert body[:16] not in redact(cut)

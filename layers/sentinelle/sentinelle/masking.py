@@ -36,6 +36,8 @@ def mask(kind: str, value: str) -> str:
         return f"[{kind}]"
     if kind == "secret":
         compact = value.strip()
+        if compact.startswith("-----BEGIN"):  # a key block: its header names the kind, not the key
+            return compact.split("-----", 3)[1].join(("-----", "----- ")) + _DOTS
         # Short secrets give away too much with four characters; the prefix only names the provider.
         keep = min(4, len(compact) // 5)
         return compact[:keep] + _DOTS

@@ -492,7 +492,10 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
         ("azure_storage_key", ("AccountKey=",), r"AccountKey=[a-zA-Z0-9+/=]{88}"),
         ("artifactory_token", ("AKC", "AP"),
          r"(?:(?<=[\s=:\"'])|^)(?:AKC[a-zA-Z0-9]{10,}|AP[\dABCDEF][a-zA-Z0-9]{8,})(?![\w])"),
-        ("private_key", ("PRIVATE KEY",), r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----"),
+        # The whole block: up to its END line, or to the end of the key material when cut short.
+        ("private_key", ("PRIVATE KEY",),
+         r"-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]{0,16384}?-----END (?:[A-Z0-9]+ )*"
+         r"PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=:,\-\s]{0,16384}(?<=\S))"),
         ("basic_auth_url", ("://",),
          r"\b(?i:[a-z][a-z0-9+.-]{0,15})://[^:/?#\s\"'@]{1,64}:[^@/?#\s\"';<>]{1,128}@[\w.-]{1,253}"),
     ))
