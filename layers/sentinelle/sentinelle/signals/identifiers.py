@@ -504,9 +504,10 @@ _SECRET_HINT = re.compile("|".join(
     [re.escape(h) for _, hints, _ in _SECRET_PATTERNS for h in hints] + [r"\.[\w-]{6}\."]))
 _JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?(?![\w-])")
 # A keyword, an assignment, then a value: only values that look random count.
+# The keyword comes first in the pattern (a prefix before it would be rescanned from every start).
 _ASSIGNED = re.compile(
-    r"(?P<key>[\w.-]{0,40}?(?i:pass(?:word|wd|e)?|pwd|mdp|secret|token|api[_-]?key|apikey|access[_-]?key|"
-    r"auth|credentials?|key|_pw|-pw|pw))[\"']?\s*(?::=|:|=|\s)\s*[\"']?(?P<val>[^\s\"',;]{16,256})")
+    r"(?i:pass(?:word|wd|e)?|pwd|mdp|secret|token|api[_-]?key|apikey|access[_-]?key|auth|credentials?|key|pw)"
+    r"[\w.-]{0,24}[\"']?\s*(?::=|:|=|\s)\s*[\"']?(?P<val>[^\s\"',;]{16,256})")
 _MOT_DE_PASSE = re.compile(r"(?i)(?:mot de passe|password|mdp|passcode)\s*(?:est|is|:|=)?\s*:?\s*(?P<val>\S{8,64})")
 # For masking only: whatever follows a credential keyword, random-looking or not.
 _ANY_CREDENTIAL = re.compile(
