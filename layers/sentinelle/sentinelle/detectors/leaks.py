@@ -15,7 +15,7 @@ import re
 from typing import Any
 
 from sentinelle.detectors.base import Context, Detector, Query, register
-from sentinelle.masking import DOT, mask
+from sentinelle.masking import DOT, mask, redact
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
 from sentinelle.policies import CompiledRule, compile_policies, fold
 from sentinelle.signals.identifiers import REPORT, Match, find_sensitive, scan
@@ -167,7 +167,7 @@ class Leaks(Detector):
         who = self._who(wl, item.platform, handle, ctx.cache)
 
         scanned = scan(text, minimum=0)
-        matches = [m for m in scanned if m.score >= REPORT and self._is_leak(m, text, wl)]
+        matches = [m for m in scanned if m.score >= REPORT and self._is_leak(m, wl)]
         folded = fold(text)
         fired: list[tuple[CompiledRule, str]] = []  # (rule, context word or "")
         for rule in policies:
@@ -244,18 +244,15 @@ class Leaks(Detector):
                        "found in a post by an account outside the watchlist")
 
     @staticmethod
-    def _is_leak(m: Match, text: str, wl: Watchlist) -> bool:
+    def _is_leak(m: Match, wl: Watchlist) -> bool:
         """Phones and e-mail addresses are leaks only when they are someone's, not the organisation's."""
-        if m.kind == "email_address":
-            domain = m.subtype
-            official = any(domain == d or domain.endswith("." + d) for d in wl.official_domains)
-            # On the organisation's own domains only explicit personal words make it someone's.
-            if official:
-                return m.context == "personal" and any("personal context" in r for r in m.reasons)
-            return m.context != "organisation"  # someone else's address: recorded, alerts if personal
-
         if m.kind == "phone_number":
             return m.context == "personal"
+        if m.kind == "email_address":
+            domain = m.subtype
+            if any(domain == d or domain.endswith("." + d) for d in wl.official_domains):
+                return m.context == "personal"  # on its own domains only personal words make it someone's
+            return m.context != "organisation"  # someone else's address: recorded, alerts if personal
         return True
 
     @staticmethod
@@ -276,8 +273,6 @@ class Leaks(Detector):
             return term, term, start, start + len(term), f"policy term “{term}”"
         pm = rule.pattern(text)
         if pm:
-            from sentinelle.masking import redact
-
             return pm.group().casefold(), redact(pm.group()), pm.start(), pm.end(), "policy pattern matched"
         if rule.rule.names and names:
             s, e, name = names[0]

@@ -463,7 +463,8 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
     (name, hints, re.compile(p)) for name, hints, p in (
         ("aws_access_key", ("A3T", "AKIA", "ASIA", "ABIA", "ACCA"),
          r"(?<![A-Za-z0-9])(?:A3T[A-Z0-9]|AKIA|ASIA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-        ("github_token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"), r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
+        ("github_token", ("ghp_", "gho_", "ghu_", "ghs_", "ghr_"),
+         r"(?<![\w])(?:ghp|gho|ghu|ghs|ghr)_[A-Za-z0-9]{36}(?![\w])"),
         ("github_token", ("github_pat_",), r"(?<![\w])github_pat_[A-Za-z0-9_]{82}(?![\w])"),
         ("gitlab_token", ("glpat-", "gldt-", "glcbt-", "glrt-", "glft-", "glsoat-", "glffct-"),
          r"(?<![\w-])(?:glpat|gldt|glcbt|glrt|glft|glsoat|glffct)-[A-Za-z0-9_-]{20,50}(?![\w-])"),
