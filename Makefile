@@ -4,7 +4,10 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test eval bench lint install clean build
+EVAL_VENV := .venv-eval
+EVAL_STAMP := $(EVAL_VENV)/.installed-$(shell cat evaluation/requirements-presidio.txt | cksum | cut -d' ' -f1)
+
+.PHONY: run test eval bench lint install clean build eval-env
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -23,12 +26,20 @@ run: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
+# Microsoft Presidio, for side-by-side figures only: its own venv, never the project's or the layer.
+$(EVAL_STAMP): evaluation/requirements-presidio.txt
+	test -x $(EVAL_VENV)/bin/python || $(PYTHON) -m venv $(EVAL_VENV)
+	$(EVAL_VENV)/bin/python -m pip install -q -r evaluation/requirements-presidio.txt
+	rm -f $(EVAL_VENV)/.installed-* && touch $(EVAL_STAMP)
+
+eval-env: $(EVAL_STAMP)
+
 ## Detection quality over ../shared/data and the detectors' own fixtures (docs/evaluation.md).
-eval: $(STAMP)
+eval: $(STAMP) $(EVAL_STAMP)
 	$(BIN)/python -m evaluation
 
 ## Speed and memory (docs/benchmarks.md). Not part of `make test`.
-bench: $(STAMP)
+bench: $(STAMP) $(EVAL_STAMP)
 	$(BIN)/python -m benchmarks
 
 lint: $(STAMP)
@@ -38,4 +49,4 @@ build:
 	sam build
 
 clean:
-	rm -rf $(VENV) .sentinelle .aws-sam
+	rm -rf $(VENV) $(EVAL_VENV) .sentinelle .aws-sam
