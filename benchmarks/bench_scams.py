@@ -184,9 +184,8 @@ def run() -> str:
         "Command: `make bench` (or `python -m benchmarks scams`).",
         "",
     ])
-    print(section)
     return section
 
 
 if __name__ == "__main__":
-    run()
+    print(run())

@@ -179,9 +179,8 @@ def run() -> str:
     for name, value, rate in _parse_rows() + _html_rows() + _replay_rows() + _http_rows():
         lines.append(f"| {name} | {value} | {rate} |")
     out = "\n".join(lines) + "\n"
-    print(out)
     return out
 
 
 if __name__ == "__main__":
-    run()
+    print(run())

@@ -113,9 +113,8 @@ def run() -> str:
     for name, value, rate in _sqlite_rows() + _dynamodb_rows():
         lines.append(f"| {name} | {value} | {rate} |")
     out = "\n".join(lines) + "\n"
-    print(out)
     return out
 
 
 if __name__ == "__main__":
-    run()
+    print(run())

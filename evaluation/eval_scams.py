@@ -149,9 +149,8 @@ def run() -> str:
               "links, brand-named accounts, official links) cannot fire there. They are English SMS and "
               "crypto posts, so they measure the generic scam vocabulary, not brand abuse.", ""]
     section = "\n".join(lines)
-    print(section)
     return section
 
 
 if __name__ == "__main__":
-    run()
+    print(run())
