@@ -36,6 +36,7 @@ DYNAMODB_RRU = 0.125 / 1e6  # USD per on-demand read request unit (4 KB, strongl
 SNS_PUBLISH = 0.50 / 1e6  # USD per publish
 SNS_EMAIL = 2.00 / 1e5  # USD per e-mail delivery
 MEMORY_MB = 512  # template.yaml Globals.Function.MemorySize
+LAMBDA_UNZIPPED_LIMIT = 262_144_000  # bytes, function code and layers together
 VCPU_PER_MB = 1 / 1769  # Lambda gives one full vCPU at 1,769 MB, proportionally below
 PAGE_ITEMS, PAGE_WAIT_S = 40, 0.3  # assumed platform page size and answer time for the wait share
 
@@ -363,9 +364,10 @@ def layer_rows() -> list[list[str]]:
                 biggest = sorted(((p.name, _tree_mb(p)) for p in target.iterdir() if p.is_dir()
                                   and not p.name.endswith(".dist-info")), key=lambda t: -t[1])[:5]
                 rows.append(["built layer (pip install --target, " + label + ")",
-                             f"{total_mb:,.1f} MB unzipped, {zipped_mb:,.1f} MB zipped",
-                             f"package {package_mb:.1f} MB; largest: " + ", ".join(f"{n} {mb:.1f} MB" for n, mb in biggest)
-                             + " (limit: 250 MB unzipped for functions and layers together)"])
+                             f"{total_mb:,.1f} MiB unzipped, {zipped_mb:,.1f} MiB zipped"
+                             + (" — **over Lambda's limit**" if total_mb * 2**20 > LAMBDA_UNZIPPED_LIMIT else ""),
+                             f"package {package_mb:.1f} MiB; largest: " + ", ".join(f"{n} {mb:.1f} MiB" for n, mb in biggest)
+                             + " (Lambda limit: 262,144,000 bytes = 250 MiB unzipped, function and layers together)"])
                 return rows
             last_error = done.stderr.strip().splitlines()[-1:] or ["?"]
     # Offline or refused: the venv's installed distributions of the requirements, measured.
@@ -387,7 +389,7 @@ def layer_rows() -> list[list[str]]:
                       if dist.locate_file(f).exists()), 0) / 2**20
         todo += [re.split(r"[<>=\[ ;(]", r, maxsplit=1)[0] for r in dist.requires or [] if "extra ==" not in r]
     rows.append(["layer size (installed distributions in the venv; pip failed: " + last_error[0][:80] + ")",
-                 f"{total + package_mb:,.1f} MB unzipped", f"package {package_mb:.1f} MB"])
+                 f"{total + package_mb:,.1f} MiB unzipped", f"package {package_mb:.1f} MiB"])
     return rows
 
 
