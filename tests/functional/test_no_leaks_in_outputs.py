@@ -3,7 +3,8 @@
 An official account posts one value of every sensitive kind; the posts go through the real
 pipeline into SQLite and into DynamoDB (moto), then through every alert format, the API (Lambda
 handler on both stores), `sentinelle check`, and logging at DEBUG. Each output is searched for the
-raw values and their compact spellings.
+raw values and their compact spellings. Last, every live source runs against answers of 200, 401
+and 500 with every logger at DEBUG, and no platform credential may show in the logs.
 """
 
 from __future__ import annotations
@@ -320,3 +321,64 @@ def test_known_leaks_are_still_leaks(kind: str, sqlite_outputs) -> None:
     text = _sqlite_text(sqlite_outputs["path"]) + _alert_texts(store.list(limit=200).items)
     if leaked(text, {kind}):
         pytest.xfail(KNOWN_LEAKS[kind])
+
+
+# ------------------------------------------------------------------ platform credentials in logs
+
+CREDENTIALS = {"mastodon_token": "mstdn-TOKEN-9f8e7d6c5b4a39281706", "x_bearer_token": "AAAAAAAAAAXBEARER0123456789abcdef",
+               "youtube_api_key": "AIzaSyYOUTUBEKEY0123456789abcdefghijk", "bluesky_app_password": "abcd-efgh-ijkl-mnop",
+               "reddit_client_id": "REDDITCLIENTID0123", "reddit_client_secret": "REDDITSECRET0123456789"}
+
+
+def _source_logs(answer: int, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]) -> str:
+    """Every live source, answered `answer` (200 empty, 401, 500), every logger at DEBUG (httpx and
+    httpcore included): all that was logged or printed."""
+    import httpx
+    import respx
+
+    from sentinelle.detectors.base import Query
+    from sentinelle.http import RetryPolicy
+
+    async def no_wait(_: float) -> None:
+        return None
+
+    specs = [{"type": "mastodon", "instance": "mastodon.example", "token_secret": "mastodon_token"},
+             {"type": "x"}, {"type": "youtube"}, {"type": "bluesky", "identifier": "acme.bsky.social"},
+             {"type": "reddit"}]
+    queries = [Query(kind="search_posts", value="Acme"), Query(kind="hashtag", value="Acme"),
+               Query(kind="search_profiles", value="Acme")]
+    body = {} if answer == 200 else {"error": "nope"}
+
+    async def go() -> None:
+        with respx.mock(assert_all_called=False) as mock:
+            mock.route().mock(return_value=httpx.Response(answer, json=body))
+            for spec in specs:
+                src = build_source(spec, secrets=CREDENTIALS.get,
+                                   policy=RetryPolicy(max_attempts=2, sleep=no_wait, rng=lambda: 0.0))
+                try:
+                    for query in src.queries(queries):
+                        await src.fetch(query, None)
+                finally:
+                    await src.aclose()
+
+    caplog.set_level(logging.DEBUG)
+    asyncio.run(go())
+    records = caplog.get_records("call")
+    assert any(r.name.startswith("httpx") for r in records), "httpx logged nothing: the test would be vacuous"
+    captured = capsys.readouterr()
+    return "\n".join(f"{r.name} {r.getMessage()} {r.exc_text or ''}" for r in records) + captured.out + captured.err
+
+
+@pytest.mark.parametrize("answer", [200, 401, 500])
+def test_platform_credentials_never_reach_logs(answer: int, caplog, capsys) -> None:
+    text = _source_logs(answer, caplog, capsys)
+    for name, value in CREDENTIALS.items():
+        if name != "youtube_api_key":  # below, as a known leak
+            assert value not in text, f"{name} appears in the logs"
+
+
+@pytest.mark.xfail(strict=False, reason="sources/youtube.py sends the API key as the `key` query parameter, and "
+                   "httpx logs every request URL at INFO ('HTTP Request: GET ...&key=...'): `sentinelle run -v` "
+                   "prints the key. Send it in the X-Goog-Api-Key header instead (or quiet the httpx logger)")
+def test_youtube_api_key_never_reaches_logs(caplog, capsys) -> None:
+    assert CREDENTIALS["youtube_api_key"] not in _source_logs(200, caplog, capsys)
