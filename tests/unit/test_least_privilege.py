@@ -20,7 +20,8 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
-pytestmark = pytest.mark.skipif(not TEMPLATE.exists(), reason="template.yaml is not written yet")
+pytestmark = [pytest.mark.skipif(not TEMPLATE.exists(), reason="template.yaml is not written yet"),
+              pytest.mark.xdist_group("least_privilege")]  # one worker measures once (module fixture)
 
 SCAN_FUNCTIONS = ("ScanScamsFunction", "ScanImpersonationFunction", "ScanLeaksFunction")
 # Actions AWS only grants on "*" (no resource-level permissions), and why each function has them.
