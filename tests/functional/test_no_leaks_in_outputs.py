@@ -364,8 +364,5 @@ def test_platform_credentials_never_reach_logs(answer: int, caplog, capsys) -> N
             assert value not in text, f"{name} appears in the logs"
 
 
-@pytest.mark.xfail(strict=False, reason="sources/youtube.py sends the API key as the `key` query parameter, and "
-                   "httpx logs every request URL at INFO ('HTTP Request: GET ...&key=...'): `sentinelle run -v` "
-                   "prints the key. Send it in the X-Goog-Api-Key header instead (or quiet the httpx logger)")
 def test_youtube_api_key_never_reaches_logs(caplog, capsys) -> None:
     assert CREDENTIALS["youtube_api_key"] not in _source_logs(200, caplog, capsys)

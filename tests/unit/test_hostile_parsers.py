@@ -220,8 +220,6 @@ def test_check_command_survives_hostile_lines(monkeypatch: pytest.MonkeyPatch, d
     assert json.loads(out[-1])["id"] == "last"
 
 
-@pytest.mark.xfail(strict=False, reason="cli.cmd_check writes ids/text holding lone surrogates (from JSON "
-                   "\\ud800 escapes) to a strict UTF-8 stdout: UnicodeEncodeError ends the stream")
 def test_check_command_survives_lone_surrogate_escapes(monkeypatch: pytest.MonkeyPatch, demo_dir) -> None:
     stdin = b'{"type": "post", "platform": "x", "id": "\\ud800", "text": "hi"}\n' \
             b'{"type": "post", "platform": "x", "id": "2", "text": "hi"}\n'

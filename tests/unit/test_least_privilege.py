@@ -334,8 +334,6 @@ def test_scan_functions_call_only_what_they_are_granted(measured: dict[str, Any]
         assert not missing, f"{fn} calls {missing} but its policy does not allow it"
 
 
-@pytest.mark.xfail(strict=False, reason="template.yaml grants the scan functions dynamodb:UpdateItem and "
-                   "dynamodb:ConditionCheckItem; the store writes with conditional PutItem only")
 def test_scan_functions_are_granted_nothing_they_do_not_call(measured: dict[str, Any]) -> None:
     used = {c for c, _ in measured["scan"]}
     for fn in SCAN_FUNCTIONS:

@@ -62,9 +62,17 @@ def cmd_check(args: argparse.Namespace) -> int:
         from sentinelle.signals.fetch import OnlineEnrichers
 
         ctx.enrichers = OnlineEnrichers(watchlist, base_dir=Path(args.watchlist).resolve().parent)
+    # UTF-8 whatever the locale; a lone surrogate left in an id is written as its JSON escape.
+    sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
     out = sys.stdout
-    for line in sys.stdin:
-        out.write(json.dumps(check_line(line, detectors, ctx, parse_item, ValidationError), ensure_ascii=False))
+    for raw in sys.stdin.buffer:
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            result: dict[str, Any] = {"id": None, "error": f"not valid UTF-8: {exc.reason} at byte {exc.start}"}
+        else:
+            result = check_line(line, detectors, ctx, parse_item, ValidationError)
+        out.write(json.dumps(result, ensure_ascii=False))
         out.write("\n")
     out.flush()
     return EXIT_OK

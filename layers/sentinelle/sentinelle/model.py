@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator, model_validator
 
 
 def utcnow() -> datetime:
@@ -18,6 +19,19 @@ def _aware(value: datetime | None) -> datetime | None:
     if value is not None and value.tzinfo is None:
         return value.replace(tzinfo=timezone.utc)
     return value.astimezone(timezone.utc) if value is not None else None
+
+
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def scrub(value: Any) -> Any:
+    """Lone surrogates (from JSON escapes like \\ud800) replaced by U+FFFD, in strings and lists of them:
+    a string holding one cannot be encoded, so a finding quoting it could be neither stored nor sent."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [scrub(v) for v in value]
+    return value
 
 
 def norm_handle(handle: str | None) -> str:
@@ -89,6 +103,11 @@ class _Item(BaseModel):
     created_at: datetime | None = None
     links: list[str] = Field(default_factory=list)
 
+    @model_validator(mode="before")
+    @classmethod
+    def _scrub(cls, data: Any) -> Any:
+        return {k: scrub(v) for k, v in data.items()} if isinstance(data, dict) else data
+
     @field_validator("id", mode="before")
     @classmethod
     def _id_str(cls, v: Any) -> Any:
@@ -111,6 +130,11 @@ class Author(BaseModel):
     id: str | None = None
     handle: str | None = None
     display_name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _scrub(cls, data: Any) -> Any:
+        return {k: scrub(v) for k, v in data.items()} if isinstance(data, dict) else data
 
     @field_validator("id", mode="before")
     @classmethod

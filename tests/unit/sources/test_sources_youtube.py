@@ -58,7 +58,8 @@ def test_page_token_paging_checkpoint_and_quota_units():
     result = run(fetch(src, SEARCH))
     assert result.status == "ok" and len(result.items) == 3 and result.checkpoint == "2026-11-27T15:00:00+00:00"
     assert route.calls[1].request.url.params["pageToken"] == "CAUQAA"
-    assert route.calls[0].request.url.params["key"] == "fake-key"
+    assert route.calls[0].request.headers["X-Goog-Api-Key"] == "fake-key"
+    assert "key" not in route.calls[0].request.url.params  # never in a URL, which logs would show
     usage = json.loads(store.get_checkpoint("quota:youtube", "usage"))
     assert (usage["units"], usage["searches"]) == (200, 2)
 

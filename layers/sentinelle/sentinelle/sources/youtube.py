@@ -148,7 +148,9 @@ class YouTubeSource(HttpSource):
     async def _call(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
         self._spend(endpoint)  # counted before the call: a failed call is charged too
         try:
-            response = await self._get(API + path, params={**params, "key": self._key}, allow=(400,))
+            # In a header, not the `key` query parameter: request URLs end up in logs (httpx logs them).
+            response = await self._get(API + path, params=params, headers={"X-Goog-Api-Key": self._key or ""},
+                                       allow=(400,))
         except CredentialsError as exc:
             if exc.status_code == 403 and "quotaExceeded" in (exc.body or ""):
                 raise QuotaSpent() from None

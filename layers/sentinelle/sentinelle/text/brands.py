@@ -60,8 +60,11 @@ class PhraseMatcher:
     def _find_strict(self, p: Prepared) -> list[tuple[Any, str, int]]:
         out = []
         spaced, words = p.spaced, p.words
+        spaces: list[int] | None = None  # positions of the word breaks, found once, on the first match
         for last, (length, items) in self._automaton.iter(spaced):
-            first = spaced.count(" ", 0, last - length + 1)  # words before the match
+            if spaces is None:
+                spaces = [i for i, ch in enumerate(spaced) if ch == " "]
+            first = bisect_right(spaces, last - length)  # words before the match (linear overall)
             for payload, n in items:
                 out.append((payload, " ".join(words[first:first + n]), first))
         return out
@@ -147,9 +150,10 @@ class BrandMatcher:
             return []
         folded = p.folded
         fold_compact = skel_compact = None  # computed on demand, rarely needed
-        groups: dict[str, list[tuple[str, str, str]]] = {}
+        # Each distinct (words, term) judged once: a text repeating the brand must stay linear.
+        groups: dict[str, dict[tuple[str, str, str], None]] = {}
         for payload, words, _ in found:
-            groups.setdefault(words, []).append(payload)
+            groups.setdefault(words, {})[payload] = None
         best: dict[tuple[str, str], BrandMatch] = {}
         for words, terms in groups.items():
             # Cheap tests first; the costlier ones only if no term sharing these words passed them.
