@@ -164,10 +164,12 @@ def test_throttling_some_writes_of_a_batch_rereads_and_records_each_once(aws, tm
     first = run(store, [feed(tmp_path, "a", range(10))])
     assert first.sources[0].status == "could_not_record"
     assert store.get_checkpoint("replay:a", QUERY.key) is None
-    assert set(incidents(aws)) == set(expected("a", range(10))) - bad
+    landed = set(incidents(aws))
+    # Writes still queued when the first failure surfaces may be cancelled: fewer may land, never a bad one.
+    assert landed <= set(expected("a", range(10))) - bad
     failing["on"] = False
     second = run(store, [feed(tmp_path, "a", range(10))], NOW + timedelta(minutes=15))
-    assert second.new == 3 and second.repeat == 7
+    assert second.new == 10 - len(landed) and second.repeat == len(landed)
     assert incidents(aws) == expected("a", range(10))
 
 
@@ -178,19 +180,28 @@ def test_two_concurrent_scans_of_the_same_items_make_one_incident_each(aws, tmp_
     model = DynamoDBStore(TABLE).model
     original = model.batch_get
     both_read = threading.Barrier(2, timeout=20)
+    first_reads = iter(range(2))  # only each scan's first batch read waits (re-reads after a lost write do not)
+    lock = threading.Lock()
 
     def batch_get(*a: Any, **kw: Any) -> list[Any]:
         items = list(original(*a, **kw))
-        both_read.wait()  # both scans have read "no such incident" before either writes
+        with lock:
+            wait = next(first_reads, None) is not None
+        if wait:
+            both_read.wait()  # both scans have read "no such incident" before either writes
         return items
 
     monkeypatch.setattr(model, "batch_get", batch_get)
     results: list[RunSummary] = []
     errors: list[BaseException] = []
 
+    feed(tmp_path, "a", range(10))  # written once: both scans read the same file
+
     def worker() -> None:
         try:
-            results.append(run(DynamoDBStore(TABLE), [feed(tmp_path, "a", range(10))]))
+            source = build_source({"type": "replay", "path": str(tmp_path / "a.jsonl"), "name": "replay:a",
+                                   "query": QUERY.model_dump()})
+            results.append(run(DynamoDBStore(TABLE), [source]))
         except BaseException as exc:  # surfaced below
             errors.append(exc)
 
