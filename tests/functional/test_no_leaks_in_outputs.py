@@ -291,14 +291,16 @@ def test_api_answers_on_sqlite_hold_no_raw_value(sqlite_outputs, monkeypatch) ->
 def test_check_command_output_holds_no_raw_value(monkeypatch) -> None:
     from sentinelle import cli
 
-    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts())
-    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
-    out = io.StringIO()
-    monkeypatch.setattr(sys, "stdout", out)
+    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()).encode()
+    monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
+    raw = io.BytesIO()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8", write_through=True))
     assert cli.main(["-v", "check", "--watchlist", str(WATCHLIST)]) == 0
-    lines = out.getvalue().splitlines()
+    sys.stdout.flush()
+    text = raw.getvalue().decode("utf-8")
+    lines = text.splitlines()
     assert len(lines) == len(posts()) and sum(len(json.loads(l).get("findings", [])) for l in lines) >= len(SENSITIVE)
-    assert_no_leak("sentinelle check output", out.getvalue())
+    assert_no_leak("sentinelle check output", text)
 
 
 def test_logs_at_debug_hold_no_raw_value(sqlite_outputs, dynamodb_outputs, debug_logs, capsys) -> None:
