@@ -170,10 +170,7 @@ def _why(cause: str) -> pytest.MarkDecorator:
 
 
 # Found by these tests (see the report to the lead); strict=False so a fix turns them green.
-KNOWN: dict[tuple[str, str], pytest.MarkDecorator] = {
-    ("leaks", "digit_groups"): _why("signals/identifiers.py _resolve: each match is compared with every match kept, "
-                                    "O(matches^2): 1.4 s of CPU for 20,000 card-like numbers, 6 s for 40,000"),
-}
+KNOWN: dict[tuple[str, str], pytest.MarkDecorator] = {}
 
 
 def _items_for(detector, text: str) -> list[Post | Profile]:

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import math
+import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass
@@ -579,11 +580,17 @@ RECOGNIZERS: dict[str, tuple[Recognizer, int]] = {
 
 def _resolve(matches: list[Match]) -> list[Match]:
     """Keep the strongest of overlapping matches (a NIR is not also a card), in text order."""
+    # Kept spans never overlap, so sorted by start they are sorted by end too: only the kept span
+    # starting last before m ends can overlap m (a bisection, not a pass over all kept spans).
+    starts: list[int] = []
     kept: list[Match] = []
     for m in sorted(matches, key=lambda m: (-m.score, -(m.end - m.start), m.start)):
-        if all(m.end <= k.start or m.start >= k.end for k in kept):
-            kept.append(m)
-    return sorted(kept, key=lambda m: m.start)
+        i = bisect.bisect_left(starts, m.end)
+        if i and kept[i - 1].end > m.start:
+            continue
+        starts.insert(i, m.start)
+        kept.insert(i, m)
+    return kept
 
 
 def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT) -> list[Match]:
