@@ -365,6 +365,11 @@ def layer_rows() -> list[list[str]]:
             done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
                                    "--no-compile", "--target", str(target), "-r", str(LAYER / "requirements.txt"),
                                    *extra], capture_output=True, text=True, timeout=600)
+            if done.returncode == 0:  # then what the layer's Makefile installs without dependencies
+                done = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                                       "--no-compile", "--no-deps", "--target", str(target), "-r",
+                                       str(LAYER / "requirements-nodeps.txt"), *extra],
+                                      capture_output=True, text=True, timeout=600)
             if done.returncode == 0:
                 shutil.copytree(LAYER / "sentinelle", target / "sentinelle",
                                 ignore=shutil.ignore_patterns("__pycache__"), dirs_exist_ok=True)

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from sentinelle.signals.fetch import OnlineEnrichers, image_phash
+from sentinelle.signals.fetch import OnlineEnrichers, image_hash
 from sentinelle.signals.netguard import NetGuard
 from sentinelle.watchlist import parse_watchlist
 
@@ -76,7 +76,7 @@ def server():
 WATCHLIST = parse_watchlist({
     "organization": "Maison Lumière",
     "brands": [{"name": "Lumière Patrimoine", "domains": ["lumiere-patrimoine.fr"]}],
-    "people": [{"name": "Claire Dubois", "photo_hashes": [image_phash(_png(1))]}],
+    "people": [{"name": "Claire Dubois", "photo_hashes": [image_hash(_png(1))]}],
 })
 
 

@@ -141,7 +141,7 @@ class OnlineEnrichers:
 
     # -- avatars ---------------------------------------------------------------------------
     def avatar_hash(self, url: str) -> str | None:
-        """The perceptual hash (imagehash phash, hex) of the image at `url`, or None."""
+        """The perceptual hash (imagehash dhash, hex) of the image at `url`, or None."""
         if url not in self._avatars:
             self._avatars[url] = self._hash_url(url)
         return self._avatars[url]
@@ -153,7 +153,7 @@ class OnlineEnrichers:
             return None
         if resp.status_code != 200:
             return None
-        return image_phash(body)
+        return image_hash(body)
 
     def reference_hashes(self) -> dict[str, list[Any]]:
         """Protected people's reference photo hashes: given ones, and hashes of their photos
@@ -174,7 +174,7 @@ class OnlineEnrichers:
                         h = self.avatar_hash(photo)
                     else:
                         path = (self.base_dir / photo) if not Path(photo).is_absolute() else Path(photo)
-                        h = image_phash(path.read_bytes()) if path.is_file() else None
+                        h = image_hash(path.read_bytes()) if path.is_file() else None
                     if h:
                         hashes.append(imagehash.hex_to_hash(h))
                 if hashes:
@@ -194,8 +194,11 @@ class OnlineEnrichers:
         return best if best is not None and best[1] <= max_distance else None
 
 
-def image_phash(data: bytes) -> str | None:
-    """imagehash's phash of an image given as bytes, or None when it is not a readable image."""
+def image_hash(data: bytes) -> str | None:
+    """imagehash's difference hash (dhash, hex) of an image given as bytes, or None when it is not
+    a readable image. dhash rather than phash: phash needs scipy, which alone would push the Lambda
+    layer past its 250 MiB limit; dhash is as robust to the resizing and recompression that a
+    copied profile photo goes through."""
     try:
         import imagehash
         from PIL import Image
@@ -205,9 +208,9 @@ def image_phash(data: bytes) -> str | None:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as img:
-                return str(imagehash.phash(img.convert("RGB")))
+                return str(imagehash.dhash(img.convert("RGB")))
     except Exception:  # any decoder error means "no usable picture", never a crashed run
         return None
 
 
-__all__ = ["LinkReport", "OnlineEnrichers", "image_phash"]
+__all__ = ["LinkReport", "OnlineEnrichers", "image_hash"]
