@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import importlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -99,14 +100,21 @@ def register(cls: type[Detector]) -> type[Detector]:
     return cls
 
 
-def registry() -> dict[str, Detector]:
-    import sentinelle.detectors  # noqa: F401  (registers the built-in detectors)
+BUILTIN = ("scams", "impersonation", "leaks")  # modules of sentinelle.detectors
 
+
+def registry() -> dict[str, Detector]:
+    """Every detector, the built-in ones imported (registered) on the way."""
+    for name in BUILTIN:
+        importlib.import_module(f"sentinelle.detectors.{name}")
     return dict(_REGISTRY)
 
 
 def get(name: str) -> Detector:
-    reg = registry()
-    if name not in reg:
-        raise KeyError(f"unknown detector {name!r}; known: {', '.join(sorted(reg))}")
-    return reg[name]
+    if name not in _REGISTRY and name in BUILTIN:
+        importlib.import_module(f"sentinelle.detectors.{name}")
+    if name not in _REGISTRY:
+        reg = registry()
+        if name not in reg:
+            raise KeyError(f"unknown detector {name!r}; known: {', '.join(sorted(reg))}")
+    return _REGISTRY[name]
