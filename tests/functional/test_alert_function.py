@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-import yaml
+from aws_template import table_properties, template
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto import mock_aws
 
@@ -45,11 +45,6 @@ class Context:
         return 60_000
 
 
-def table_properties() -> dict[str, Any]:
-    """The table as template.yaml declares it, so that the test and the template cannot drift."""
-    loader = type("L", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("!", lambda l, s, n: None)
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)["Resources"]["IncidentTable"]["Properties"]
 
 
 class Aws:
@@ -292,9 +287,7 @@ def test_masked_values_stay_masked_in_every_variant(aws):
 
 
 def template_filter() -> dict[str, Any]:
-    loader = type("L", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("!", lambda l, s, n: None)
-    tpl = yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)
+    tpl = template()
     (esm,) = [e for e in tpl["Resources"]["AlertFunction"]["Properties"]["Events"].values() if e["Type"] == "DynamoDB"]
     return json.loads(esm["Properties"]["FilterCriteria"]["Filters"][0]["Pattern"])
 

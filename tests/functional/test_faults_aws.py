@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
-import yaml
+from aws_template import table_properties
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
@@ -50,10 +50,6 @@ class EveryItem(Detector):
                         subject=Subject(platform=item.platform, kind="post", id=item.id), item_id=item.id)]
 
 
-def table_properties() -> dict[str, Any]:
-    loader = type("L", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("!", lambda l, s, n: None)
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)["Resources"]["IncidentTable"]["Properties"]
 
 
 class LambdaTimeout(BaseException):

@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
-import yaml
+from aws_template import table_properties
 from moto import mock_aws
 
 from sentinelle.alerts import format as fmt
@@ -119,10 +119,6 @@ def sqlite_outputs(tmp_path: Path, debug_logs) -> Iterator[dict[str, Any]]:
     store.close()
 
 
-def table_properties() -> dict[str, Any]:
-    loader = type("L", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("!", lambda l, s, n: None)
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)["Resources"]["IncidentTable"]["Properties"]
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
+from aws_template import table_properties
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,10 +42,6 @@ class Context:
         return 300_000
 
 
-def table_properties() -> dict[str, Any]:
-    loader = type("L", (yaml.SafeLoader,), {})
-    loader.add_multi_constructor("!", lambda l, s, n: None)
-    return yaml.load((ROOT / "template.yaml").read_text(), Loader=loader)["Resources"]["IncidentTable"]["Properties"]
 
 
 @pytest.fixture(scope="module")

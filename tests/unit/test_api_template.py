@@ -6,7 +6,8 @@ import re
 from pathlib import Path
 from typing import Any
 
-import yaml
+
+from aws_template import template
 
 from sentinelle.api.app import PUBLIC_PATHS, create_app, openapi_document
 from sentinelle.api.auth import bearer_token
@@ -14,19 +15,8 @@ from sentinelle.api.auth import bearer_token
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 
 
-class _Loader(yaml.SafeLoader):
-    pass
-
-
-_Loader.add_multi_constructor("!", lambda loader, suffix, node: {
-    f"Fn::{suffix}": loader.construct_sequence(node, deep=True) if isinstance(node, yaml.SequenceNode)
-    else loader.construct_mapping(node, deep=True) if isinstance(node, yaml.MappingNode)
-    else loader.construct_scalar(node)})
-
-
 def _api_paths() -> dict[str, Any]:
-    template = yaml.load(TEMPLATE.read_text(encoding="utf-8"), Loader=_Loader)
-    api = next(r for r in template["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi")
+    api = next(r for r in template()["Resources"].values() if r["Type"] == "AWS::Serverless::HttpApi")
     return api["Properties"]["DefinitionBody"]["paths"]
 
 
