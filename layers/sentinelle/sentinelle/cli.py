@@ -144,11 +144,16 @@ def drain_outbox(store: Any, config: Any) -> Any:
 
 
 def run_once(config: Any, store: Any, names: list[str], *, online: bool | None = None) -> list[Any]:
+    from rich.console import Console
+
     from sentinelle.runner import run_detector
 
     summaries = []
+    console = Console(stderr=True)
     for name in names:
-        summaries.append(run_detector(name, config=config, store=store, online=online))
+        # A spinner on a terminal while live platforms answer; nothing when piped or logged.
+        with console.status(f"scanning with {name}…", spinner="dots"):
+            summaries.append(run_detector(name, config=config, store=store, online=online))
     drain_outbox(store, config)
     store.purge_expired()  # SQLite has no TTL of its own: closed incidents past their expiry go here
     return summaries
