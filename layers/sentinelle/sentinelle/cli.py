@@ -224,14 +224,21 @@ def cmd_incidents(args: argparse.Namespace) -> int:
             print(inc.model_dump_json())
         return EXIT_OK
     table = Table(title=f"Incidents ({len(page.items)} shown, newest first)", title_justify="left")
-    for col in ("id", "severity", "score", "detector", "kind", "status", "platform", "subject", "seen", "why"):
-        table.add_column(col, overflow="fold")
+    table.add_column("id", no_wrap=True)
+    table.add_column("severity", no_wrap=True)
+    table.add_column("score", justify="right", no_wrap=True)
+    table.add_column("what", overflow="fold", min_width=12)
+    table.add_column("status", no_wrap=True)
+    table.add_column("who", overflow="fold", min_width=16)
+    table.add_column("last seen", no_wrap=True)
+    table.add_column("why", overflow="ellipsis", no_wrap=True, max_width=60)
     colours = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
     for inc in page.items:
-        subj = inc.subject.handle or inc.subject.id
+        who = f"{inc.subject.handle or inc.subject.id} ({inc.platform})"
         table.add_row(inc.id[:10], f"[{colours[inc.severity.value]}]{inc.severity.value}[/]", str(inc.score),
-                      inc.detector, inc.kind, inc.status.value, inc.platform, subj,
-                      f"{inc.occurrences}× last {inc.last_seen:%Y-%m-%d %H:%M}", inc.reasons[0])
+                      f"{inc.detector}/{inc.kind}", inc.status.value, who,
+                      f"{inc.last_seen:%Y-%m-%d %H:%M}" + (f" ×{inc.occurrences}" if inc.occurrences > 1 else ""),
+                      "; ".join(inc.reasons))
     Console().print(table)
     return EXIT_OK
 
