@@ -40,3 +40,12 @@ def template() -> dict[str, Any]:
 def table_properties() -> dict[str, Any]:
     """The incident table as template.yaml declares it, so that a test and the template cannot drift."""
     return template()["Resources"]["IncidentTable"]["Properties"]
+
+
+def create_table(client: Any, name: str) -> None:
+    """Create the incident table (under moto) from its declaration in template.yaml."""
+    props = table_properties()
+    client.create_table(TableName=name, BillingMode=props["BillingMode"],
+                        AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
+                        GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+                        StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})

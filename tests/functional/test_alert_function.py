@@ -10,7 +10,7 @@ from typing import Any
 
 import boto3
 import pytest
-from aws_template import table_properties, template
+from aws_template import create_table, template
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto import mock_aws
 
@@ -51,12 +51,8 @@ class Aws:
     """The table (from template.yaml), the topic and a queue subscribed to read what was published."""
 
     def __init__(self) -> None:
-        props = table_properties()
         self.ddb = boto3.client("dynamodb")
-        self.ddb.create_table(
-            TableName=TABLE, BillingMode=props["BillingMode"], AttributeDefinitions=props["AttributeDefinitions"],
-            KeySchema=props["KeySchema"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
-            StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
+        create_table(self.ddb, TABLE)
         self.sns, self.sqs = boto3.client("sns"), boto3.client("sqs")
         self.topic = self.sns.create_topic(Name="sentinelle-alerts")["TopicArn"]
         self.queue = self.sqs.create_queue(QueueName="alerts-inbox")["QueueUrl"]

@@ -17,7 +17,7 @@ from typing import Any, Callable, Iterator
 
 import boto3
 import pytest
-from aws_template import table_properties
+from aws_template import create_table
 from moto import mock_aws
 from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
@@ -59,12 +59,8 @@ class LambdaTimeout(BaseException):
 @pytest.fixture
 def aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     with mock_aws():
-        props = table_properties()
         ddb = boto3.client("dynamodb")
-        ddb.create_table(TableName=TABLE, BillingMode=props["BillingMode"],
-                         AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
-                         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
-                         StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
+        create_table(ddb, TABLE)
         monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
         # botocore's retry backoff would sleep for real: the waits matter, not their length.
         monkeypatch.setattr("botocore.retries.standard.ExponentialBackoff.delay_amount", lambda self, ctx: 0.0)

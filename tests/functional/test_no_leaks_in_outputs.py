@@ -21,7 +21,7 @@ from typing import Any, Iterator
 
 import boto3
 import pytest
-from aws_template import table_properties
+from aws_template import create_table
 from moto import mock_aws
 
 from sentinelle.alerts import format as fmt
@@ -126,12 +126,8 @@ def dynamodb_outputs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, debug_logs
     from sentinelle.store.dynamodb import DynamoDBStore
 
     with mock_aws():
-        props = table_properties()
         ddb = boto3.client("dynamodb")
-        ddb.create_table(TableName=TABLE, BillingMode=props["BillingMode"],
-                         AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
-                         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
-                         StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
+        create_table(ddb, TABLE)
         monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
         monkeypatch.setenv("POWERTOOLS_LOG_LEVEL", "DEBUG")
         store = DynamoDBStore(TABLE)

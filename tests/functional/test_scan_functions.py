@@ -10,7 +10,7 @@ from typing import Any
 import boto3
 import pytest
 import yaml
-from aws_template import table_properties
+from aws_template import create_table
 from moto import mock_aws
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -47,12 +47,8 @@ class Context:
 @pytest.fixture(scope="module")
 def table():
     with mock_aws():
-        props = table_properties()
         ddb = boto3.client("dynamodb")
-        ddb.create_table(
-            TableName=TABLE, BillingMode=props["BillingMode"], AttributeDefinitions=props["AttributeDefinitions"],
-            KeySchema=props["KeySchema"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
-            StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
+        create_table(ddb, TABLE)
         yield ddb
 
 

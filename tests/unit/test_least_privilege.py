@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pytest
-from aws_template import template
+from aws_template import create_table, template
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -284,13 +284,9 @@ def measured() -> Iterator[dict[str, Any]]:
     moto = pytest.importorskip("moto")
     from sentinelle.lambdas import get_store
 
-    props = template()["Resources"]["IncidentTable"]["Properties"]
     with moto.mock_aws(), pytest.MonkeyPatch.context() as mp:
         ddb = boto3.client("dynamodb")
-        ddb.create_table(TableName=TABLE, BillingMode=props["BillingMode"],
-                         AttributeDefinitions=props["AttributeDefinitions"], KeySchema=props["KeySchema"],
-                         GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
-                         StreamSpecification={"StreamEnabled": True, **props["StreamSpecification"]})
+        create_table(ddb, TABLE)
         topic = boto3.client("sns").create_topic(Name="sentinelle-alerts")["TopicArn"]
         mp.setenv("SENTINELLE_TABLE", TABLE)
         mp.setenv("SENTINELLE_CONFIG", str(ROOT / "examples" / "demo" / "sentinelle.yaml"))
