@@ -93,25 +93,28 @@ class Status(str, enum.Enum):
         return self in (Status.resolved, Status.false_positive, Status.takedown_accepted)
 
 
-class _Item(BaseModel):
-    # Sources may carry more than the contract names; unknown fields are ignored, not errors.
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=False)
+class _Received(BaseModel):
+    """Data as received from outside: unknown fields ignored, lone surrogates scrubbed, numeric ids as text."""
 
-    platform: str = Field(min_length=1)
-    id: str = Field(min_length=1)
-    url: str | None = None
-    created_at: datetime | None = None
-    links: list[str] = Field(default_factory=list)
+    model_config = ConfigDict(extra="ignore")
 
     @model_validator(mode="before")
     @classmethod
     def _scrub(cls, data: Any) -> Any:
         return {k: scrub(v) for k, v in data.items()} if isinstance(data, dict) else data
 
-    @field_validator("id", mode="before")
+    @field_validator("id", mode="before", check_fields=False)  # each subclass declares its own `id`
     @classmethod
     def _id_str(cls, v: Any) -> Any:
         return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
+
+
+class _Item(_Received):
+    platform: str = Field(min_length=1)
+    id: str = Field(min_length=1)
+    url: str | None = None
+    created_at: datetime | None = None
+    links: list[str] = Field(default_factory=list)
 
     @field_validator("created_at")
     @classmethod
@@ -124,22 +127,10 @@ class _Item(BaseModel):
         return [] if v is None else v
 
 
-class Author(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
+class Author(_Received):
     id: str | None = None
     handle: str | None = None
     display_name: str | None = None
-
-    @model_validator(mode="before")
-    @classmethod
-    def _scrub(cls, data: Any) -> Any:
-        return {k: scrub(v) for k, v in data.items()} if isinstance(data, dict) else data
-
-    @field_validator("id", mode="before")
-    @classmethod
-    def _id_str(cls, v: Any) -> Any:
-        return str(v) if isinstance(v, int) and not isinstance(v, bool) else v
 
 
 class Post(_Item):
