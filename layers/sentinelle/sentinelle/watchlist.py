@@ -22,6 +22,16 @@ class WatchlistError(ValueError):
         super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
 
 
+def check_patterns(patterns: list[str]) -> list[str]:
+    """Each pattern must compile; the error quotes the one that does not (for pydantic validators)."""
+    for p in patterns:
+        try:
+            re.compile(p)
+        except re.error as exc:
+            raise ValueError(f"pattern {p!r} is not a valid regular expression: {exc}") from exc
+    return patterns
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -90,12 +100,7 @@ class Rule(_Strict):
     @field_validator("patterns")
     @classmethod
     def _compile(cls, v: list[str]) -> list[str]:
-        for p in v:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"pattern {p!r} is not a valid regular expression: {exc}") from exc
-        return v
+        return check_patterns(v)
 
 
 class Policies(_Strict):

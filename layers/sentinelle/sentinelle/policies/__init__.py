@@ -13,6 +13,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sentinelle.model import Severity
+from sentinelle.watchlist import check_patterns
 from sentinelle.signals.identifiers import KINDS
 from sentinelle.watchlist import Watchlist
 
@@ -49,12 +50,7 @@ class PolicyRule(BaseModel):
     @field_validator("patterns")
     @classmethod
     def _patterns(cls, v: list[str]) -> list[str]:
-        for p in v:
-            try:
-                re.compile(p)
-            except re.error as exc:
-                raise ValueError(f"pattern {p!r} is not a valid regular expression: {exc}") from exc
-        return v
+        return check_patterns(v)
 
 
 class Pack(BaseModel):
