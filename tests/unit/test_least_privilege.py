@@ -38,6 +38,7 @@ JUSTIFIED_UNUSED = {
     "s3:GetObject": "config from s3:// (conditional)", "s3:ListBucket": "S3ReadPolicy (conditional)",
     "s3:GetBucketLocation": "S3ReadPolicy (conditional)", "s3:GetObjectVersion": "S3ReadPolicy (conditional)",
     "s3:GetLifecycleConfiguration": "S3ReadPolicy (conditional)",
+    "secretsmanager:GetSecretValue": "source secrets named secretsmanager:sentinelle/... (the tests use SSM)",
 }
 
 
@@ -121,6 +122,9 @@ def test_scan_functions_reach_only_the_table_ssm_path_and_config_bucket(function
             assert all(r == "*" or r.endswith(":parameter/sentinelle/*") for r in s["resources"]), s
             assert s["actions"] <= {"ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath",
                                     "ssm:DescribeParameters"}
+        elif services == {"secretsmanager"}:
+            assert s["actions"] == {"secretsmanager:GetSecretValue"}
+            assert all(r.endswith(":secret:sentinelle/*") for r in s["resources"]), s
         elif services == {"s3"}:
             assert s["conditional"], "S3 only when a config bucket is given"
             assert all("ConfigBucket" in r for r in s["resources"])
@@ -132,10 +136,12 @@ def test_scan_functions_reach_only_the_table_ssm_path_and_config_bucket(function
 def test_api_function_reads_and_triages_the_table_only() -> None:
     for s in effective_statements("ApiFunction"):
         services = {a.split(":")[0] for a in s["actions"]}
-        assert services in ({"dynamodb"}, {"ssm"}), s
+        assert services in ({"dynamodb"}, {"ssm"}, {"secretsmanager"}), s
         if services == {"dynamodb"}:
             assert s["resources"] == ["IncidentTable.Arn", "IncidentTable.Arn/index/*"]
             assert "dynamodb:Scan" not in s["actions"]
+        elif services == {"secretsmanager"}:
+            assert all(r.endswith(":secret:sentinelle/*") for r in s["resources"]), s
         else:
             assert all(r == "*" or r.endswith(":parameter/sentinelle/*") for r in s["resources"])
 

@@ -194,8 +194,9 @@ def test_scan_functions_get_only_what_they_use(name):
         assert _resources_of(s) == [{"Fn::GetAtt": ["IncidentTable", "Arn"]}, {"Fn::Sub": "${IncidentTable.Arn}/index/*"}]
     assert all(not a.endswith("*") for s in statements(fn) for a in s["Action"])
     policies = named_policies(fn)
-    assert set(policies) <= {"SSMParameterReadPolicy", "S3ReadPolicy"}
+    assert set(policies) <= {"SSMParameterReadPolicy", "S3ReadPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
     assert policies["SSMParameterReadPolicy"] == {"ParameterName": "sentinelle/*"}
+    assert policies["AWSSecretsManagerGetSecretValuePolicy"]["SecretArn"]["Fn::Sub"].endswith(":secret:sentinelle/*")
     assert policies["S3ReadPolicy"] == {"BucketName": {"Ref": "ConfigBucket"}}
     env = fn["Properties"]["Environment"]["Variables"]
     assert env["SENTINELLE_CONFIG"] == {"Ref": "ConfigLocation"}
@@ -208,7 +209,7 @@ def test_api_function_reads_and_triages_without_scans():
     actions = {a for s in statements(fn) for a in s["Action"]}
     assert "dynamodb:Query" in actions and "dynamodb:UpdateItem" in actions
     assert "dynamodb:Scan" not in actions and not any(a.endswith("*") for a in actions)
-    assert set(named_policies(fn)) <= {"SSMParameterReadPolicy"}
+    assert set(named_policies(fn)) <= {"SSMParameterReadPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
 
 
 def test_alert_function_publishes_and_writes_idempotency_records_only():
