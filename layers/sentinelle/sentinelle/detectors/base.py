@@ -8,12 +8,15 @@ import importlib
 import os
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Literal, Protocol
+from typing import Any, Callable, ClassVar, Literal, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from sentinelle.model import Finding, Post, Profile, utcnow
 from sentinelle.watchlist import Watchlist
+
+
+T = TypeVar("T")
 
 
 class Query(BaseModel):
@@ -48,7 +51,15 @@ class Context:
     # Whether the detector was named explicitly (sentinelle check --detector X): it then reads
     # items outside its usual audience too.
     explicit: bool = False
-    cache: dict[str, Any] = field(default_factory=dict)  # per-watchlist compiled state
+    cache: dict[str, Any] = field(default_factory=dict)  # per-watchlist compiled state, see memo()
+
+    def memo(self, key: str, build: Callable[[Watchlist], T]) -> T:
+        """`build(self.watchlist)`, once per watchlist: compiled state (automata, indexes) that
+        detectors share instead of rebuilding per item or per detector."""
+        held = self.cache.get(key)
+        if held is None or held[0] is not self.watchlist:
+            held = self.cache[key] = (self.watchlist, build(self.watchlist))
+        return held[1]
 
     def keyed_hash(self, value: str) -> str:
         return hmac.new(self.hash_key, value.encode(), hashlib.sha256).hexdigest()[:20]

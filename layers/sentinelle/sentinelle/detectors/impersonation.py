@@ -66,7 +66,7 @@ class _Assessment:
 class _State:
     """Per-watchlist compiled state: identities, name and handle indexes, brand matcher."""
 
-    def __init__(self, watchlist: Watchlist):
+    def __init__(self, watchlist: Watchlist, brands: BrandMatcher):
         self.watchlist = watchlist
         self.identities: list[Identity] = []
         official = [f"{a.platform}:{a.handle}" for a in watchlist.official_accounts]
@@ -95,14 +95,11 @@ class _State:
                 cores.append(c)
                 self.core_owner.append(i)
         self.handles = NameIndex(cores, normalise=handle_core)
-        self.brands = BrandMatcher(watchlist)
+        self.brands = brands
 
     @classmethod
     def of(cls, ctx: Context) -> "_State":
-        state = ctx.cache.get(CACHE_KEY)
-        if state is None or state.watchlist is not ctx.watchlist:
-            state = ctx.cache[CACHE_KEY] = cls(ctx.watchlist)
-        return state
+        return ctx.memo(CACHE_KEY, lambda wl: cls(wl, BrandMatcher.cached(ctx)))
 
 
 def _related(core: str, names: list[str]) -> bool:

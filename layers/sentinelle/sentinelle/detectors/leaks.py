@@ -133,6 +133,17 @@ class _Masked:
         return _utf8(("…" if a > 0 else "") + snip + ("…" if b < len(self.text) else ""))
 
 
+def _posters(wl: Watchlist) -> dict[tuple[str, str], str]:
+    """Whose account posted it, as a reason, per (platform, folded handle) of the watchlist."""
+    who: dict[tuple[str, str], str] = {}
+    for person in wl.people:
+        for a in person.accounts:
+            who.setdefault(a.key, f"posted by {person.name}'s own account" + (f" ({person.role})" if person.role else ""))
+    for a in wl.official_accounts:
+        who[a.key] = "posted by an official account"
+    return who
+
+
 @register
 class Leaks(Detector):
     """Personal data, health data and secrets posted by the organisation's own accounts."""
@@ -160,11 +171,10 @@ class Leaks(Detector):
         if not text:
             return []
         wl = ctx.watchlist
-        policies: tuple[CompiledRule, ...] = ctx.cache.get("leaks.policies")  # type: ignore[assignment]
-        if policies is None:
-            policies = ctx.cache["leaks.policies"] = compile_policies(wl)
+        policies: tuple[CompiledRule, ...] = ctx.memo("leaks.policies", compile_policies)
         handle = item.author.handle if item.author else None
-        who = self._who(wl, item.platform, handle, ctx.cache)
+        who = ctx.memo("leaks.who", _posters).get((str(item.platform).lower(), norm_handle(handle)),
+                                                  "found in a post by an account outside the watchlist")
 
         scanned = scan(text, minimum=0)
         matches = [m for m in scanned if m.score >= REPORT and self._is_leak(m, wl)]
@@ -227,21 +237,6 @@ class Leaks(Detector):
         return findings
 
     # -----------------------------------------------------------------------------------------
-
-    @staticmethod
-    def _who(wl: Watchlist, platform: str, handle: str | None, cache: dict[str, Any]) -> str:
-        """Whose account posted it, as a reason; the watchlist's accounts are looked up once."""
-        who = cache.get("leaks.who")
-        if who is None:
-            who = cache["leaks.who"] = {}
-            for person in wl.people:
-                for a in person.accounts:
-                    who.setdefault(a.key, f"posted by {person.name}'s own account"
-                                   + (f" ({person.role})" if person.role else ""))
-            for a in wl.official_accounts:
-                who[a.key] = "posted by an official account"
-        return who.get((str(platform).lower(), norm_handle(handle)),
-                       "found in a post by an account outside the watchlist")
 
     @staticmethod
     def _is_leak(m: Match, wl: Watchlist) -> bool:

@@ -59,12 +59,13 @@ class Assessment:
 class ScamRules:
     """The detector's compiled state for one watchlist: brand matcher, phrase automaton, domains."""
 
-    def __init__(self, watchlist: Watchlist):
+    def __init__(self, watchlist: Watchlist, brands: BrandMatcher | None = None,
+                 domains: LookalikeIndex | None = None):
         self.watchlist = watchlist
-        self.brands = BrandMatcher(watchlist)
+        self.brands = brands or BrandMatcher(watchlist)
         self.phrases = _lexicon()
         self.prepare = prepare  # replaceable, for the benchmark's regex baseline
-        self.domains = LookalikeIndex.from_watchlist(watchlist)
+        self.domains = domains or LookalikeIndex.from_watchlist(watchlist)
         self.allowed = frozenset(registrable_domain(d) for d in watchlist.allowlist.domains)
         self._authors: dict[tuple[str, str], list[BrandMatch]] = {}
         # (platform, folded handle) of official, protected people's and allowlisted accounts.
@@ -72,10 +73,8 @@ class ScamRules:
 
     @classmethod
     def cached(cls, ctx: Context) -> "ScamRules":
-        rules = ctx.cache.get("scams.rules")
-        if rules is None:
-            rules = ctx.cache["scams.rules"] = cls(ctx.watchlist)
-        return rules
+        # The brand matcher and the lookalike index are the ones the impersonation detector uses.
+        return ctx.memo("scams.rules", lambda wl: cls(wl, BrandMatcher.cached(ctx), LookalikeIndex.cached(ctx)))
 
     def assess(self, post: Post, require_brand: bool = True, enrichers: Any = None) -> Assessment | None:
         """Score one post; None when it does not mention a brand (unless `require_brand` is off).

@@ -181,7 +181,6 @@ class LookalikeIndex:
         self.official = frozenset(_ascii(host_of(d)) for d in official_list)
         self._official_tails = tuple("." + d for d in self.official)
         self._seen: dict[str, DomainVerdict] = {}
-        self._watchlist: Any = None  # the watchlist it was built from, for `cached`
         self._never = _POPULAR | {_ascii(host_of(d)) for d in allowed_domains}
         targets: dict[str, _Target] = {}
         for d in sorted(self.official):
@@ -257,16 +256,12 @@ class LookalikeIndex:
                 brand_of.setdefault(n, b.name)
                 names.append(n)
         index = cls(watchlist.official_domains, names, brand_of, watchlist.allowlist.domains)
-        index._watchlist = watchlist
         return index
 
     @classmethod
     def cached(cls, ctx: Any) -> "LookalikeIndex":
         """The index for `ctx.watchlist`, built on first use and shared through `ctx.cache`."""
-        ix = ctx.cache.get("signals.domains.index")
-        if ix is None or ix._watchlist is not ctx.watchlist:
-            ix = ctx.cache["signals.domains.index"] = cls.from_watchlist(ctx.watchlist)
-        return ix
+        return ctx.memo("signals.domains.index", cls.from_watchlist)
 
     def is_official(self, url_or_host: str) -> bool:
         return self._official_host(_ascii(host_of(url_or_host)))

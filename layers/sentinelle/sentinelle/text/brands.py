@@ -132,10 +132,7 @@ class BrandMatcher:
     @classmethod
     def cached(cls, ctx: Any) -> "BrandMatcher":
         """The matcher for `ctx.watchlist`, built on first use and kept in `ctx.cache`."""
-        m = ctx.cache.get("text.brands.matcher")
-        if m is None:
-            m = ctx.cache["text.brands.matcher"] = cls(ctx.watchlist)
-        return m
+        return ctx.memo("text.brands.matcher", cls)
 
     def _plain_how(self, term: str, folded: str) -> How | None:
         if "#" + self._compact[term] in folded or self._tagged[term] in folded:
