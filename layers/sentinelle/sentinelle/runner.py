@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 from datetime import datetime
 from typing import Any
 
@@ -12,8 +11,6 @@ from sentinelle.detectors import Context, get
 from sentinelle.model import Finding, Severity, Subject, utcnow
 from sentinelle.pipeline import RunSummary, SourceReport, scan
 from sentinelle.store.base import CheckpointStore, IncidentStore
-
-log = logging.getLogger("sentinelle.runner")
 
 
 def build_sources(config: RunConfig, detector: str, *, client: Any = None, session_cache: Any = None) -> list[Any]:
@@ -101,10 +98,3 @@ def source_down_finding(report: SourceReport, detector: str, now: datetime) -> F
 
 def run_detector(name: str, **kw: Any) -> RunSummary:
     return asyncio.run(run_detector_async(name, **kw))
-
-
-def enabled_detectors(config: RunConfig, names: list[str] | None = None) -> list[str]:
-    if names:
-        return names
-    configured = [n for n, d in config.detectors.items() if d.enabled]
-    return configured
