@@ -99,3 +99,13 @@ def test_run_with_a_bad_source_spec_exits_2_before_anything_runs(tmp_path):
     out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"))
     assert out.returncode == 2 and "detectors.scams.sources[0]" in out.stderr and "limt" in out.stderr
     assert not (tmp_path / "s.db").exists()
+
+
+def test_a_source_that_could_not_be_checked_is_named_and_exits_1(tmp_path):
+    (tmp_path / "wl.yaml").write_text("organization: A\nbrands: [{name: Acme, hashtags: [Acme]}]\n", encoding="utf-8")
+    cfg = tmp_path / "sentinelle.yaml"
+    cfg.write_text("watchlist: wl.yaml\ndetectors:\n  scams:\n    sources:\n      - {type: replay, path: gone.jsonl}\n",
+                   encoding="utf-8")
+    out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"), env={"COLUMNS": "200"})
+    assert out.returncode == 1
+    assert "could not check replay:gone.jsonl" in out.stdout and "for scams" in out.stdout

@@ -163,14 +163,21 @@ def print_summaries(summaries: list[Any]) -> None:
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="Scan summary", title_justify="left")
-    for col in ("detector", "items", "findings", "new", "escalated", "repeat", "suppressed", "seconds", "could not check"):
-        table.add_column(col, justify="right" if col not in ("detector", "could not check") else "left")
+    seconds = sum(s.seconds for s in summaries)
+    table = Table(title=f"Scan summary ({seconds:.2f} s)", title_justify="left")
+    table.add_column("detector", no_wrap=True)
+    for col in ("items", "findings", "new", "escalated", "repeat", "suppressed"):
+        table.add_column(col, justify="right", no_wrap=True)
     for s in summaries:
-        problems = "; ".join(f"{r.source} ({r.query}): {r.reason}" for r in s.could_not_check) or "-"
         table.add_row(s.detector, str(s.items_read), str(s.findings), str(s.new), str(s.escalated),
-                      str(s.repeat), str(s.suppressed), f"{s.seconds:.2f}", problems)
-    Console(stderr=False).print(table)
+                      str(s.repeat), str(s.suppressed))
+    console = Console()
+    console.print(table)
+    # Silence from a source is not safety: say which could not be checked, and why.
+    for s in summaries:
+        for r in s.could_not_check:
+            console.print(f"[bold red]could not check[/] {r.source} ({r.query}) for {s.detector}: {r.reason}",
+                          highlight=False)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
