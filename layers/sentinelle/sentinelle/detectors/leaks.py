@@ -18,7 +18,7 @@ from sentinelle.detectors.base import Context, Detector, Query, register
 from sentinelle.masking import DOT, mask, redact
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
 from sentinelle.policies import CompiledRule, compile_policies, fold
-from sentinelle.signals.identifiers import REPORT, Match, find_sensitive, scan
+from sentinelle.signals.identifiers import POSSIBLE, REPORT, Match, find_sensitive, scan
 from sentinelle.watchlist import Watchlist
 
 # How bad each kind is when it is out in public, before context and policies raise it.
@@ -201,7 +201,9 @@ class Leaks(Detector):
             severity = BASE_SEVERITY[m.kind]
             if m.kind == "secret" and m.subtype == "credential":
                 severity = Severity.high  # a keyword and randomness, not a provider's format
-            if m.score < 60:
+            if m.score < POSSIBLE:
+                severity = Severity.low  # a possible value: recorded for review, pages no one
+            elif m.score < 60:
                 severity = _lower(severity)
             if m.kind == "email_address" and m.context != "personal":
                 severity = Severity.low  # an address with nothing saying whose it is

@@ -26,6 +26,10 @@ KINDS = ("credit_card", "iban", "us_ssn", "fr_nir", "phone_number", "email_addre
 
 # A match at or above this score is reported; below it, it only feeds `find_sensitive` (masking).
 REPORT = 40
+# Reported matches below this score are *possible* values: the shape and checksum fit but no word
+# says what the number is (nine bare digits following the SSN rules). The detector records them at
+# low severity, below the alert threshold, so a reviewer can look without anyone being paged.
+POSSIBLE = 45
 
 # How far around a value context words count (characters); posts are short, sentences shorter.
 _WINDOW = 48
@@ -84,6 +88,13 @@ NOT_CARD_WORDS = _words(
     "siret", "siren", "rcs", "tva", "vat", "order", "commande", "tracking", "suivi", "colis", "parcel",
     "facture", "invoice", "ref", "réf", "référence", "reference", "isbn", "ean", "barcode", "imei",
     "transaction", "ticket", "dossier", "mrn")
+# Words that say a bare number is something else: a possible SSN or NHS number next to them is not.
+OTHER_NUMBER_WORDS = _words(
+    "siret", "siren", "rcs", "tva", "vat", "order", "commande", "tracking", "suivi", "colis", "parcel",
+    "facture", "invoice", "ref", "réf", "référence", "reference", "isbn", "ean", "barcode", "imei",
+    "transaction", "ticket", "dossier", "mrn", "tel", "tél", "telephone", "téléphone", "phone", "fax",
+    "ph", "mob", "mobile", "cell", "portable", "call", "dial", "appel", "appelez", "contact", "whatsapp",
+    "sms", "helpline", "zip", "postcode", "code postal", "account", "compte", "acct", "iban")
 # Words that name another number outright: they win even over card words ("carte vitale").
 NEVER_CARD_WORDS = _words("siret", "siren", "nir", "sécu", "secu", "vitale", "carte vitale", "iban", "imei",
                           "isbn", "insee", "sécurité sociale", "securite sociale", "social security")
@@ -227,25 +238,33 @@ def _ibans(text: str, low: str) -> Iterator[Match]:
 # ---------------------------------------------------------------------------------------------
 # US SSN (issuing rules, python-stdnum) and French NIR (control key, python-stdnum).
 
-_SSN_FORMATTED = re.compile(r"(?<![\w.-])\d{3}([- .])\d{2}\1\d{4}(?![\w-]|\.\d)")
-_NINE_DIGITS = re.compile(r"(?<![\w.-])\d{9}(?![\w-]|\.\d)")
+# 123-45-6789 with one separator throughout; or nine digits grouped some other way (bare, 3-6, 5-4,
+# mixed separators), which people type too but which other numbers share.
+_SSN = re.compile(r"(?<![\w.-])(?:(?P<fmt>\d{3}([- .])\d{2}\2\d{4})|(?P<bare>\d{9})|(?P<three>\d{3}-\d{6})"
+                  r"|(?P<zip>\d{5}-\d{4})|\d{3}[- .]\d{2}[- .]\d{4})(?![\w-]|\.\d)")
+# What each grouping is without an SSN word: formatted, a possible SSN, or nothing (a ZIP+4 code
+# has the 5-4 shape; mixed separators are typos of anything).
+_SSN_ALONE = {"fmt": 60, "bare": 40, "three": 40}
 
 
 def _ssns(text: str, low: str) -> Iterator[Match]:
-    for pattern, formatted in ((_SSN_FORMATTED, True), (_NINE_DIGITS, False)):
-        for m in pattern.finditer(text):
-            digits = re.sub(r"\D", "", m.group())
-            if not std_ssn.is_valid(digits):
-                continue
-            ctx = _near(SSN_WORDS, low, m.start(), m.end())
-            if not formatted and not ctx:
-                continue  # nine bare digits are anything (SIREN, phone, order) without a word
-            reasons = ["number following the SSN issuing rules (area, group, serial)"]
-            score = 60 if formatted else 50
-            if ctx:
-                score += 35
-                reasons.append(f"SSN context nearby (“{ctx}”)")
-            yield Match("us_ssn", m.start(), m.end(), m.group(), score, tuple(reasons), "us")
+    for m in _SSN.finditer(text):
+        digits = re.sub(r"\D", "", m.group())
+        if not std_ssn.is_valid(digits):
+            continue
+        ctx = _near(SSN_WORDS, low, m.start(), m.end())
+        shape = m.lastgroup or "mixed"
+        reasons = ["number following the SSN issuing rules (area, group, serial)"]
+        if ctx:
+            score = 95 if shape == "fmt" else 85
+            reasons.append(f"SSN context nearby (“{ctx}”)")
+        else:
+            score = _SSN_ALONE.get(shape, 0)
+            if score < POSSIBLE and (not score or _near(OTHER_NUMBER_WORDS, low, m.start(), m.end())):
+                continue  # nine digits that something else names (order, SIREN, phone), or no SSN shape
+            if score < POSSIBLE:
+                reasons.append("no word says what it is: possibly an SSN")
+        yield Match("us_ssn", m.start(), m.end(), m.group(), score, tuple(reasons), "us")
 
 
 _NIR = re.compile(
@@ -291,13 +310,17 @@ def _medical(text: str, low: str) -> Iterator[Match]:
         if not std_nhs.is_valid(m.group()):
             continue
         ctx = _near(MEDICAL_WORDS, low, m.start(), m.end())
-        formatted = bool(m.group(1))
-        if not ctx and not formatted:
-            continue  # ten bare digits with a mod-11 check are too common (phones) to stand alone
         reasons = ["UK NHS number with a valid check digit"]
-        score = 75 if ctx else 45
         if ctx:
+            score = 75
             reasons.append(f"medical context nearby (“{ctx}”)")
+        elif m.group(1):
+            score = 45  # the 3-3-4 grouping is the NHS's own; phones group otherwise
+        elif _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()) or _phone_number(m.group())[0]:
+            continue  # ten bare digits that are a phone number, or that a word says are something else
+        else:
+            score = 40
+            reasons.append("no word says what it is: possibly an NHS number")
         yield Match("medical_record_number", m.start(), m.end(), m.group(), score, tuple(reasons), "uk_nhs")
     for m in _MBI.finditer(text):
         ctx = _near(MEDICAL_WORDS, low, m.start(), m.end())
@@ -347,7 +370,10 @@ def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
     return None, False
 
 
-def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = ()) -> Iterator[Match]:
+def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
+            claimed: tuple[tuple[int, int], ...] = ()) -> Iterator[Match]:
+    """Phone numbers, skipping `taken` spans (surely something else) and, unless the number is
+    valid, `claimed` ones (possibly something else: an SSN's digits are not a phone's to take)."""
     for m in _PHONE.finditer(text):
         raw = m.group().rstrip(").- ")
         if raw.count("(") != raw.count(")"):
@@ -356,7 +382,7 @@ def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = ()) -> Ite
         if any(s <= start < e for s, e in taken):
             continue  # already a card, IBAN or NIR: parsing it as a phone is wasted time
         num, valid = _phone_number(raw)
-        if num is None:
+        if num is None or (not valid and any(s <= start < e for s, e in claimed)):
             continue
         end = start + len(raw)
         personal = _near(PHONE_PERSONAL, low, start, end)
@@ -607,7 +633,8 @@ def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT)
             found.extend(m for m in recognize(text, low) if m.score >= minimum)
     if digits >= 7 and (kinds is None or "phone_number" in kinds):
         taken = tuple((m.start, m.end) for m in found if m.score >= 60)
-        found.extend(m for m in _phones(text, low, taken) if m.score >= minimum)
+        claimed = tuple((m.start, m.end) for m in found if m.score >= REPORT)
+        found.extend(m for m in _phones(text, low, taken, claimed) if m.score >= minimum)
     return _resolve(found)
 
 
