@@ -122,6 +122,13 @@ def test_nir_control_key():
 
 # --- phones and e-mail addresses: whose? ----------------------------------------------------------
 
+@pytest.mark.parametrize("text", ["text me at 001-279-912-3524x81756", "mon portable 06 12 34 56 78 poste 1234",
+                                  "call me +1 202 555 0143 ext. 12"])
+def test_phone_extensions_are_not_part_of_the_number(text):
+    (m,) = scan(text)
+    assert m.kind == "phone_number" and m.context == "personal" and text.endswith(m.value)
+
+
 def test_phone_validated_and_context_read():
     (m,) = scan("rappelle-moi au 06 12 34 56 78 stp")
     assert m.kind == "phone_number" and m.context == "personal"

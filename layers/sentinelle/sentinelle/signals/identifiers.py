@@ -343,6 +343,7 @@ _PHONE = re.compile(
 
 
 _GROUPED = re.compile(r"^(?:\+|00)|\d[\s.()-]+\d")
+_EXTENSION = re.compile(r"(?i)\s?(?:x|ext\.?|poste)\s?(?=\d)")
 
 
 @lru_cache(maxsize=4096)
@@ -350,13 +351,15 @@ def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
     """The number and whether it is valid (in an allocated range) rather than merely possible.
     Possible-only numbers count when written like phone numbers (grouped, or international):
     allocation tables lag behind, and fictional or new ranges are still someone's phone."""
-    digits = sum(c.isdigit() for c in raw)
+    number, *extension = _EXTENSION.split(raw, 1)
+    digits = sum(c.isdigit() for c in number)  # an extension is not part of the number's length
     if not 7 <= digits <= 17:
         return None, False
+    spelled = number + (" ext. " + extension[0] if extension else "")  # phonenumbers knows no "poste"
     possible = None
     for region in PHONE_REGIONS:
         try:
-            num = phonenumbers.parse(raw, region)
+            num = phonenumbers.parse(spelled, region)
         except phonenumbers.NumberParseException:
             return None, False
         if phonenumbers.is_valid_number(num):
