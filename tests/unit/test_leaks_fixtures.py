@@ -138,3 +138,10 @@ def test_possible_values_are_recorded_low_and_page_no_one(text, kind):
     assert f.evidence["match"] == f"[{kind}]" and "078051121" not in json.dumps(f.public())
     said = dict(post, text=("SSN " if kind == "us_ssn" else "patient ") + text)
     assert max(f.severity for f in _findings(said) if f.kind == kind) >= Severity.high
+
+
+def test_the_watchlist_regions_read_numbers_without_a_country_code():
+    wl = parse_watchlist({**DOC["watchlist"], "regions": ["FR", "CN"]})
+    post = parse_item(dict(DOC["positive"][0], text="Le client m'a dit : call me on 139 1234 5670"))
+    (f,) = DETECTOR.detect(post, Context(watchlist=wl))
+    assert f.kind == "phone_number" and f.reasons[0] == "valid phone number (mobile)"

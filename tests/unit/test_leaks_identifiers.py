@@ -129,6 +129,29 @@ def test_phone_extensions_are_not_part_of_the_number(text):
     assert m.kind == "phone_number" and m.context == "personal" and text.endswith(m.value)
 
 
+def test_phone_numbers_without_country_code_read_as_from_the_regions():
+    text = "call me on 139 1234 5670"  # a Chinese mobile, written the Chinese way
+    assert scan(text)[0].subtype != "+86"  # by default, a possible US number (range not allocated)
+    (m,) = scan(text, regions=("FR", "CN"))
+    assert m.subtype == "+86" and m.context == "personal" and m.reasons[0] == "valid phone number (mobile)"
+    assert scan("call me on +86 139 1234 5670")[0].subtype == "+86"  # a country code needs no region
+
+
+@pytest.mark.parametrize("text,line", [("call me on 0909 464 6631", "premium-rate"),
+                                       ("appelez-moi au 0 800 12 34 56", "toll-free"),
+                                       ("call me at 1-800-555-0199", "toll-free")])
+def test_business_lines_are_nobodys_own_phone(text, line):
+    (m,) = scan(text)
+    assert m.context == "organisation" and f"{line} number: a business line" in m.reasons
+
+
+def test_a_word_alone_does_not_make_a_number_personal():
+    assert scan("Send me an SMS: 06 12 34 56 78")[0].context == "personal"
+    assert scan("SMS JOIN to 06 12 34 56 78")[0].context == ""
+    assert scan("PRIVATE! Your statement for 06 12 34 56 78")[0].context == ""
+    assert scan("ma ligne privée : 06 12 34 56 78")[0].context == "personal"
+
+
 def test_phone_validated_and_context_read():
     (m,) = scan("rappelle-moi au 06 12 34 56 78 stp")
     assert m.kind == "phone_number" and m.context == "personal"

@@ -117,6 +117,11 @@ def test_phone_numbers_any_region(text, lang, e164):
     assert e164 in phone_numbers(text, lang)
 
 
+def test_phone_numbers_read_as_from_the_watchlist_regions():
+    assert "+8613912345670" not in phone_numbers("appelez le 139 1234 5670", "fr")
+    assert phone_numbers("appelez le 139 1234 5670", "fr", ("GB", "CN")) == ["+8613912345670"]
+
+
 def test_phone_numbers_ignore_other_numbers():
     assert phone_numbers("order 4970 1012 3456 7890 and 2026-11-20, total 12 345", "fr") == []
 

@@ -45,6 +45,8 @@ def test_contract_example_loads():
     ("organization: A\nbrands:\n  - name: B\n    domains: ['not a domain']\n", "brands[0].domains", "not a domain"),
     ("organization: A\npolicies:\n  rules:\n    - {id: r, patterns: ['(']}\n", "policies.rules[0].patterns",
      "not a valid regular expression"),
+    ("organization: A\nregions: [FR, XX]\n", "regions", "'XX' is not a country code"),
+    ("organization: A\nregions: []\n", "regions", "at least 1"),
 ])
 def test_invalid_watchlist_names_file_key_and_problem(tmp_path, text, key, problem):
     path = write(tmp_path, text)
@@ -69,3 +71,8 @@ def test_unreadable_and_malformed_yaml(tmp_path):
         load_watchlist(write(tmp_path, "organization: [unclosed\n"))
     with pytest.raises(WatchlistError, match="mapping"):
         load_watchlist(write(tmp_path, "- just a list\n"))
+
+
+def test_regions_default_and_spelling():
+    assert parse_watchlist({"organization": "A"}).regions == ("FR", "GB", "US", "IN")
+    assert parse_watchlist({"organization": "A", "regions": ["jp", "UK", "gb"]}).regions == ("JP", "GB")

@@ -32,6 +32,11 @@ def check_patterns(patterns: list[str]) -> list[str]:
     return patterns
 
 
+# Where phone numbers written without a country code are read as from, in turn: the organisation's
+# home market first (`regions` in the watchlist); by default France, the UK, the US and India.
+DEFAULT_REGIONS = ("FR", "GB", "US", "IN")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -129,8 +134,26 @@ class Watchlist(_Strict):
     allowlist: Allowlist = Field(default_factory=Allowlist)
     policies: Policies = Field(default_factory=Policies)
     thresholds: Thresholds = Field(default_factory=Thresholds)
+    regions: tuple[str, ...] = Field(default=DEFAULT_REGIONS, min_length=1)
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    @field_validator("regions", mode="before")
+    @classmethod
+    def _regions(cls, v: Any) -> Any:
+        """ISO 3166 codes that phonenumbers knows, upper-cased; UK is accepted for GB."""
+        if not isinstance(v, (list, tuple)):
+            return v
+        import phonenumbers  # late: only a watchlist that names regions pays for it
+
+        out = []
+        for code in v:
+            region = {"UK": "GB"}.get(str(code).strip().upper(), str(code).strip().upper())
+            if region not in phonenumbers.SUPPORTED_REGIONS:
+                raise ValueError(f"{code!r} is not a country code phone numbers are known for (e.g. FR, GB, US)")
+            if region not in out:
+                out.append(region)
+        return tuple(out)
 
     @cached_property
     def own_accounts(self) -> frozenset[tuple[str, str]]:

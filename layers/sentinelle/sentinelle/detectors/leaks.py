@@ -176,7 +176,7 @@ class Leaks(Detector):
         who = ctx.memo("leaks.who", _posters).get((str(item.platform).lower(), norm_handle(handle)),
                                                   "found in a post by an account outside the watchlist")
 
-        scanned = scan(text, minimum=0)
+        scanned = scan(text, minimum=0, regions=wl.regions)
         matches = [m for m in scanned if m.score >= REPORT and self._is_leak(m, wl)]
         folded = fold(text)
         fired: list[tuple[CompiledRule, str]] = []  # (rule, context word or "")

@@ -118,7 +118,7 @@ class ScamRules:
                 hits.setdefault("investment", []).insert(0, m.group(0))
         phones: list[str] = []
         if _HAS_DIGIT_RUN_RE.search(text):
-            phones = phone_numbers(text, post.lang)
+            phones = phone_numbers(text, post.lang, self.watchlist.regions)
         codes = short_codes(folded) if "to " in folded or " au " in folded else []
         if phones or codes:
             hits["phone"] = phones + [f"short code {c}" for c in codes]

@@ -21,6 +21,8 @@ from stdnum.fr import nir as std_nir
 from stdnum.gb import nhs as std_nhs
 from stdnum.us import ssn as std_ssn
 
+from sentinelle.watchlist import DEFAULT_REGIONS
+
 KINDS = ("credit_card", "iban", "us_ssn", "fr_nir", "phone_number", "email_address", "date_of_birth",
          "medical_record_number", "secret")
 
@@ -107,11 +109,13 @@ NIR_WORDS = _words("nir", "sécu", "secu", "sécurité sociale", "securite socia
                    "social security", "ssn", "numéro de sécu")
 PHONE_PERSONAL = _words(
     "my number", "my phone", "my cell", "my mobile", "call me", "text me", "reach me", "whatsapp me",
-    "his number", "her number", "their number", "personal", "private", "home phone", "cell",
+    "his number", "her number", "their number", "personal", "private number", "private line", "private phone",
+    "numéro privé", "ligne privée", "home phone", "cell",
     "mon numéro", "mon num", "mon tel", "mon tél", "mon téléphone", "mon portable", "mon 06", "mon 07",
     "appelle-moi", "appelez-moi", "rappelle-moi", "rappelez-moi", "joignable", "perso", "son numéro",
     "son portable", "son tel", "son tél", "ses coordonnées", "numéro perso", "portable", "domicile",
-    "patient", "patiente", "du client", "de la cliente", "customer's", "client's", "whatsapp", "sms")
+    "patient", "patiente", "du client", "de la cliente", "customer's", "client's", "whatsapp me", "sms me",
+    "send me an sms", "envoie-moi un sms", "envoyez-moi un sms", "texte-moi")
 PHONE_ORG = _words(
     "service client", "service clients", "customer service", "customer care", "call us", "contact us",
     "appelez-nous", "contactez-nous", "nous contacter", "notre numéro", "our number", "hotline", "standard",
@@ -316,8 +320,8 @@ def _medical(text: str, low: str) -> Iterator[Match]:
             reasons.append(f"medical context nearby (“{ctx}”)")
         elif m.group(1):
             score = 45  # the 3-3-4 grouping is the NHS's own; phones group otherwise
-        elif _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()) or _phone_number(m.group())[0]:
-            continue  # ten bare digits that are a phone number, or that a word says are something else
+        elif _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()):
+            continue  # ten bare digits that a word says are something else (a valid phone outscores it too)
         else:
             score = 40
             reasons.append("no word says what it is: possibly an NHS number")
@@ -335,19 +339,23 @@ def _medical(text: str, low: str) -> Iterator[Match]:
 # ---------------------------------------------------------------------------------------------
 # Phones (phonenumbers) and e-mail addresses; whose they are is read from the words around.
 
-PHONE_REGIONS = ("FR", "US")  # numbers written without a country code are read as these
 # Candidates: an optional country code, groups of digits (with brackets, dots, dashes, spaces) and
 # an optional extension; phonenumbers then decides (faster than its own matcher on every text).
 _PHONE = re.compile(
     r"(?<![\w+/.-])(?:\+|00)?\(?\d[\d().\s-]{5,22}\d(?:\s?(?:x|ext\.?|poste)\s?\d{1,6})?(?![\w/-]|[.,]\d)")
 
 
+# Number types that belong to businesses, never to a person (premium-rate lines, 0800 numbers...).
+_BUSINESS_LINES = {
+    phonenumbers.PhoneNumberType.TOLL_FREE: "toll-free", phonenumbers.PhoneNumberType.PREMIUM_RATE: "premium-rate",
+    phonenumbers.PhoneNumberType.SHARED_COST: "shared-cost", phonenumbers.PhoneNumberType.UAN: "universal access",
+}
 _GROUPED = re.compile(r"^(?:\+|00)|\d[\s.()-]+\d")
 _EXTENSION = re.compile(r"(?i)\s?(?:x|ext\.?|poste)\s?(?=\d)")
 
 
 @lru_cache(maxsize=4096)
-def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
+def _phone_number(raw: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> tuple[phonenumbers.PhoneNumber | None, bool]:
     """The number and whether it is valid (in an allocated range) rather than merely possible.
     Possible-only numbers count when written like phone numbers (grouped, or international):
     allocation tables lag behind, and fictional or new ranges are still someone's phone."""
@@ -357,7 +365,7 @@ def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
         return None, False
     spelled = number + (" ext. " + extension[0] if extension else "")  # phonenumbers knows no "poste"
     possible = None
-    for region in PHONE_REGIONS:
+    for region in regions:  # a number without its country code, read as from each in turn
         try:
             num = phonenumbers.parse(spelled, region)
         except phonenumbers.NumberParseException:
@@ -374,7 +382,7 @@ def _phone_number(raw: str) -> tuple[phonenumbers.PhoneNumber | None, bool]:
 
 
 def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
-            claimed: tuple[tuple[int, int], ...] = ()) -> Iterator[Match]:
+            claimed: tuple[tuple[int, int], ...] = (), regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Match]:
     """Phone numbers, skipping `taken` spans (surely something else) and, unless the number is
     valid, `claimed` ones (possibly something else: an SSN's digits are not a phone's to take)."""
     for m in _PHONE.finditer(text):
@@ -384,19 +392,24 @@ def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
         start = m.start() + m.group().index(raw)
         if any(s <= start < e for s, e in taken):
             continue  # already a card, IBAN or NIR: parsing it as a phone is wasted time
-        num, valid = _phone_number(raw)
+        num, valid = _phone_number(raw, regions)
         if num is None or (not valid and any(s <= start < e for s, e in claimed)):
             continue
         end = start + len(raw)
         personal = _near(PHONE_PERSONAL, low, start, end)
         org = _near(PHONE_ORG, low, start, end)
+        business = None
         if valid:
-            mobile = phonenumbers.number_type(num) == phonenumbers.PhoneNumberType.MOBILE
-            reasons = ["valid phone number" + (" (mobile)" if mobile else "")]
+            kind = phonenumbers.number_type(num)
+            business = _BUSINESS_LINES.get(kind)
+            reasons = ["valid phone number" + (" (mobile)" if kind == phonenumbers.PhoneNumberType.MOBILE else "")]
         else:
             reasons = ["number written as a phone number (length possible, range not allocated)"]
         context, score = "", 50 if valid else 42
-        if personal and not org:
+        if business:  # whatever the words say, nobody's own phone
+            context, score = "organisation", 45
+            reasons.append(f"{business} number: a business line")
+        elif personal and not org:
             context, score = "personal", 80
             reasons.append(f"personal context nearby (“{personal}”)")
         elif org and not personal:
@@ -622,8 +635,10 @@ def _resolve(matches: list[Match]) -> list[Match]:
     return kept
 
 
-def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT) -> list[Match]:
-    """Every identifier in `text` scoring at least `minimum`, overlaps resolved, in text order."""
+def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT,
+         regions: tuple[str, ...] = DEFAULT_REGIONS) -> list[Match]:
+    """Every identifier in `text` scoring at least `minimum`, overlaps resolved, in text order.
+    Phone numbers written without a country code are read as from each of `regions` in turn."""
     if not text:
         return []
     low = text.casefold()
@@ -637,7 +652,7 @@ def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT)
     if digits >= 7 and (kinds is None or "phone_number" in kinds):
         taken = tuple((m.start, m.end) for m in found if m.score >= 60)
         claimed = tuple((m.start, m.end) for m in found if m.score >= REPORT)
-        found.extend(m for m in _phones(text, low, taken, claimed) if m.score >= minimum)
+        found.extend(m for m in _phones(text, low, taken, claimed, regions) if m.score >= minimum)
     return _resolve(found)
 
 

@@ -9,6 +9,7 @@ import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
 from sentinelle.masking import mask
+from sentinelle.watchlist import DEFAULT_REGIONS
 
 # "-50%", "50 % off", "70% de réduction", "jusqu'à -80 %": on folded text (no accents, lower case).
 DISCOUNT_RE = re.compile(
@@ -33,10 +34,6 @@ RATE_PROMISE_RE = re.compile(
 # up separately: an optional prefix makes the expression try every position, twice as slow).
 _PHONE_CANDIDATE_RE = re.compile(r"(?<![A-Za-z0-9])\d[\d \t.\-/()]{6,20}\d")  # not inside hex ids
 _DIGITS = str.maketrans("", "", " \t.-/()+")
-# Regions tried for numbers written without a country code, after the post's language's own:
-# the organisation's home market, then the largest English-speaking sources of phone scams.
-# (Each region tried costs a parse; "+" numbers need none.)
-REGIONS = ("FR", "GB", "US", "IN")
 _DATE_RE = re.compile(r"\d{1,4}[/.-]\d{1,2}[/.-]\d{1,4}(?:[ T]\d{1,2}[:h]\d{2})?")
 _REGION_OF_LANG = {"fr": "FR", "en": "GB", "de": "DE", "es": "ES", "it": "IT", "nl": "NL", "pt": "PT"}
 _PREMIUM = frozenset({phonenumbers.PhoneNumberType.PREMIUM_RATE, phonenumbers.PhoneNumberType.SHARED_COST})
@@ -63,11 +60,12 @@ def _numbers_in(cand: str, regions: tuple[str, ...]) -> tuple[str, ...]:
     return ()
 
 
-def phone_numbers(text: str, lang: str | None = None) -> list[str]:
+def phone_numbers(text: str, lang: str | None = None, regions: tuple[str, ...] = DEFAULT_REGIONS) -> list[str]:
     """Valid phone numbers in `text`, in E.164, whatever the country. A number written without
-    its country code is read as from the post's language's country, then France, the UK, the US."""
+    its country code is read as from the post's language's country, then from each of `regions`
+    (the watchlist's) in turn. Each region tried costs a parse; "+" numbers need none."""
     first = _REGION_OF_LANG.get((lang or "").split("-")[0].lower())
-    regions = (first, *(r for r in REGIONS if r != first)) if first else REGIONS
+    regions = (first, *(r for r in regions if r != first)) if first else regions
     found: list[str] = []
     for m in _PHONE_CANDIDATE_RE.finditer(text):
         cand = m.group(0)
