@@ -58,6 +58,10 @@ SENSITIVE: dict[str, tuple[str, list[str]]] = {
     "private_key": (f"-----BEGIN RSA PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END RSA PRIVATE KEY-----",
                     [PRIVATE_KEY_BODY, PRIVATE_KEY_BODY[:24]]),
     "jwt": (f"session {JWT}", [JWT, JWT.split(".")[1], JWT.split(".")[2]]),
+    "phone_number": ("Le client m'a dit : rappelle-moi au 06 71 23 45 98 ce soir",
+                     ["06 71 23 45 98", "0671234598", "71 23 45"]),
+    "email_address": ("Écrivez à son adresse perso jean.martin.perso@gmail.com", ["jean.martin.perso", "ean.martin"]),
+    "date_of_birth": ("Patiente née le 14/03/1987, dossier à jour", ["14/03/1987", "14/03"]),
     # possible values (low severity, no word says what they are) are masked all the same
     "possible_ids": ("Figures for the file: 078051121 / 0032698674", ["078051121", "0032698674"]),
 }
@@ -143,7 +147,8 @@ def test_the_leaks_are_found_at_all(sqlite_outputs) -> None:
     """Without findings every other test would pass vacuously."""
     incidents = sqlite_outputs["store"].list(limit=200).items
     kinds = {i.kind for i in incidents}
-    assert {"credit_card", "iban", "us_ssn", "fr_nir", "medical_record_number", "secret"} <= kinds
+    assert {"credit_card", "iban", "us_ssn", "fr_nir", "medical_record_number", "secret", "phone_number",
+            "email_address", "date_of_birth"} <= kinds
     assert sqlite_outputs["summary"].findings >= len(SENSITIVE)
     possible = {i.kind: i.severity for i in incidents if i.subject.id == "leak-possible_ids"}
     assert possible == {"us_ssn": "low", "medical_record_number": "low"}

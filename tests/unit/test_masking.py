@@ -50,6 +50,12 @@ def test_redact_masks_card_shaped_numbers_even_with_a_broken_checksum():
     assert "1111 1111 1112" not in redact("carte 4111 1111 1111 1112 refusée")
 
 
+@pytest.mark.parametrize("text,raw", [("Figures: 078051121", "078051121"), ("dossier 078051121 fini", "078051121"),
+                                      ("See 0032698674", "0032698674"), ("order 0032698674", "0032698674")])
+def test_redact_masks_possible_ids_even_where_a_word_says_otherwise(text, raw):
+    assert raw not in redact(text)
+
+
 def test_redact_keeps_ordinary_text_and_urls():
     text = "Merci ! https://mastodon.social/@maisonlumiere/110000000000000001 #MaisonLumiere 12 coloris"
     assert redact(text) == text

@@ -32,6 +32,9 @@ REPORT = 40
 # says what the number is (nine bare digits following the SSN rules). The detector records them at
 # low severity, below the alert threshold, so a reviewer can look without anyone being paged.
 POSSIBLE = 45
+# The score of values that fit a kind's rules while a word says they are something else: never
+# reported, but masked in evidence and logs all the same (masking errs on the safe side).
+MASK_ONLY = 10
 
 # How far around a value context words count (characters); posts are short, sentences shorter.
 _WINDOW = 48
@@ -264,9 +267,12 @@ def _ssns(text: str, low: str) -> Iterator[Match]:
             reasons.append(f"SSN context nearby (“{ctx}”)")
         else:
             score = _SSN_ALONE.get(shape, 0)
-            if score < POSSIBLE and (not score or _near(OTHER_NUMBER_WORDS, low, m.start(), m.end())):
-                continue  # nine digits that something else names (order, SIREN, phone), or no SSN shape
-            if score < POSSIBLE:
+            if not score:
+                continue  # a ZIP+4 code or a typo: nothing says SSN
+            if score < POSSIBLE and _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()):
+                score = MASK_ONLY  # nine digits that a word names (order, SIREN, phone): masked, not reported
+                reasons.append("another kind of number is named nearby")
+            elif score < POSSIBLE:
                 reasons.append("no word says what it is: possibly an SSN")
         yield Match("us_ssn", m.start(), m.end(), m.group(), score, tuple(reasons), "us")
 
@@ -321,7 +327,8 @@ def _medical(text: str, low: str) -> Iterator[Match]:
         elif m.group(1):
             score = 45  # the 3-3-4 grouping is the NHS's own; phones group otherwise
         elif _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()):
-            continue  # ten bare digits that a word says are something else (a valid phone outscores it too)
+            score = MASK_ONLY  # ten bare digits that a word says are something else: masked, not reported
+            reasons.append("another kind of number is named nearby")
         else:
             score = 40
             reasons.append("no word says what it is: possibly an NHS number")
