@@ -8,7 +8,7 @@ from sentinelle.masking import mask, redact
 @pytest.mark.parametrize("kind,value,shown", [
     ("credit_card", "4111-1111-1111-1111", "4111 •••• •••• 1111"),
     ("credit_card", "4111111111111111", "4111 •••• •••• 1111"),
-    ("iban", "FR76 3000 6000 0112 3456 7890 189", "FR76 •••• 0189"),
+    ("iban", "FR76 3000 6000 0112 3456 7890 189", "FR•• •••• 0189"),
     ("us_ssn", "536-90-4399", "[us_ssn]"),
     ("fr_nir", "2 74 04 54 395 326 67", "[fr_nir]"),
     ("medical_record_number", "2024-00871", "[medical_record_number]"),
@@ -43,7 +43,7 @@ def test_redact_masks_everything_found():
     for raw in ("1111 1111 1111", "3000 6000 0112", "395 326", "536-90-4399", "jean.dupont", "12 34 56",
                 "IOSFODNN7EXAMPLE", "hunter2hunter2"):
         assert raw not in out, raw
-    assert "4111 •••• •••• 1111" in out and "FR76 •••• 0189" in out and "[fr_nir]" in out
+    assert "4111 •••• •••• 1111" in out and "FR•• •••• 0189" in out and "[fr_nir]" in out
 
 
 def test_redact_masks_card_shaped_numbers_even_with_a_broken_checksum():

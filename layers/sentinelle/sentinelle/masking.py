@@ -20,8 +20,8 @@ def _digits(value: str) -> str:
 def mask(kind: str, value: str) -> str:
     """The masked form of `value` found as `kind`; safe to print, log, store and alert on.
 
-    Cards keep the first and last four digits (within what PCI DSS allows), IBANs the country,
-    check digits and last four, phones the last two digits, e-mail addresses the first letter
+    Cards keep the first and last four digits (within what PCI DSS allows), IBANs the country
+    and the last four (check digits are derived from the account: hidden too), phones the last two digits, e-mail addresses the first letter
     and the domain, secrets at most four leading characters (the provider prefix); national and
     medical ids show nothing but their kind.
     """
@@ -31,7 +31,7 @@ def mask(kind: str, value: str) -> str:
         return f"{d[:4]} {_DOTS} {_DOTS} {d[-4:]}" if len(d) >= 12 else f"[{kind}]"
     if kind == "iban":
         c = re.sub(r"[^0-9A-Za-z]", "", value).upper()
-        return f"{c[:4]} {_DOTS} {c[-4:]}" if len(c) >= 12 else f"[{kind}]"
+        return f"{c[:2]}{DOT * 2} {_DOTS} {c[-4:]}" if len(c) >= 12 else f"[{kind}]"
     if kind in _KIND_ONLY:
         return f"[{kind}]"
     if kind == "secret":
