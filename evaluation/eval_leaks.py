@@ -217,6 +217,16 @@ def run() -> str:
     misses = [f"{k} {v[1]}/{v[0]}" for k, v in sorted(sub.items()) if v[1] < v[0]]
     if misses:
         lines += ["Recall by scheme where below 100 %: " + ", ".join(misses) + ".", ""]
+    # detect-secrets' negatives are per plugin: a string one plugin must not flag may still be a
+    # credential (a GitHub token among GitLab's negatives, a UUID after `_authToken=`).
+    wrong = defaultdict(int)
+    for r in rows:
+        if r["entity_type"] == "SECRET" and not r["should_match"] and "secret" in mine[r["id"]]:
+            wrong[r.get("subtype") or r.get("source_entity")] += 1
+    if wrong:
+        lines += ["Secret false positives by detect-secrets plugin (strings that plugin must not flag, often "
+                  "still a credential after a key word, or another provider's token): "
+                  + ", ".join(f"{k} {v}" for k, v in sorted(wrong.items())) + ".", ""]
 
     probes = [r for r in rows if r["entity_type"] in PROBES]
     flagged = sum("credit_card" in mine[r["id"]] for r in probes)
