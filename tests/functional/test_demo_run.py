@@ -78,6 +78,20 @@ def test_incidents_table_lists_them(demo_runs):
     assert "critical" in out.stdout and "leaks" in out.stdout
 
 
+def test_incidents_table_stays_readable_at_80_columns(demo_runs):
+    """What `make run` prints last, on a terminal (or a CI log) of 80 columns: ids and severities
+    whole, no line past the edge; the reasons are one flag away."""
+    db, _, _ = demo_runs
+    out = sentinelle("incidents", "--db", str(db), env={"COLUMNS": "80"})
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert all(len(line.rstrip()) <= 80 for line in lines), max(lines, key=len)
+    header = next(line for line in lines if "id" in line and "severity" in line)
+    assert all(word in header for word in ("id", "severity", "what", "status", "who"))
+    ids = [i.id[:10] for i in SQLiteStore(str(db)).list(limit=5).items]
+    assert all(i in out.stdout for i in ids) and "--json" in out.stdout
+
+
 def test_serve_refuses_to_start_without_a_token(tmp_path):
     out = sentinelle("serve", "--db", str(tmp_path / "s.db"))
     assert out.returncode == 2 and "SENTINELLE_API_TOKEN" in out.stderr

@@ -231,22 +231,28 @@ def cmd_incidents(args: argparse.Namespace) -> int:
             print(inc.model_dump_json())
         return EXIT_OK
     table = Table(title=f"Incidents ({len(page.items)} shown, newest first)", title_justify="left")
-    table.add_column("id", no_wrap=True)
-    table.add_column("severity", no_wrap=True)
-    table.add_column("score", justify="right", no_wrap=True)
-    table.add_column("what", overflow="fold", min_width=12)
-    table.add_column("status", no_wrap=True)
-    table.add_column("who", overflow="fold", min_width=16)
-    table.add_column("last seen", no_wrap=True)
-    table.add_column("why", overflow="ellipsis", no_wrap=True, max_width=60)
+    console = Console()
+    # Columns by how wide the terminal is: below 100 the score, the date and the reasons would
+    # squeeze the rest to nothing, and below 140 the reasons alone would.
+    columns = [("id", dict(no_wrap=True, min_width=10), 0), ("severity", dict(no_wrap=True, min_width=8), 0),
+               ("score", dict(justify="right", no_wrap=True), 100), ("what", dict(overflow="fold", min_width=12), 0),
+               ("status", dict(no_wrap=True, min_width=6), 0), ("who", dict(overflow="fold", min_width=14), 0),
+               ("last seen", dict(no_wrap=True), 100),
+               ("why", dict(overflow="ellipsis", no_wrap=True, max_width=60), 140)]
+    shown = [i for i, (_, _, needs) in enumerate(columns) if console.width >= needs]
+    for i in shown:
+        table.add_column(columns[i][0], **columns[i][1])
     colours = {"critical": "bold red", "high": "red", "medium": "yellow", "low": "cyan", "info": "dim"}
     for inc in page.items:
         who = f"{inc.subject.handle or inc.subject.id} ({inc.platform})"
-        table.add_row(inc.id[:10], f"[{colours[inc.severity.value]}]{inc.severity.value}[/]", str(inc.score),
-                      f"{inc.detector}/{inc.kind}", inc.status.value, who,
-                      f"{inc.last_seen:%Y-%m-%d %H:%M}" + (f" ×{inc.occurrences}" if inc.occurrences > 1 else ""),
-                      "; ".join(inc.reasons))
-    Console().print(table)
+        cells = (inc.id[:10], f"[{colours[inc.severity.value]}]{inc.severity.value}[/]", str(inc.score),
+                 f"{inc.detector}/{inc.kind}", inc.status.value, who,
+                 f"{inc.last_seen:%Y-%m-%d %H:%M}" + (f" ×{inc.occurrences}" if inc.occurrences > 1 else ""),
+                 "; ".join(inc.reasons))
+        table.add_row(*(cells[i] for i in shown))
+    console.print(table)
+    if len(shown) < len(columns):
+        console.print("more: a wider terminal, sentinelle incidents --json, or GET /incidents/{id}", style="dim")
     return EXIT_OK
 
 
