@@ -1,4 +1,4 @@
-"""Lambda entry point: one SNS alert per new or escalated incident, from the table's stream, exactly once."""
+"""Lambda entry point: one SNS alert per new, escalated or reopened incident, from the table's stream, exactly once."""
 
 import os
 from functools import lru_cache, partial

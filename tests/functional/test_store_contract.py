@@ -287,8 +287,8 @@ def test_ttl_set_when_closed_and_cleared_on_reopen(store):
     t1 = T0 + timedelta(days=1)
     store.update(inc.id, status=Status.resolved, note=None, assignee=None, actor="a", now=t1)
     assert store.expires_at(inc.id) == int((t1 + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
-    # A sighting of a closed incident does not move its expiry.
-    store.record(finding(), t1 + timedelta(days=1))
+    # A sighting soon after closing (a platform's cache) does not move its expiry.
+    assert store.record(finding(), t1 + timedelta(hours=12)).change is Change.repeat
     assert store.expires_at(inc.id) == int((t1 + timedelta(days=DEFAULT_TTL_DAYS)).timestamp())
     store.update(inc.id, status=Status.open, note="back again", assignee=None, actor="a", now=t1)
     assert store.expires_at(inc.id) is None
@@ -296,6 +296,29 @@ def test_ttl_set_when_closed_and_cleared_on_reopen(store):
     store.update(inc.id, status=Status.takedown_requested, note=None, assignee=None, actor="a", now=t1)
     store.update(inc.id, status=Status.takedown_accepted, note=None, assignee=None, actor="a", now=t1)
     assert store.expires_at(inc.id) is not None
+
+
+@pytest.mark.parametrize("closed", [Status.resolved, Status.takedown_accepted])
+def test_seen_a_day_after_it_was_closed_reopens_and_alerts(store, closed):
+    """A takedown that did not hold, or a fix that did not: the subject is still there."""
+    inc = store.record(finding(), T0).incident
+    t1 = T0 + timedelta(hours=1)
+    if closed is Status.takedown_accepted:
+        store.update(inc.id, status=Status.takedown_requested, note=None, assignee=None, actor="a", now=t1)
+    store.update(inc.id, status=closed, note=None, assignee=None, actor="a", now=t1)
+    assert store.record(finding(), t1 + timedelta(hours=23)).change is Change.repeat
+    assert store.get(inc.id).status is closed and store.expires_at(inc.id) is not None
+    again = store.record(finding(), t1 + timedelta(hours=25))
+    assert again.change is Change.reopened and again.incident.status is Status.open
+    stored = store.get(inc.id)
+    assert stored.status is Status.open and store.expires_at(inc.id) is None
+    last = stored.history[-1]
+    assert (last.by, last.action) == ("sentinelle", "reopened") and closed.value in last.note
+    # Open again, it behaves as open: the next sighting is a repeat, a false positive never reopens.
+    assert store.record(finding(), t1 + timedelta(days=3)).change is Change.repeat
+    store.update(inc.id, status=Status.false_positive, note=None, assignee=None, actor="a", now=t1 + timedelta(days=3))
+    assert store.record(finding(), t1 + timedelta(days=9)).change is Change.repeat
+    assert store.get(inc.id).status is Status.false_positive
 
 
 # -- allowlist and checkpoints -------------------------------------------------------------------

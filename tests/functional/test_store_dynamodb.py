@@ -160,6 +160,23 @@ def test_stream_records_give_alerts_for_new_and_escalated_only(store):
     assert incident_from_stream_image(records[-1]["NewImage"]) is None  # the checkpoint
 
 
+def test_stream_records_give_an_alert_when_a_closed_incident_is_seen_again(store):
+    key = finding(1).incident_key
+    store.record(finding(1), T0)
+    store.update(key, status=Status.resolved, note=None, assignee=None, actor="ana", now=T0)
+    store.record(finding(1), T0 + timedelta(days=2))  # still there: reopened by sentinelle
+    store.update(key, status=Status.resolved, note=None, assignee=None, actor="ana", now=T0 + timedelta(days=2))
+    store.update(key, status=Status.open, note="not done", assignee=None, actor="ana", now=T0 + timedelta(days=2))
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    records = [r["dynamodb"] for r in streams.get_records(ShardIterator=it["ShardIterator"])["Records"]]
+    changes = [change_from_stream(r.get("OldImage"), r.get("NewImage")) for r in records]
+    # new, resolved by a person, reopened by a sighting (alert), resolved, reopened by a person (no alert)
+    assert changes == [Change.new, None, Change.reopened, None, None]
+
+
 def test_change_from_stream_edge_cases():
     inc = {"pk": {"S": "INC#a"}, "sk": {"S": "INC"}, "data": {"S": "{}"}, "status": {"S": "open"},
            "severity_rank": {"N": "2"}}

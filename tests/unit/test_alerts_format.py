@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sentinelle.alerts import format as fmt
-from sentinelle.model import Change, Finding, Incident, Severity, Subject
+from sentinelle.model import Change, Finding, HistoryEntry, Incident, Severity, Status, Subject
 
 T0 = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
 # GSM 03.38 basic characters that need no escape (ASCII subset plus what SMS uses here).
@@ -62,6 +62,22 @@ def test_escalation_is_named_in_every_format():
     assert fmt.email(inc, Change.escalated)[0].startswith("[Sentinelle CRITICAL] Escalated")
     assert " escalated " in fmt.sms(inc, Change.escalated)
     assert fmt.webhook_payload(inc, Change.escalated)["change"] == "escalated"
+
+
+def test_reopening_is_named_in_every_format_and_the_email_says_why():
+    from datetime import timedelta
+
+    from sentinelle.store.common import merge_finding
+
+    inc = incident(Severity.high).model_copy(update={"status": Status.takedown_accepted, "history": [
+        HistoryEntry(at=T0, by="ana", action="takedown", status=Status.takedown_accepted)]})
+    again, change = merge_finding(inc, inc.findings[-1], T0 + timedelta(hours=30))
+    assert change is Change.reopened
+    subject, body = fmt.email(again, change)
+    assert subject.startswith("[Sentinelle HIGH] Reopened impersonation")
+    assert "Reopened:  seen again 30 h after it was marked takedown_accepted" in body
+    assert " reopened " in fmt.sms(again, change)
+    assert fmt.webhook_payload(again, change)["change"] == "reopened"
 
 
 def test_sensitive_values_are_masked_everywhere_even_if_a_detector_slipped():

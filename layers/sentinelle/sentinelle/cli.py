@@ -166,11 +166,15 @@ def print_summaries(summaries: list[Any]) -> None:
     seconds = sum(s.seconds for s in summaries)
     table = Table(title=f"Scan summary ({seconds:.2f} s)", title_justify="left")
     table.add_column("detector", no_wrap=True)
-    for col in ("items", "findings", "new", "escalated", "repeat", "suppressed"):
+    # "reopened" only when it happened: the usual table fits 80 columns.
+    cols = ["items", "findings", "new", "escalated", *(["reopened"] if any(s.reopened for s in summaries) else []),
+            "repeat", "suppressed"]
+    for col in cols:
         table.add_column(col, justify="right", no_wrap=True)
     for s in summaries:
-        table.add_row(s.detector, str(s.items_read), str(s.findings), str(s.new), str(s.escalated),
-                      str(s.repeat), str(s.suppressed))
+        values = {"items": s.items_read, "findings": s.findings, "new": s.new, "escalated": s.escalated,
+                  "reopened": s.reopened, "repeat": s.repeat, "suppressed": s.suppressed}
+        table.add_row(s.detector, *(str(values[c]) for c in cols))
     console = Console()
     console.print(table)
     # Silence from a source is not safety: say which could not be checked, and why.
@@ -300,7 +304,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("run", help="scan the configured sources once (or --every), record incidents, alert",
                        description="Run every configured detector once (or those named) over the config's "
-                       "sources; record incidents in the embedded store; alert on new or escalated ones. "
+                       "sources; record incidents in the embedded store; alert on new, escalated or reopened ones. "
                        "Exit 0, 1 when a source could not be checked, 2 on bad arguments or configuration.")
     r.add_argument("--config", help="run configuration (default $SENTINELLE_CONFIG, ./sentinelle.yaml, else the demo)")
     r.add_argument("--db", help="SQLite file (default $SENTINELLE_DB, else .sentinelle/sentinelle.db)")

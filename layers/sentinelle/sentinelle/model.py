@@ -274,13 +274,15 @@ class Incident(BaseModel):
 
 
 class Change(str, enum.Enum):
-    """What recording a finding did to its incident; alerts go out for `new` and `escalated`."""
+    """What recording a finding did to its incident; alerts go out for `new`, `escalated` and
+    `reopened` (resolved or taken down, and still there a day later)."""
 
     new = "new"
     escalated = "escalated"
+    reopened = "reopened"
     repeat = "repeat"
     suppressed = "suppressed"
 
     @property
     def alerts(self) -> bool:
-        return self in (Change.new, Change.escalated)
+        return self in (Change.new, Change.escalated, Change.reopened)

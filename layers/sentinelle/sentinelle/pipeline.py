@@ -42,6 +42,7 @@ class RunSummary:
     findings: int = 0
     new: int = 0
     escalated: int = 0
+    reopened: int = 0  # closed as dealt with, and seen again a day later
     repeat: int = 0
     suppressed: int = 0
     sources: list[SourceReport] = field(default_factory=list)
@@ -162,6 +163,7 @@ async def scan(
 
     summary.new = changes[Change.new]
     summary.escalated = changes[Change.escalated]
+    summary.reopened = changes[Change.reopened]
     summary.repeat = changes[Change.repeat]
     summary.suppressed += changes[Change.suppressed]
     summary.seconds = round(time.perf_counter() - started, 3)

@@ -1,7 +1,7 @@
 """Delivering a run's alerts: thresholds, one digest instead of a storm, and no sink failure fatal.
 
 Rules (the same in local mode and in the AWS alert function):
-- Only new or escalated incidents at or above `thresholds.alert` go out; the rest are recorded
+- Only new, escalated or reopened incidents at or above `thresholds.alert` go out; the rest are recorded
   and marked done without paging anyone. A sink gated by `sms` needs `thresholds.sms`.
 - More than `thresholds.digest_after` alerts in one delivery: every sink gets ONE digest of the
   alerts it would have received (an SMS sink one digest SMS, listing only those at or above

@@ -76,7 +76,7 @@ def _when(value: datetime) -> str:
 
 
 def _headline(incident: Incident, change: Change) -> str:
-    verb = "New" if change is Change.new else "Escalated"
+    verb = change.value.capitalize()  # New, Escalated, Reopened
     return f"{verb} {incident.severity.value} {incident.detector} incident ({incident.kind})"
 
 
@@ -91,7 +91,7 @@ def _evidence_lines(evidence: dict[str, Any]) -> list[str]:
 
 
 def email(incident: Incident, change: Change | str) -> tuple[str, str]:
-    """(subject, body) of the e-mail for a new or escalated incident."""
+    """(subject, body) of the e-mail for a new, escalated or reopened incident."""
     from sentinelle.playbooks import playbook_for
 
     change = _change(change)
@@ -111,6 +111,10 @@ def email(incident: Incident, change: Change | str) -> tuple[str, str]:
         f"Severity:  {incident.severity.value} (score {incident.score}/100)",
         f"Seen:      first {_when(incident.first_seen)}, last {_when(incident.last_seen)}, {incident.occurrences} time(s)",
         f"Status:    {incident.status.value}",
+    ]
+    if change is Change.reopened and incident.history and incident.history[-1].note:
+        lines.append(f"Reopened:  {incident.history[-1].note}: the takedown or the fix did not hold")
+    lines += [
         "",
         "Why:",
         *(f"  - {_redact(r)}" for r in incident.reasons),
@@ -159,7 +163,7 @@ def sms(incident: Incident, change: Change | str) -> str:
     """One SMS segment (at most 160 GSM 7-bit characters), masked: severity, what, who, score,
     the first reason, the id."""
     change = _change(change)
-    head = _gsm(f"Sentinelle {incident.severity.value.upper()} {'new' if change is Change.new else 'escalated'} "
+    head = _gsm(f"Sentinelle {incident.severity.value.upper()} {change.value} "
                 f"{incident.detector}: {who(incident, names=False)} ({incident.score}).")
     tail = f" id {incident.id[:12]}"
     reason = _gsm(_redact(incident.reasons[0])) if incident.reasons else ""
@@ -212,7 +216,7 @@ def digest_email(items: Sequence[tuple[Incident, Change | str]]) -> tuple[str, s
     incidents = [i for i, _ in items]
     subject = f"[Sentinelle {max_severity(incidents).value.upper()}] Digest: {len(items)} incidents ({_counts(incidents)})"
     ordered = sorted(items, key=lambda ic: (-ic[0].severity.rank, -ic[0].score))
-    lines = [f"{len(items)} new or escalated incidents arrived at once ({_counts(incidents)}).",
+    lines = [f"{len(items)} new, escalated or reopened incidents arrived at once ({_counts(incidents)}).",
              "They are listed most severe first; each links to its details and playbook.", ""]
     for n, (inc, ch) in enumerate(ordered, 1):
         ch = _change(ch)

@@ -65,8 +65,8 @@ class ConsoleSink:
         table.add_column("who", overflow="fold")
         table.add_column("score", justify="right", no_wrap=True)
         for inc, ch in sorted(items, key=lambda ic: (-ic[0].severity.rank, -ic[0].score)):
-            escalated = " ↑" if Change(ch) is Change.escalated else ""
-            table.add_row(inc.severity.value + escalated, f"{inc.detector}/{inc.kind}", fmt.who(inc, names=False),
+            mark = {Change.escalated: " ↑", Change.reopened: " ↺"}.get(Change(ch), "")
+            table.add_row(inc.severity.value + mark, f"{inc.detector}/{inc.kind}", fmt.who(inc, names=False),
                           str(inc.score))
         self.console.print(table)
 

@@ -1,4 +1,4 @@
-"""From a DynamoDB stream batch to alerts: which records are new or escalated incidents, and their keys."""
+"""From a DynamoDB stream batch to alerts: which records are new, escalated or reopened incidents, and their keys."""
 
 from __future__ import annotations
 

@@ -32,7 +32,7 @@ class Page:
 
 @dataclass
 class Alert:
-    """An outbox entry (local mode): one per new or escalated incident."""
+    """An outbox entry (local mode): one per new, escalated or reopened incident."""
 
     id: str
     incident: Incident

@@ -48,6 +48,20 @@ def last_seen_id(incident: Incident) -> str:
     return f"{ts(incident.last_seen)}#{incident.id}"
 
 
+# Closed as dealt with (resolved, or taken down by the platform) and still seen this long after:
+# the takedown failed or the subject came back. Shorter, and platforms' caches would reopen it.
+REOPEN_AFTER = timedelta(hours=24)
+_REOPENS = (Status.resolved, Status.takedown_accepted)
+
+
+def closed_at(incident: Incident) -> datetime | None:
+    """When a person moved the incident to its current closed status (None: not closed that way)."""
+    if incident.status not in _REOPENS:
+        return None
+    return next((h.at for h in reversed(incident.history)
+                 if h.status == incident.status and h.action in ("status", "takedown")), None)
+
+
 def merge_finding(incident: Incident | None, finding: Finding, now: datetime) -> tuple[Incident, Change]:
     """What recording `finding` does to its incident (None: no incident had its key yet)."""
     if incident is None:
@@ -68,6 +82,14 @@ def merge_finding(incident: Incident | None, finding: Finding, now: datetime) ->
             change = Change.escalated
             update["history"] = [*incident.history, HistoryEntry(
                 at=now, by=ACTOR, action="escalated", status=incident.status, severity=finding.severity)]
+    since = closed_at(incident)
+    if since is not None and now - since >= REOPEN_AFTER:
+        hours = int((now - since).total_seconds() // 3600)
+        update["status"] = Status.open
+        update["history"] = [*update.get("history", incident.history), HistoryEntry(
+            at=now, by=ACTOR, action="reopened", status=Status.open,
+            note=f"seen again {hours} h after it was marked {incident.status.value}")]
+        change = Change.reopened
     return incident.model_copy(update=update), change
 
 

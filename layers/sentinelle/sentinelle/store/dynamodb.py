@@ -19,6 +19,7 @@ from pynamodb.models import Model
 from sentinelle.model import Change, Finding, Incident, Severity, Status
 from sentinelle.store.base import NotFound, Page, Recorded
 from sentinelle.store.common import (
+    ACTOR,
     DEFAULT_TTL_DAYS,
     allow_key,
     apply_update,
@@ -221,6 +222,8 @@ class DynamoDBStore:
             assert incident is not None
             target = item if item is not None else self.model(f"INC#{key}", INCIDENT_SK)
             stored = self._fill(target, incident)
+            if any(r.change is Change.reopened for r in results):
+                target.expires_at = None  # open again: kept until someone closes it
             if stored is not incident:  # trimmed to fit the item size limit
                 results[-1] = Recorded(stored, results[-1].change)
             try:
@@ -422,6 +425,9 @@ def incident_from_stream_image(image: dict[str, Any] | None) -> Incident | None:
     return Incident.model_validate_json(item["data"])
 
 
+_REOPENED_FROM = (Status.resolved.value, Status.takedown_accepted.value)
+
+
 def change_from_stream(old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> Change | None:
     """What a stream record means for alerting: new, escalated, or nothing (None)."""
     new = _plain(new_image)
@@ -432,6 +438,10 @@ def change_from_stream(old_image: dict[str, Any] | None, new_image: dict[str, An
     old = _plain(old_image)
     if old.get("sk") != INCIDENT_SK:
         return Change.new
+    if new.get("status") == Status.open.value and old.get("status") in _REOPENED_FROM:
+        last = (Incident.model_validate_json(new["data"]).history or [None])[-1]
+        if last is not None and last.by == ACTOR and last.action == "reopened":
+            return Change.reopened  # seen again after it was closed (a person's reopening pages no one)
     if int(new.get("severity_rank", 0)) > int(old.get("severity_rank", 0)):
         return Change.escalated
     return None

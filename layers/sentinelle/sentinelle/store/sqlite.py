@@ -141,6 +141,9 @@ class SQLiteStore:
                           "last_seen=?, data=? WHERE id=?", [r for r in rows if r[-1] in existed])
             c.executemany("INSERT INTO incidents (status, detector, platform, severity_rank, last_seen, "
                           "data, id) VALUES (?, ?, ?, ?, ?, ?, ?)", [r for r in rows if r[-1] not in existed])
+            # ... but a reopened incident is open again: it is kept until someone closes it.
+            c.executemany("UPDATE incidents SET expires_at = NULL WHERE id = ?",
+                          [(r.incident.id,) for r in out if r.change is Change.reopened])
             c.executemany("INSERT INTO outbox (id, incident_id, change, created_at) VALUES (?, ?, ?, ?)",
                           [(uuid.uuid4().hex, i, ch.value, ts(now)) for i, ch in alerts.items()])
         return out
