@@ -72,6 +72,25 @@ def test_fast_suffix_split_agrees_with_tldextract(host):
     assert _split(host) == (r.subdomain, r.domain, r.suffix)
 
 
+def test_fast_suffix_split_agrees_with_tldextract_on_every_kind_of_rule():
+    """Hosts built on a sample of the bundled rules (plain, wildcard and exception), with 0-2
+    labels in front: the right-to-left walk must find the rule tldextract finds."""
+    import random
+
+    from sentinelle.text.urls import _EXTRACT, _SUFFIX_RULES, _split
+
+    rng = random.Random(5)
+    rules = sorted(_SUFFIX_RULES)
+    rules = [r for r in rules if r[0] in "!*"] + rng.sample(rules, 1500)
+    for rule in rules:
+        body = rule.lstrip("!").removeprefix("*.")
+        for k in range(3):
+            front = ".".join(rng.choice(["a", "www", "co", "com", "uk", "xn--p1ai"]) for _ in range(k))
+            for host in (f"{front}.{body}".lstrip("."), f"{front}.x.{body}".lstrip(".")):
+                r = _EXTRACT.extract_str(host)
+                assert _split(host) == (r.subdomain, r.domain, r.suffix), host
+
+
 def test_many_labels_and_overlong_hosts_stay_cheap():
     from sentinelle.text.urls import _split
 
