@@ -58,6 +58,8 @@ def server():
                     "<title>Espace Lumière Patrimoine</title><input type=password>".encode("latin-1")),
         "/plain": (200, {"Content-Type": "text/html"}, b"<html><title>Recettes</title><body>Bonjour</body></html>"),
         "/loop": (302, {"Location": "/loop"}, b""),
+        "/bad-location": (302, {"Location": "http://[::1"}, b""),
+        "/bad-idna": (302, {"Location": "http://xn--/"}, b""),
         "/big": (200, {"Content-Type": "text/html"}, b"<html><body>" + b"x" * 2_000_000 + b"<input type=password>"),
         "/to-internal": (302, {"Location": "http://169.254.169.254/latest/meta-data/"}, b""),
         "/host": (200, {"Content-Type": "text/html"}, lambda h: f"<title>{h.headers['Host']}</title>".encode()),
@@ -106,6 +108,12 @@ def test_plain_page_has_no_form(server, enrichers):
 def test_redirect_loop_bounded(server, enrichers):
     r = enrichers.link_report(f"{server}/loop")
     assert "redirects" in (r.error or "") and len(r.hops) == 6
+
+
+@pytest.mark.parametrize("path", ["/bad-location", "/bad-idna"])
+def test_a_malformed_redirect_is_reported_not_raised(server, enrichers, path):
+    r = enrichers.link_report(f"{server}{path}")
+    assert r.error and r.final_url is None and len(r.hops) == 1
 
 
 def test_body_size_bounded(server, enrichers):

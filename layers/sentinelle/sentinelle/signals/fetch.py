@@ -111,6 +111,8 @@ class OnlineEnrichers:
             report.error = f"refused: {exc}"
         except httpx.HTTPError as exc:
             report.error = f"{type(exc).__name__}: {exc}"
+        except (httpx.InvalidURL, ValueError) as exc:  # a Location header no URL can be made of
+            report.error = f"invalid redirect: {exc}"
         return report
 
     def _analyse(self, report: LinkReport, body: bytes, charset: str = "utf-8") -> None:

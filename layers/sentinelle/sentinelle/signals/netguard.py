@@ -134,11 +134,12 @@ class NetGuard:
         """The URL parsed as the HTTP client will read it, or BlockedAddress for a bad scheme or host."""
         try:
             u = url if isinstance(url, httpx.URL) else httpx.URL(str(url).strip())
-        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            host = u.host  # decodes IDNA labels: a malformed one ("xn--") raises here
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:  # idna's IDNAError is a ValueError
             raise BlockedAddress(f"not a valid URL: {exc}") from exc
         if u.scheme not in ALLOWED_SCHEMES:
             raise BlockedAddress(f"scheme {u.scheme or '(none)'!r} is not allowed: http and https only")
-        if not u.host:
+        if not host:
             raise BlockedAddress("the URL has no host")
         return u
 
