@@ -136,6 +136,16 @@ def test_lost_race_on_update_loses_no_sighting(aws, monkeypatch):
     assert got.occurrences == 3 and got.severity is Severity.high
 
 
+def _stream_records() -> list[dict]:
+    """The table's stream (NEW_AND_OLD_IMAGES) from its start, as the alert function gets it."""
+    # Newer botocore sends streams calls to account-based endpoints, which moto 5.2 does not route.
+    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
+    arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
+    return [r["dynamodb"] for r in streams.get_records(ShardIterator=it["ShardIterator"])["Records"]]
+
+
 def test_stream_records_give_alerts_for_new_and_escalated_only(store):
     """The table's real stream (NEW_AND_OLD_IMAGES) read back, as the alert function gets it."""
     key = finding(1).incident_key
@@ -146,12 +156,7 @@ def test_stream_records_give_alerts_for_new_and_escalated_only(store):
     store.update(key, status=Status.false_positive, note=None, assignee=None, actor="ana", now=T0)
     store.record(finding(1, severity="critical", score=99), T0)
     store.put_checkpoint("s", "q", "1", T0)
-    # Newer botocore sends streams calls to account-based endpoints, which moto 5.2 does not route.
-    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    records = [r["dynamodb"] for r in streams.get_records(ShardIterator=it["ShardIterator"])["Records"]]
+    records = _stream_records()
     changes = [change_from_stream(r.get("OldImage"), r.get("NewImage")) for r in records]
     assert changes == [Change.new, None, Change.escalated, None, None, None, None]
     first = incident_from_stream_image(records[0]["NewImage"])
@@ -167,11 +172,7 @@ def test_stream_records_give_an_alert_when_a_closed_incident_is_seen_again(store
     store.record(finding(1), T0 + timedelta(days=2))  # still there: reopened by sentinelle
     store.update(key, status=Status.resolved, note=None, assignee=None, actor="ana", now=T0 + timedelta(days=2))
     store.update(key, status=Status.open, note="not done", assignee=None, actor="ana", now=T0 + timedelta(days=2))
-    streams = boto3.client("dynamodbstreams", config=Config(account_id_endpoint_mode="disabled"))
-    arn = boto3.client("dynamodb").describe_table(TableName=TABLE)["Table"]["LatestStreamArn"]
-    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")
-    records = [r["dynamodb"] for r in streams.get_records(ShardIterator=it["ShardIterator"])["Records"]]
+    records = _stream_records()
     changes = [change_from_stream(r.get("OldImage"), r.get("NewImage")) for r in records]
     # new, resolved by a person, reopened by a sighting (alert), resolved, reopened by a person (no alert)
     assert changes == [Change.new, None, Change.reopened, None, None]

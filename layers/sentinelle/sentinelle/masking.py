@@ -20,10 +20,10 @@ def _digits(value: str) -> str:
 def mask(kind: str, value: str) -> str:
     """The masked form of `value` found as `kind`; safe to print, log, store and alert on.
 
-    Cards keep the first and last four digits (within what PCI DSS allows), IBANs the country
-    and the last four (check digits are derived from the account: hidden too), phones the last two digits, e-mail addresses the first letter
-    and the domain, secrets at most four leading characters (the provider prefix); national and
-    medical ids show nothing but their kind.
+    Cards keep the first and last four digits (within what PCI DSS allows), IBANs the country and
+    the last four (the check digits derive from the account: hidden too), phones the last two
+    digits, e-mail addresses the first letter and the domain, secrets at most four leading
+    characters (the provider prefix); national and medical ids show nothing but their kind.
     """
     value = value or ""
     if kind == "credit_card":

@@ -148,7 +148,8 @@ class Watchlist(_Strict):
 
         out = []
         for code in v:
-            region = {"UK": "GB"}.get(str(code).strip().upper(), str(code).strip().upper())
+            region = str(code).strip().upper()
+            region = "GB" if region == "UK" else region
             if region not in phonenumbers.SUPPORTED_REGIONS:
                 raise ValueError(f"{code!r} is not a country code phone numbers are known for (e.g. FR, GB, US)")
             if region not in out:

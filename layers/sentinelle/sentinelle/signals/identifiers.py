@@ -89,17 +89,16 @@ CARD_WORDS = _words(
     "numéro de carte", "visa", "mastercard", "amex", "american express", "maestro", "discover", "jcb",
     "diners", "cvv", "cvc", "cvv2", "cryptogramme", "exp", "expiry", "expiration", "expire", "paiement",
     "payment", "pay", "payer")
-NOT_CARD_WORDS = _words(
+_DOCUMENT_NUMBERS = (
     "siret", "siren", "rcs", "tva", "vat", "order", "commande", "tracking", "suivi", "colis", "parcel",
     "facture", "invoice", "ref", "réf", "référence", "reference", "isbn", "ean", "barcode", "imei",
     "transaction", "ticket", "dossier", "mrn")
+NOT_CARD_WORDS = _words(*_DOCUMENT_NUMBERS)
 # Words that say a bare number is something else: a possible SSN or NHS number next to them is not.
 OTHER_NUMBER_WORDS = _words(
-    "siret", "siren", "rcs", "tva", "vat", "order", "commande", "tracking", "suivi", "colis", "parcel",
-    "facture", "invoice", "ref", "réf", "référence", "reference", "isbn", "ean", "barcode", "imei",
-    "transaction", "ticket", "dossier", "mrn", "tel", "tél", "telephone", "téléphone", "phone", "fax",
-    "ph", "mob", "mobile", "cell", "portable", "call", "dial", "appel", "appelez", "contact", "whatsapp",
-    "sms", "helpline", "zip", "postcode", "code postal", "account", "compte", "acct", "iban")
+    *_DOCUMENT_NUMBERS, "tel", "tél", "telephone", "téléphone", "phone", "fax", "ph", "mob", "mobile",
+    "cell", "portable", "call", "dial", "appel", "appelez", "contact", "whatsapp", "sms", "helpline", "zip",
+    "postcode", "code postal", "account", "compte", "acct", "iban")
 # Words that name another number outright: they win even over card words ("carte vitale").
 NEVER_CARD_WORDS = _words("siret", "siren", "nir", "sécu", "secu", "vitale", "carte vitale", "iban", "imei",
                           "isbn", "insee", "sécurité sociale", "securite sociale", "social security")
@@ -249,9 +248,16 @@ def _ibans(text: str, low: str) -> Iterator[Match]:
 # mixed separators), which people type too but which other numbers share.
 _SSN = re.compile(r"(?<![\w.-])(?:(?P<fmt>\d{3}([- .])\d{2}\2\d{4})|(?P<bare>\d{9})|(?P<three>\d{3}-\d{6})"
                   r"|(?P<zip>\d{5}-\d{4})|\d{3}[- .]\d{2}[- .]\d{4})(?![\w-]|\.\d)")
-# What each grouping is without an SSN word: formatted, a possible SSN, or nothing (a ZIP+4 code
-# has the 5-4 shape; mixed separators are typos of anything).
-_SSN_ALONE = {"fmt": 60, "bare": 40, "three": 40}
+# Without an SSN word, bare and 3-6 are possible SSNs; a 5-4 (ZIP+4 code) or mixed one is nothing.
+_SSN_POSSIBLE = ("bare", "three")
+
+
+def _possible(low: str, start: int, end: int, what: str) -> tuple[int, str]:
+    """(score, reason) of digits that fit a kind's rules while no context word says what they are:
+    a possible value, or only masked when a word nearby names another kind of number."""
+    if _near(OTHER_NUMBER_WORDS, low, start, end):
+        return MASK_ONLY, "another kind of number is named nearby"
+    return REPORT, f"no word says what it is: possibly {what}"
 
 
 def _ssns(text: str, low: str) -> Iterator[Match]:
@@ -265,15 +271,13 @@ def _ssns(text: str, low: str) -> Iterator[Match]:
         if ctx:
             score = 95 if shape == "fmt" else 85
             reasons.append(f"SSN context nearby (“{ctx}”)")
+        elif shape == "fmt":
+            score = 60
+        elif shape in _SSN_POSSIBLE:
+            score, why = _possible(low, m.start(), m.end(), "an SSN")
+            reasons.append(why)
         else:
-            score = _SSN_ALONE.get(shape, 0)
-            if not score:
-                continue  # a ZIP+4 code or a typo: nothing says SSN
-            if score < POSSIBLE and _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()):
-                score = MASK_ONLY  # nine digits that a word names (order, SIREN, phone): masked, not reported
-                reasons.append("another kind of number is named nearby")
-            elif score < POSSIBLE:
-                reasons.append("no word says what it is: possibly an SSN")
+            continue  # a ZIP+4 code or a typo: nothing says SSN
         yield Match("us_ssn", m.start(), m.end(), m.group(), score, tuple(reasons), "us")
 
 
@@ -326,12 +330,9 @@ def _medical(text: str, low: str) -> Iterator[Match]:
             reasons.append(f"medical context nearby (“{ctx}”)")
         elif m.group(1):
             score = 45  # the 3-3-4 grouping is the NHS's own; phones group otherwise
-        elif _near(OTHER_NUMBER_WORDS, low, m.start(), m.end()):
-            score = MASK_ONLY  # ten bare digits that a word says are something else: masked, not reported
-            reasons.append("another kind of number is named nearby")
-        else:
-            score = 40
-            reasons.append("no word says what it is: possibly an NHS number")
+        else:  # ten bare digits (a valid phone reading outscores them)
+            score, why = _possible(low, m.start(), m.end(), "an NHS number")
+            reasons.append(why)
         yield Match("medical_record_number", m.start(), m.end(), m.group(), score, tuple(reasons), "uk_nhs")
     for m in _MBI.finditer(text):
         ctx = _near(MEDICAL_WORDS, low, m.start(), m.end())

@@ -51,12 +51,12 @@ def last_seen_id(incident: Incident) -> str:
 # Closed as dealt with (resolved, or taken down by the platform) and still seen this long after:
 # the takedown failed or the subject came back. Shorter, and platforms' caches would reopen it.
 REOPEN_AFTER = timedelta(hours=24)
-_REOPENS = (Status.resolved, Status.takedown_accepted)
+REOPENS = (Status.resolved, Status.takedown_accepted)
 
 
 def closed_at(incident: Incident) -> datetime | None:
     """When a person moved the incident to its current closed status (None: not closed that way)."""
-    if incident.status not in _REOPENS:
+    if incident.status not in REOPENS:
         return None
     return next((h.at for h in reversed(incident.history)
                  if h.status == incident.status and h.action in ("status", "takedown")), None)

@@ -21,6 +21,7 @@ from sentinelle.store.base import NotFound, Page, Recorded
 from sentinelle.store.common import (
     ACTOR,
     DEFAULT_TTL_DAYS,
+    REOPENS,
     allow_key,
     apply_update,
     expiry,
@@ -425,11 +426,8 @@ def incident_from_stream_image(image: dict[str, Any] | None) -> Incident | None:
     return Incident.model_validate_json(item["data"])
 
 
-_REOPENED_FROM = (Status.resolved.value, Status.takedown_accepted.value)
-
-
 def change_from_stream(old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> Change | None:
-    """What a stream record means for alerting: new, escalated, or nothing (None)."""
+    """What a stream record means for alerting: new, escalated, reopened, or nothing (None)."""
     new = _plain(new_image)
     if new.get("sk") != INCIDENT_SK or "data" not in new:
         return None
@@ -438,7 +436,7 @@ def change_from_stream(old_image: dict[str, Any] | None, new_image: dict[str, An
     old = _plain(old_image)
     if old.get("sk") != INCIDENT_SK:
         return Change.new
-    if new.get("status") == Status.open.value and old.get("status") in _REOPENED_FROM:
+    if new.get("status") == Status.open.value and old.get("status") in REOPENS:  # str enum: values compare
         last = (Incident.model_validate_json(new["data"]).history or [None])[-1]
         if last is not None and last.by == ACTOR and last.action == "reopened":
             return Change.reopened  # seen again after it was closed (a person's reopening pages no one)
