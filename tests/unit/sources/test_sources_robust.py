@@ -55,6 +55,13 @@ def test_arbitrary_json(parse, endpoint, fixture, junk):
     _check(parse, endpoint, junk)
 
 
+@pytest.mark.parametrize("created", [1e300, -1e300, 2**63, 1e18])
+def test_a_timestamp_no_clock_can_show_skips_the_item(created):
+    body = load("reddit/user_about.json")
+    body["data"]["created_utc"] = created
+    assert reddit.parse_page("user_about", body) == ([], 1, None)
+
+
 def _paths(value, path=()):
     """Every place inside a document where a value could be replaced."""
     yield path

@@ -82,7 +82,14 @@ def to_int(value: Any) -> int | None:
 
 
 def epoch(value: Any) -> datetime | None:
-    return None if value is None else datetime.fromtimestamp(float(value), tz=timezone.utc)
+    """Seconds since 1970 as a UTC time. A value no clock can show (1e300) raises ValueError, so
+    that the item is skipped as malformed like any other bad field."""
+    if value is None:
+        return None
+    try:
+        return datetime.fromtimestamp(float(value), tz=timezone.utc)
+    except (OverflowError, OSError) as exc:  # past the platform's time_t, or C's year range
+        raise ValueError(f"timestamp out of range: {value!r}") from exc
 
 
 def html_to_text(html: str | None) -> tuple[str, list[str]]:
