@@ -25,7 +25,7 @@ from moto.sns.models import SNSBackend
 
 from sentinelle.detectors.base import Context, Detector, Query
 from sentinelle.model import Finding, Severity, Subject
-from sentinelle.pipeline import RunSummary, scan
+from sentinelle.pipeline import RunSummary, checkpoint_query, scan
 from sentinelle.sources import build_source
 from sentinelle.store.dynamodb import DynamoDBStore
 from sentinelle.watchlist import parse_watchlist
@@ -129,7 +129,7 @@ def test_transient_throttling_is_retried_and_loses_nothing(aws, tmp_path, monkey
     assert summary.could_not_check == [] and summary.new == 12
     assert incidents(aws) == expected("a", range(12))
     assert sum(1 for pk, n in attempts.items() if pk.startswith("INC#") and n == 2) == 12  # each retried once
-    assert store.get_checkpoint("replay:a", QUERY.key) == "12"
+    assert store.get_checkpoint("replay:a", checkpoint_query("every_item", QUERY)) == "12"
 
 
 def test_persistent_throttling_keeps_the_checkpoint_and_the_next_run_records_all(aws, tmp_path, monkeypatch) -> None:
@@ -138,11 +138,11 @@ def test_persistent_throttling_keeps_the_checkpoint_and_the_next_run_records_all
     store = DynamoDBStore(TABLE)
     first = run(store, [feed(tmp_path, "a", range(8))])
     assert [r.status for r in first.sources] == ["could_not_record"]
-    assert store.get_checkpoint("replay:a", QUERY.key) is None and incidents(aws) == []
+    assert store.get_checkpoint("replay:a", checkpoint_query("every_item", QUERY)) is None and incidents(aws) == []
     failing["on"] = False
     second = run(store, [feed(tmp_path, "a", range(8))], NOW + timedelta(minutes=15))
     assert second.new == 8 and incidents(aws) == expected("a", range(8))
-    assert store.get_checkpoint("replay:a", QUERY.key) == "8"
+    assert store.get_checkpoint("replay:a", checkpoint_query("every_item", QUERY)) == "8"
 
 
 def test_throttling_some_writes_of_a_batch_rereads_and_records_each_once(aws, tmp_path, monkeypatch) -> None:
@@ -155,7 +155,7 @@ def test_throttling_some_writes_of_a_batch_rereads_and_records_each_once(aws, tm
     store = DynamoDBStore(TABLE)
     first = run(store, [feed(tmp_path, "a", range(10))])
     assert first.sources[0].status == "could_not_record"
-    assert store.get_checkpoint("replay:a", QUERY.key) is None
+    assert store.get_checkpoint("replay:a", checkpoint_query("every_item", QUERY)) is None
     landed = set(incidents(aws))
     # Writes still queued when the first failure surfaces may be cancelled: fewer may land, never a bad one.
     assert landed <= set(expected("a", range(10))) - bad
@@ -243,7 +243,7 @@ def test_cancelled_while_collecting_moves_nothing_and_the_rerun_records_all(aws,
             await task
 
     asyncio.run(deadline())
-    assert incidents(aws) == [] and store.get_checkpoint("replay:a", QUERY.key) is None
+    assert incidents(aws) == [] and store.get_checkpoint("replay:a", checkpoint_query("every_item", QUERY)) is None
     summary = run(store, [feed(tmp_path, "a", range(3)), feed(tmp_path, "b", range(4))])
     assert summary.new == 7 and incidents(aws) == sorted(expected("a", range(3)) + expected("b", range(4)))
 
@@ -265,8 +265,8 @@ def test_killed_while_recording_rereads_what_was_not_checkpointed(aws, tmp_path,
     store = DynamoDBStore(TABLE)
     with pytest.raises(LambdaTimeout):
         run(store, [feed(tmp_path, "a", range(3)), feed(tmp_path, "b", range(5))])
-    assert store.get_checkpoint("replay:a", QUERY.key) == "3"
-    assert store.get_checkpoint("replay:b", QUERY.key) is None
+    assert store.get_checkpoint("replay:a", checkpoint_query("every_item", QUERY)) == "3"
+    assert store.get_checkpoint("replay:b", checkpoint_query("every_item", QUERY)) is None
     landed = [i for i in incidents(aws) if i.startswith("b-")]
     assert len(landed) == 2
     writes["armed"] = False

@@ -19,7 +19,7 @@ import respx
 from sentinelle.detectors.base import Context, Detector, Query
 from sentinelle.http import RetryPolicy
 from sentinelle.model import Finding, Severity, Subject
-from sentinelle.pipeline import RunSummary, scan
+from sentinelle.pipeline import RunSummary, checkpoint_query, scan
 from sentinelle.sources import build_source
 from sentinelle.store.sqlite import SQLiteStore
 from sentinelle.watchlist import parse_watchlist
@@ -93,7 +93,7 @@ def recorded_ids(store: SQLiteStore) -> list[str]:
 
 
 def checkpoint(store: SQLiteStore) -> str | None:
-    return store.get_checkpoint(f"mastodon:{INSTANCE}", QUERY.key)
+    return store.get_checkpoint(f"mastodon:{INSTANCE}", checkpoint_query("every_item", QUERY))
 
 
 def ids(r: range) -> list[str]:

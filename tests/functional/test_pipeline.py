@@ -89,13 +89,13 @@ def test_scan_records_and_a_second_run_adds_nothing(store):
     second = run(store, [src], now=NOW + timedelta(minutes=15))
     assert second.items_read == 0 and second.new == 0
     assert store.pending_alerts() == []
-    assert store.get_checkpoint("fake:1", "hashtag:*:Acme") == "3"
+    assert store.get_checkpoint("fake:1", "word|hashtag:*:Acme") == "3"
 
 
 def test_rereading_the_same_items_is_a_repeat_not_a_new_incident(store):
     src = FakeSource("fake:1", [post(1, "scam here")])
     run(store, [src])
-    store.put_checkpoint("fake:1", "hashtag:*:Acme", "0", NOW)  # as if the checkpoint had been lost
+    store.put_checkpoint("fake:1", "word|hashtag:*:Acme", "0", NOW)  # as if the checkpoint had been lost
     again = run(store, [src], now=NOW + timedelta(minutes=5))
     assert again.new == 0 and again.repeat == 1
     [incident] = store.list().items
@@ -109,13 +109,13 @@ def test_escalation_is_recorded_as_such(store):
 
 
 def test_could_not_check_is_reported_and_leaves_the_checkpoint(store):
-    store.put_checkpoint("down", "hashtag:*:Acme", "41", NOW)
+    store.put_checkpoint("down", "word|hashtag:*:Acme", "41", NOW)
     ok = FakeSource("up", [post(1, "scam")])
     down = FakeSource("down", [], status="could_not_check", reason="credentials")
     summary = run(store, [ok, down])
     assert [r.reason for r in summary.could_not_check] == ["credentials", "credentials"]
     assert summary.findings == 1
-    assert store.get_checkpoint("down", "hashtag:*:Acme") == "41"
+    assert store.get_checkpoint("down", "word|hashtag:*:Acme") == "41"
 
 
 def test_a_source_that_hangs_times_out_as_could_not_check(store):
@@ -123,7 +123,7 @@ def test_a_source_that_hangs_times_out_as_could_not_check(store):
     summary = run(store, [slow], source_timeout=0.05)
     assert {r.status for r in summary.sources} == {"could_not_check"}
     assert "timed out" in summary.sources[0].reason
-    assert store.get_checkpoint("slow", "hashtag:*:Acme") is None
+    assert store.get_checkpoint("slow", "word|hashtag:*:Acme") is None
 
 
 def test_checkpoint_does_not_move_when_recording_fails(store, monkeypatch):
@@ -133,7 +133,7 @@ def test_checkpoint_does_not_move_when_recording_fails(store, monkeypatch):
     monkeypatch.setattr(store, "record_many", broken)
     summary = run(store, [FakeSource("fake:1", [post(1, "scam")])])
     assert {r.status for r in summary.sources} == {"could_not_record"}
-    assert store.get_checkpoint("fake:1", "hashtag:*:Acme") is None
+    assert store.get_checkpoint("fake:1", "word|hashtag:*:Acme") is None
 
 
 def test_a_detector_failure_on_one_item_skips_it_and_goes_on(store):

@@ -76,3 +76,25 @@ def test_unreadable_and_malformed_yaml(tmp_path):
 def test_regions_default_and_spelling():
     assert parse_watchlist({"organization": "A"}).regions == ("FR", "GB", "US", "IN")
     assert parse_watchlist({"organization": "A", "regions": ["jp", "UK", "gb"]}).regions == ("JP", "GB")
+
+
+@pytest.mark.parametrize("given, hint", [("twitter", "did you mean 'x'?"), ("mastadon", "did you mean 'mastodon'?"),
+                                         ("bsky", "did you mean 'bluesky'?"), ("myspace", "platforms are ")])
+def test_a_wrong_platform_name_is_refused_with_a_hint(tmp_path, given, hint):
+    """Issue 16 item 3: `platform: twitter` used to validate, then the bank's own support account
+    was reported as an impersonator of itself and its leak was missed."""
+    path = write(tmp_path, f"organization: A\nofficial_accounts:\n  - {{platform: {given}, handle: bank}}\n")
+    with pytest.raises(WatchlistError) as info:
+        load_watchlist(path)
+    assert info.value.key == "official_accounts[0].platform" and info.value.line == 3
+    assert hint in str(info.value) and "Value error" not in str(info.value)
+
+
+def test_every_problem_is_listed_with_its_key_and_line(tmp_path):
+    path = write(tmp_path, "organization: A\nbrandz: []\nofficial_accounts:\n  - {platform: twitter, handle: b}\n"
+                           "regions: [XX]\n")
+    with pytest.raises(WatchlistError) as info:
+        load_watchlist(path)
+    found = {(p.key, p.line) for p in info.value.problems}
+    assert found == {("brandz", 2), ("official_accounts[0].platform", 4), ("regions", 5)}
+    assert "more problem" not in str(info.value) and len(str(info.value).splitlines()) == 3

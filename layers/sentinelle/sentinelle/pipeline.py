@@ -101,6 +101,12 @@ async def _fetch(source: Source, query: Query, checkpoint: str | None, timeout: 
         return SourceResult(status="could_not_check", reason=f"error: {type(exc).__name__}")
 
 
+def checkpoint_query(detector: str, query: Query) -> str:
+    """A checkpoint belongs to the (detector, source, query) that read it: one source listed under
+    several detectors is read in full by each (a shared position would let the first hide the rest)."""
+    return f"{detector}|{query.key}"
+
+
 async def scan(
     detector: Detector,
     watchlist: Watchlist,
@@ -126,7 +132,7 @@ async def scan(
 
     async def collect(source: Source, query: Query) -> SourceResult:
         async with gate:
-            checkpoint = checkpoints.get_checkpoint(source.name, query.key)
+            checkpoint = checkpoints.get_checkpoint(source.name, checkpoint_query(detector.name, query))
             return await _fetch(source, query, checkpoint, source_timeout)
 
     results = await asyncio.gather(*(collect(s, q) for s, q in pairs))
@@ -159,7 +165,7 @@ async def scan(
         summary.findings += len(kept)
         changes.update(r.change for r in recorded)
         if result.checkpoint is not None and result.status != "could_not_check":
-            checkpoints.put_checkpoint(source.name, query.key, result.checkpoint, now)
+            checkpoints.put_checkpoint(source.name, checkpoint_query(detector.name, query), result.checkpoint, now)
 
     summary.new = changes[Change.new]
     summary.escalated = changes[Change.escalated]

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, Sequence
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -13,13 +14,29 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from sentinelle.model import Severity, norm_handle
 
 
-class WatchlistError(ValueError):
-    """A watchlist that cannot be used; the message names the file, the key and the problem."""
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in a configuration file: where it is and what is wrong."""
 
-    def __init__(self, path: str, key: str, problem: str, line: int | None = None):
+    path: str
+    key: str
+    problem: str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.key}: {self.problem}" if self.key else f"{where}: {self.problem}"
+
+
+class WatchlistError(ValueError):
+    """A watchlist that cannot be used; the message names the file, the key and the problem, then
+    every further problem on its own line (`problems` holds them all, the first one first)."""
+
+    def __init__(self, path: str, key: str, problem: str, line: int | None = None,
+                 more: Sequence[Problem] = ()):
         self.path, self.key, self.problem, self.line = path, key, problem, line
-        where = f"{path}:{line}" if line else path
-        super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
+        self.problems = [Problem(path, key, problem, line), *more]
+        super().__init__("\n".join(str(p) for p in self.problems))
 
 
 def check_patterns(patterns: list[str]) -> list[str]:
@@ -41,6 +58,27 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+# The platforms an account may be on: those Sentinelle reads, and those where people are commonly
+# impersonated although no source reads them (their accounts still mark who is official).
+PLATFORMS = ("bluesky", "mastodon", "reddit", "x", "youtube", "rss",
+             "facebook", "instagram", "linkedin", "threads", "tiktok", "telegram", "github")
+# Former or everyday names that are not the platform's name here.
+_PLATFORM_ALIASES = {"twitter": "x", "x.com": "x", "twitter.com": "x", "bsky": "bluesky", "bsky.app": "bluesky",
+                     "yt": "youtube", "fb": "facebook", "ig": "instagram", "insta": "instagram"}
+
+
+def check_platform(value: str) -> str:
+    """The platform's name folded to lower case; an unknown one raises with a "did you mean" hint."""
+    import difflib
+
+    name = value.strip().lower()
+    if name in PLATFORMS:
+        return name
+    guess = _PLATFORM_ALIASES.get(name) or next(iter(difflib.get_close_matches(name, PLATFORMS, n=1)), None)
+    hint = f"did you mean {guess!r}? " if guess else ""
+    raise ValueError(f"unknown platform {value!r}: {hint}platforms are {', '.join(PLATFORMS)}")
+
+
 class AccountRef(_Strict):
     platform: str = Field(min_length=1)
     handle: str = Field(min_length=1)
@@ -48,7 +86,7 @@ class AccountRef(_Strict):
     @field_validator("platform")
     @classmethod
     def _platform(cls, v: str) -> str:
-        return v.strip().lower()
+        return check_platform(v)
 
     @property
     def key(self) -> tuple[str, str]:
@@ -211,18 +249,26 @@ def _dotted(loc: tuple[Any, ...]) -> str:
     return out
 
 
+def problems_of(exc: ValidationError, path: str, text: str | None = None,
+                prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """Every error of a pydantic validation, each with its dotted key and (given the text) its line."""
+    out = []
+    for err in exc.errors():
+        loc = (*prefix, *err["loc"])
+        problem = "unknown key" if err["type"] == "extra_forbidden" else str(err["msg"])
+        problem = problem.removeprefix("Value error, ")
+        out.append(Problem(path, _dotted(loc), problem, _line_of(text, loc) if text else None))
+    return out
+
+
 def parse_watchlist(data: Any, path: str = "<watchlist>", text: str | None = None) -> Watchlist:
     if not isinstance(data, dict):
         raise WatchlistError(path, "", "the watchlist must be a mapping with at least `organization`")
     try:
         return Watchlist.model_validate(data)
     except ValidationError as exc:
-        err = exc.errors()[0]
-        loc = tuple(err["loc"])
-        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        line = _line_of(text, loc) if text else None
-        more = f" (and {len(exc.errors()) - 1} more problem(s))" if len(exc.errors()) > 1 else ""
-        raise WatchlistError(path, _dotted(loc), problem + more, line) from None
+        first, *more = problems_of(exc, path, text)
+        raise WatchlistError(path, first.key, first.problem, first.line, more) from None
 
 
 def load_watchlist(path: str | Path) -> Watchlist:
