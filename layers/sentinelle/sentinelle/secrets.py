@@ -24,6 +24,16 @@ def env_name(name: str) -> str:
     return "SENTINELLE_" + re.sub(r"[^A-Za-z0-9]+", "_", name.removeprefix("secretsmanager:")).strip("_").upper()
 
 
+def where_to_set(name: str) -> str:
+    """How to provide the secret `name` here: its environment variable, or its parameter on AWS."""
+    prefix = os.environ.get(PREFIX_ENV)
+    if not prefix:
+        return f"set {env_name(name)}"
+    if name.startswith("secretsmanager:"):
+        return f"create the Secrets Manager secret {name.removeprefix('secretsmanager:')}"
+    return f"create the SSM parameter {prefix.rstrip('/')}/{name}"
+
+
 def get_secret(name: str) -> Secret | None:
     """The secret called `name`, or None when it is not configured (the source then reports
     "could not check: credentials"). Values are never logged, only the name on failure.

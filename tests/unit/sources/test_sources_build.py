@@ -42,9 +42,10 @@ def test_instance_is_normalised():
 
 
 def test_missing_secret_is_reported_at_fetch_not_build():
+    """The reason names the variable to set (issue 16 item 8)."""
     src = build_source({"type": "youtube"}, secrets=lambda name: None)
     result = run(src.fetch(Query(kind="search_posts", value="x"), None))
-    assert (result.status, result.reason) == ("could_not_check", "credentials")
+    assert (result.status, result.reason) == ("could_not_check", "credentials: set SENTINELLE_YOUTUBE_API_KEY")
     run(src.aclose())
 
 

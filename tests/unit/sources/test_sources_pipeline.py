@@ -10,7 +10,7 @@ import respx
 from conftest import instant_policy, load, run
 from sentinelle.detectors.base import Detector, Query
 from sentinelle.model import Finding, Severity, Subject
-from sentinelle.pipeline import scan
+from sentinelle.pipeline import checkpoint_query, scan
 from sentinelle.sources.mastodon import MastodonSource
 from sentinelle.store.sqlite import SQLiteStore
 from sentinelle.watchlist import parse_watchlist
@@ -59,7 +59,7 @@ def test_429_then_success_records_everything_exactly_once(tmp_path):
     summary = scan_once(store, policy)
     assert summary.sources[0].status == "ok" and summary.items_read == 2
     assert summary.new == 2 and summary.repeat == 0 and len(store.pending_alerts()) == 2
-    assert store.get_checkpoint("mastodon:social.example", TAG.key) == "113520411870001236"
+    assert store.get_checkpoint("mastodon:social.example", checkpoint_query("every_post", TAG)) == "113520411870001236"
     again = scan_once(store, policy)
     assert again.new == 0 and again.items_read == 0 and len(store.pending_alerts()) == 2
     assert respx.calls[-1].request.url.params["min_id"] == "113520411870001236"
@@ -69,11 +69,11 @@ def test_429_then_success_records_everything_exactly_once(tmp_path):
 @respx.mock
 def test_timeout_reports_could_not_check_and_leaves_the_checkpoint(tmp_path):
     store = SQLiteStore(tmp_path / "s.db")
-    store.put_checkpoint("mastodon:social.example", TAG.key, "113520411870001100", NOW)
+    store.put_checkpoint("mastodon:social.example", checkpoint_query("every_post", TAG), "113520411870001100", NOW)
     respx.get(ROUTE).mock(side_effect=httpx.ReadTimeout("slow"))
     summary = scan_once(store, instant_policy(max_attempts=3))
     report = summary.sources[0]
     assert (report.status, report.reason) == ("could_not_check", "timeout")
     assert summary.could_not_check and summary.new == 0
-    assert store.get_checkpoint("mastodon:social.example", TAG.key) == "113520411870001100"
+    assert store.get_checkpoint("mastodon:social.example", checkpoint_query("every_post", TAG)) == "113520411870001100"
     store.close()

@@ -174,3 +174,20 @@ def test_the_wait_cap_covers_the_whole_fetch_and_keeps_what_was_read():
     result = run(fetch(source(policy=policy), SEARCH))
     assert (result.status, result.reason, len(result.items)) == ("partial", "rate limited", 2)
     assert policy.waits == [30.5] and result.checkpoint is None
+
+
+def test_missing_token_names_the_variable_to_set(monkeypatch):
+    """Issue 16 item 8: a source that needs credentials names the variable to set (or, on AWS, the parameter)."""
+    from sentinelle.sources import build_source
+
+    monkeypatch.delenv("SENTINELLE_X_BEARER_TOKEN", raising=False)
+    monkeypatch.delenv("SENTINELLE_SECRETS_PREFIX", raising=False)
+    with respx.mock:
+        result = run(build_source({"type": "x"}).fetch(SEARCH, None))
+    assert (result.status, result.reason) == ("could_not_check", "credentials: set SENTINELLE_X_BEARER_TOKEN")
+    monkeypatch.setenv("SENTINELLE_SECRETS_PREFIX", "/sentinelle/prod")
+    monkeypatch.setattr("aws_lambda_powertools.utilities.parameters.get_parameter",
+                        lambda *a, **k: (_ for _ in ()).throw(KeyError("missing")))
+    with respx.mock:
+        result = run(build_source({"type": "x"}).fetch(SEARCH, None))
+    assert result.reason == "credentials: create the SSM parameter /sentinelle/prod/x_bearer_token"

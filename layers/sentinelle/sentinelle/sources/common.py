@@ -203,6 +203,7 @@ class HttpSource:
     platform: str = ""
     kinds: tuple[str, ...] = ()
     credentials_missing = False  # set by adapters whose secrets were not configured
+    missing_secrets: tuple[str, ...] = ()  # their names, set by build_source, for the message
     checkpoint_kind = "any"  # "id" (numeric since_id) or "time" (ISO timestamp): others are ignored
 
     def __init__(self, *, name: str, client: httpx.AsyncClient | None = None,
@@ -233,7 +234,10 @@ class HttpSource:
         if not self.queries([query]):
             return SourceResult(status="could_not_check", reason=f"{query.kind} not supported by {self.name}")
         if self.credentials_missing:
-            return SourceResult(status="could_not_check", reason="credentials")
+            from sentinelle.secrets import where_to_set
+
+            hint = "; ".join(where_to_set(n) for n in self.missing_secrets)
+            return SourceResult(status="could_not_check", reason=f"credentials: {hint}" if hint else "credentials")
         if checkpoint is not None and not _readable(checkpoint, self.checkpoint_kind):
             log.warning("source %s %s: unreadable checkpoint ignored", self.name, query.key)
             checkpoint = None
