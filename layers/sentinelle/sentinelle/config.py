@@ -12,14 +12,27 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sentinelle.detectors.base import Query
-from sentinelle.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
+from sentinelle.watchlist import (
+    Problem,
+    Watchlist,
+    WatchlistError,
+    _line_of,
+    load_watchlist,
+    parse_watchlist,
+    problems_of,
+)
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be used; names the file, the key and the problem."""
+    """A configuration that cannot be used; names the file, the key and the problem, then every
+    further problem on its own line (`problems` holds them all, each with its key and line)."""
+
+    def __init__(self, message: str, problems: list[Problem] | None = None):
+        self.problems = problems or []
+        super().__init__("\n".join(str(p) for p in self.problems) if self.problems else message)
 
 
 def parse_interval(text: str) -> timedelta:
@@ -114,47 +127,69 @@ def _where(loc: tuple[Any, ...]) -> str:
 
 
 def load_config(location: str | os.PathLike[str]) -> RunConfig:
+    """The run configuration, its watchlist and its sources checked; raises ConfigError listing
+    every problem found (the watchlist's included), each with its key and line."""
     location = str(location)
     text, base = _read(location)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{location}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError("", [Problem(location, "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
+                                       mark.line + 1 if mark else None)]) from None
     if not isinstance(data, dict):
         raise ConfigError(f"{location}: the configuration must be a mapping with a `watchlist` key")
-    try:
-        cfg = RunConfig.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors()[0]
-        problem = "unknown key" if err["type"] == "extra_forbidden" else err["msg"]
-        raise ConfigError(f"{location}: {_where(tuple(err['loc']))}: {problem}") from None
-    cfg.base_dir, cfg.path, cfg.watchlist_dir = base, location, base
-    if isinstance(cfg.watchlist, dict):
-        cfg.watchlist_model = parse_watchlist(cfg.watchlist, f"{location}: watchlist")
-    else:
-        wl = cfg.watchlist
-        if not (wl.startswith("s3://") or wl.startswith("ssm:")) and not Path(wl).is_absolute():
-            wl = str(base / wl)
-        cfg.watchlist_dir = Path(wl).parent if "://" not in wl and not wl.startswith("ssm:") else base
-        if wl.startswith(("s3://", "ssm:")):
-            wtext, _ = _read(wl)
-            cfg.watchlist_model = parse_watchlist(yaml.safe_load(wtext), wl, wtext)
-        else:
-            cfg.watchlist_model = load_watchlist(wl)
+    problems: list[Problem] = []
     from sentinelle.detectors import registry
-
-    unknown = sorted(set(cfg.detectors) - set(registry()))
-    if unknown:
-        raise ConfigError(f"{location}: detectors.{unknown[0]}: unknown detector (known: {', '.join(sorted(registry()))})")
     from sentinelle.sources import validate_spec
 
-    for name, dcfg in cfg.detectors.items():
-        for i, spec in enumerate(dcfg.sources):
+    detectors = data.get("detectors")
+    for name in sorted(detectors) if isinstance(detectors, dict) else []:
+        if name not in registry():
+            problems.append(Problem(location, f"detectors.{name}",
+                                    f"unknown detector (known: {', '.join(sorted(registry()))})",
+                                    _line_of(text, ("detectors", name))))
+            continue
+        sources = detectors[name].get("sources") if isinstance(detectors[name], dict) else None
+        for i, spec in enumerate(sources if isinstance(sources, list) else []):
             try:
                 validate_spec(spec)
             except ValueError as exc:
-                raise ConfigError(f"{location}: detectors.{name}.sources[{i}]: {exc}") from None
+                problems.append(Problem(location, f"detectors.{name}.sources[{i}]", str(exc),
+                                        _line_of(text, ("detectors", name, "sources", i))))
+    known = {k: v for k, v in detectors.items() if k in registry()} if isinstance(detectors, dict) else detectors
+    try:
+        cfg = RunConfig.model_validate({**data, **({"detectors": known} if known is not None else {})})
+    except ValidationError as exc:
+        problems += problems_of(exc, location, text)
+        raise ConfigError("", sorted(problems, key=lambda p: p.line or 0)) from None
+    cfg.base_dir, cfg.path, cfg.watchlist_dir = base, location, base
+    try:
+        if isinstance(cfg.watchlist, dict):
+            cfg.watchlist_model = parse_watchlist(cfg.watchlist, location)
+        else:
+            wl = cfg.watchlist
+            if not (wl.startswith("s3://") or wl.startswith("ssm:")) and not Path(wl).is_absolute():
+                wl = str(base / wl)
+            cfg.watchlist_dir = Path(wl).parent if "://" not in wl and not wl.startswith("ssm:") else base
+            if wl.startswith(("s3://", "ssm:")):
+                wtext, _ = _read(wl)
+                cfg.watchlist_model = parse_watchlist(yaml.safe_load(wtext), wl, wtext)
+            else:
+                cfg.watchlist_model = load_watchlist(wl)
+    except WatchlistError as exc:
+        inline = isinstance(cfg.watchlist, dict)
+        problems += [Problem(p.path, f"watchlist.{p.key}" if inline and p.key else p.key, p.problem,
+                             _line_of(text, ("watchlist", *_loc(p.key))) if inline else p.line)
+                     for p in exc.problems]
+    if problems:
+        raise ConfigError("", problems)
     return cfg
+
+
+def _loc(dotted: str) -> tuple[Any, ...]:
+    """"people[0].accounts" → ("people", 0, "accounts")."""
+    return tuple(int(p) if p.isdigit() else p for p in re.split(r"[.\[\]]+", dotted) if p)
 
 
 __all__ = ["ConfigError", "RunConfig", "DetectorConfig", "load_config", "parse_interval",
