@@ -68,7 +68,9 @@ def test_demo_run_again_adds_no_duplicate_and_no_second_alert(demo_runs):
     assert len({i.id for i in incidents}) == len(incidents)
     # The first run printed its alerts (as one digest: more than `digest_after`); the second none.
     assert "[Sentinelle" in first.stdout and "critical" in first.stdout.lower()
-    assert "[Sentinelle" not in second.stdout and "Scan summary" in second.stdout
+    # The second run says in one sentence that nothing new was found (issue 16 item 7), no table of zeros.
+    assert "[Sentinelle" not in second.stdout and "Scan summary" not in second.stdout
+    assert second.stdout.startswith("Nothing new:") and len(second.stdout.strip().splitlines()) <= 2
 
 
 def test_incidents_table_lists_them(demo_runs):

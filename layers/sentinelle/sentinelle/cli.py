@@ -152,7 +152,7 @@ def _load_config(path: str | None) -> Any:
     try:
         return load_config(location)
     except (ConfigError, WatchlistError) as exc:
-        raise UsageError(str(exc)) from None
+        raise UsageError(_problems(exc)) from None
 
 
 def drain_outbox(store: Any, config: Any) -> Any:

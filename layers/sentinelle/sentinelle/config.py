@@ -158,33 +158,41 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
                 problems.append(Problem(location, f"detectors.{name}.sources[{i}]", str(exc),
                                         _line_of(text, ("detectors", name, "sources", i))))
     known = {k: v for k, v in detectors.items() if k in registry()} if isinstance(detectors, dict) else detectors
+    cfg: RunConfig | None = None
     try:
         cfg = RunConfig.model_validate({**data, **({"detectors": known} if known is not None else {})})
     except ValidationError as exc:
-        problems += problems_of(exc, location, text)
-        raise ConfigError("", sorted(problems, key=lambda p: p.line or 0)) from None
-    cfg.base_dir, cfg.path, cfg.watchlist_dir = base, location, base
+        problems += [p for p in problems_of(exc, location, text) if p.key != "watchlist" or "watchlist" not in data]
+    watchlist, wl_dir = _watchlist(data.get("watchlist"), location, text, base, problems)
+    problems.sort(key=lambda p: (p.path != location, p.line or 0))
+    if problems or cfg is None or watchlist is None:
+        raise ConfigError(f"{location}: invalid", problems)
+    cfg.base_dir, cfg.path, cfg.watchlist_dir, cfg.watchlist_model = base, location, wl_dir, watchlist
+    return cfg
+
+
+def _watchlist(value: Any, location: str, text: str, base: Path,
+               problems: list[Problem]) -> tuple[Watchlist | None, Path]:
+    """The watchlist, inline or from its file, `s3://` or `ssm:`; its problems join `problems`."""
+    if not isinstance(value, (str, dict)):
+        return None, base  # RunConfig has said what is wrong with it
     try:
-        if isinstance(cfg.watchlist, dict):
-            cfg.watchlist_model = parse_watchlist(cfg.watchlist, location)
-        else:
-            wl = cfg.watchlist
-            if not (wl.startswith("s3://") or wl.startswith("ssm:")) and not Path(wl).is_absolute():
-                wl = str(base / wl)
-            cfg.watchlist_dir = Path(wl).parent if "://" not in wl and not wl.startswith("ssm:") else base
-            if wl.startswith(("s3://", "ssm:")):
-                wtext, _ = _read(wl)
-                cfg.watchlist_model = parse_watchlist(yaml.safe_load(wtext), wl, wtext)
-            else:
-                cfg.watchlist_model = load_watchlist(wl)
+        if isinstance(value, dict):
+            return parse_watchlist(value, location), base
+        wl = value
+        if wl.startswith(("s3://", "ssm:")):
+            wtext, _ = _read(wl)
+            return parse_watchlist(yaml.safe_load(wtext), wl, wtext), base
+        path = Path(wl) if Path(wl).is_absolute() else base / wl
+        return load_watchlist(path), path.parent
     except WatchlistError as exc:
-        inline = isinstance(cfg.watchlist, dict)
+        inline = isinstance(value, dict)
         problems += [Problem(p.path, f"watchlist.{p.key}" if inline and p.key else p.key, p.problem,
                              _line_of(text, ("watchlist", *_loc(p.key))) if inline else p.line)
                      for p in exc.problems]
-    if problems:
-        raise ConfigError("", problems)
-    return cfg
+    except ConfigError as exc:
+        problems.append(Problem(location, "watchlist", str(exc), _line_of(text, ("watchlist",))))
+    return None, base
 
 
 def _loc(dotted: str) -> tuple[Any, ...]:

@@ -90,7 +90,12 @@ def _validate(spec: dict[str, Any]) -> _Spec:
         raise ValueError(f"source: expected a mapping with a 'type' key, got {type(spec).__name__}")
     kind = spec.get("type")
     if kind not in SPECS:
-        raise ValueError(f"source type: {kind!r} is not one of {', '.join(SPECS)}")
+        import difflib
+
+        guess = difflib.get_close_matches(str(kind), SPECS, n=1)
+        hint = f"did you mean {guess[0]!r}? " if guess else ""
+        raise ValueError(f"source type: {kind!r} is not one of {', '.join(SPECS)}"
+                         + (f" ({hint.strip()})" if hint else ""))
     try:
         return SPECS[kind].model_validate(spec)
     except ValidationError as exc:
