@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -56,10 +57,14 @@ class MastodonReporter:
         # under its own id.
         account = _call(self.client, "GET", f"{self.base}/api/v1/accounts/lookup", params={"acct": acct},
                         headers=self.auth)
-        body = pack["report"]["body"]
-        answer = _call(self.client, "POST", f"{self.base}/api/v1/reports", headers=self.auth, json={
-            "account_id": account["id"], "comment": body["comment"], "category": body["category"],
-            "forward": True})
+        report = pack["report"]
+        body = report["body"]
+        sent = {"account_id": account["id"], "comment": body["comment"], "category": body["category"],
+                "forward": True}
+        # Status ids are those of the instance Sentinelle read from: valid here only if it is ours.
+        if body.get("status_ids") and urlsplit(report["url"]).hostname == urlsplit(self.base).hostname:
+            sent["status_ids"] = body["status_ids"]
+        answer = _call(self.client, "POST", f"{self.base}/api/v1/reports", headers=self.auth, json=sent)
         return {"platform": "mastodon", "instance": self.base, "report_id": str(answer.get("id"))}
 
 

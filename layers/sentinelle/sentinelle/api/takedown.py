@@ -79,10 +79,13 @@ def report_route(incident: Incident, report_as: ReportAs, comment: str) -> dict[
         host = (norm_handle(s.handle).partition("@")[2] or urlsplit(s.url or item_url or "").hostname
                 or "<instance>")
         account_id = s.id if s.kind == "account" else incident.evidence.get("author_id")
+        # A post report names the post; a profile report names no status (the item that showed an
+        # account is the account itself when it was read as a profile).
+        status_ids = [s.id] if is_post else ([item_id] if item_id and item_id != s.id else [])
         return {
             "how": "api", "method": "POST", "url": f"https://{host}/api/v1/reports",
             "auth": "a user token with the write:reports scope on the instance you report from",
-            "body": {"account_id": account_id, "status_ids": [s.id] if is_post else ([item_id] if item_id else []),
+            "body": {"account_id": account_id, "status_ids": status_ids,
                      "comment": comment, "category": _MASTODON_CATEGORY[report_as], "forward": True},
             # Mastodon ids are per instance: these are the ids where Sentinelle read the account.
             "lookup": f"GET https://{host}/api/v1/accounts/lookup?acct={norm_handle(s.handle) or s.id}",
