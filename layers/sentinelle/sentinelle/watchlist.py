@@ -80,7 +80,7 @@ def check_platform(value: str) -> str:
 
 
 class AccountRef(_Strict):
-    platform: str = Field(min_length=1)
+    platform: str = Field(min_length=1, json_schema_extra={"enum": list(PLATFORMS)})
     handle: str = Field(min_length=1)
 
     @field_validator("platform")
