@@ -76,3 +76,18 @@ def test_the_readme_check_line_runs_on_the_example_items():
     kinds = {f["kind"] for r in results for f in r["findings"]}
     assert {"brand_scam", "person_impersonation", "iban", "credit_card"} <= kinds
     assert results[-1]["findings"] == []  # ordinary news about the brand
+
+
+def test_the_deploy_guides_full_configuration_validates(tmp_path):
+    """docs/deploy.md's complete AWS configuration is one `sentinelle config validate` accepts
+    (with the demo watchlist standing in for the `ssm:` one, which needs AWS)."""
+    from sentinelle.config import load_config
+
+    text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
+    block = text.split("A complete `sentinelle-aws.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    config = yaml.safe_load(block)
+    assert config["watchlist"] == "ssm:/sentinelle/watchlist"
+    config["watchlist"] = str(ROOT / "examples" / "demo" / "watchlist.yaml")
+    (tmp_path / "aws.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
+    cfg = load_config(tmp_path / "aws.yaml")
+    assert set(cfg.detectors) == {"scams", "impersonation", "leaks"}
