@@ -68,6 +68,12 @@ def test_demo_run_again_adds_no_duplicate_and_no_second_alert(demo_runs):
     assert len({i.id for i in incidents}) == len(incidents)
     # The first run printed its alerts (as one digest: more than `digest_after`); the second none.
     assert "[Sentinelle" in first.stdout and "critical" in first.stdout.lower()
+    # The table counts every change, the alerts only those above the threshold: the run says so
+    # (issue 16 item 8), with the numbers the outbox really sent.
+    with SQLiteStore(db) as store:
+        changed = len(store.list(limit=200).items)
+    assert f"{changed} new, escalated or reopened incident(s); " in first.stdout
+    assert "below the alert threshold" in first.stdout
     # The second run says in one sentence that nothing new was found (issue 16 item 7), no table of zeros.
     assert "[Sentinelle" not in second.stdout and "Scan summary" not in second.stdout
     assert second.stdout.startswith("Nothing new:") and len(second.stdout.strip().splitlines()) <= 2

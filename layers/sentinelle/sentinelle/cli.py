@@ -620,7 +620,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="sentinelle", parents=[verbose], description=(
         "Monitor social networks for scams that use your brand, impersonation of your brand and "
         "people, and leaks of personal data by your own accounts."))
-    p.set_defaults(verbose=False, config=None, db=None, api=None, json=False)
+    # Not verbose: set_defaults would change the shared -v action's default in every subcommand.
+    p.set_defaults(config=None, db=None, api=None, json=False)
     p.add_argument("--version", action="version", version=f"sentinelle {__version__}")
     sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
@@ -719,6 +720,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    args.verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
