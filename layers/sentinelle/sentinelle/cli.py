@@ -321,7 +321,7 @@ def print_incident_table(items: list[dict[str, Any]]) -> None:
     console = Console(emoji=False)
     # Columns by how wide the terminal is: below 100 the score, the date and the reasons would
     # squeeze the rest to nothing, and below 140 the reasons alone would.
-    columns = [("id", dict(no_wrap=True, min_width=10), 0), ("severity", dict(no_wrap=True, min_width=8), 0),
+    columns: list[tuple[str, dict[str, Any], int]] = [("id", dict(no_wrap=True, min_width=10), 0), ("severity", dict(no_wrap=True, min_width=8), 0),
                ("score", dict(justify="right", no_wrap=True), 100), ("what", dict(overflow="fold", min_width=12), 0),
                ("status", dict(no_wrap=True, min_width=6), 0), ("who", dict(overflow="fold", min_width=14), 0),
                ("last seen", dict(no_wrap=True), 100),
@@ -603,12 +603,12 @@ def build_parser() -> argparse.ArgumentParser:
     from sentinelle.model import Severity, Status
 
     # -v is taken before or after the subcommand; SUPPRESS keeps a subcommand from resetting it.
-    verbose = argparse.ArgumentParser(add_help=False)
+    verbose = _Parser(add_help=False)
     verbose.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
                          help="log progress to standard error")
     # Where the incidents are: the local store (--db, --config's store) or a deployed API (--api).
     # SUPPRESS: `incidents --db X show ID` and `incidents show ID --db X` both keep X.
-    where = argparse.ArgumentParser(add_help=False, parents=[verbose], argument_default=argparse.SUPPRESS)
+    where = _Parser(add_help=False, parents=[verbose], argument_default=argparse.SUPPRESS)
     where.add_argument("--config", help="run configuration whose `store:` and watchlist are used "
                        "(default $SENTINELLE_CONFIG, else ./sentinelle.yaml)")
     where.add_argument("--db", help="SQLite file (default $SENTINELLE_DB, else the configuration's store, "

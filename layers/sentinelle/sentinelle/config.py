@@ -143,7 +143,7 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
     from sentinelle.detectors import registry
     from sentinelle.sources import validate_spec
 
-    detectors = data.get("detectors")
+    detectors: Any = data.get("detectors")
     for name in sorted(detectors) if isinstance(detectors, dict) else []:
         if name not in registry():
             problems.append(Problem(location, f"detectors.{name}",

@@ -127,18 +127,20 @@ def build_source(spec: dict[str, Any], *, base_dir: str | Path = ".", client: An
     invocations (a CheckpointStore or any object with get/put).
     """
     s = _validate(spec)
+    if secrets is None:
+        from sentinelle.secrets import get_secret
+
+        secrets = get_secret
     lookup = secrets
-    if lookup is None:
-        from sentinelle.secrets import get_secret as lookup
     missing: list[str] = []
 
-    def secrets(name: str) -> str | None:  # noqa: F811 - the same lookup, remembering what was missing
+    def noting(name: str) -> str | None:  # the same lookup, remembering what was missing
         value = lookup(name)
         if not value:
             missing.append(name)
         return value
 
-    source = _build(s, base_dir=base_dir, client=client, secrets=secrets, session_cache=session_cache, policy=policy)
+    source = _build(s, base_dir=base_dir, client=client, secrets=noting, session_cache=session_cache, policy=policy)
     if getattr(source, "credentials_missing", False):
         source.missing_secrets = tuple(missing)  # type: ignore[attr-defined]
     return source
