@@ -155,14 +155,14 @@ def _load_config(path: str | None) -> Any:
         raise UsageError(_problems(exc)) from None
 
 
-def drain_outbox(store: Any, config: Any) -> Any:
+def drain_outbox(store: Any, config: Any, *, console: Any = None) -> Any:
     """Local mode's alert trigger: deliver what the scan put in the outbox, mark what went out."""
     from sentinelle.alerts.dispatch import build_sinks, deliver
 
     pending = store.pending_alerts()
     if not pending:
         return None
-    report = deliver(pending, build_sinks(config.alerts), config.wl.thresholds)
+    report = deliver(pending, build_sinks(config.alerts, console=console), config.wl.thresholds)
     store.mark_sent(list(report.delivered))
     for sink, reason in report.failures:  # those alerts stay in the outbox for the next run
         print(f"sentinelle: alert sink {sink} failed: {reason}; {len(report.pending)} alert(s) kept for the next run",
@@ -170,7 +170,8 @@ def drain_outbox(store: Any, config: Any) -> Any:
     return report
 
 
-def run_once(config: Any, store: Any, names: list[str], *, online: bool | None = None) -> tuple[list[Any], Any]:
+def run_once(config: Any, store: Any, names: list[str], *, online: bool | None = None,
+             alerts_to_stderr: bool = False) -> tuple[list[Any], Any]:
     from rich.console import Console
 
     from sentinelle.runner import run_detector
@@ -181,7 +182,8 @@ def run_once(config: Any, store: Any, names: list[str], *, online: bool | None =
         # A spinner on a terminal while live platforms answer; nothing when piped or logged.
         with console.status(f"scanning with {name}…", spinner="dots"):
             summaries.append(run_detector(name, config=config, store=store, online=online))
-    report = drain_outbox(store, config)
+    # With --json, standard output is for the summaries alone: console alerts go to standard error.
+    report = drain_outbox(store, config, console=console if alerts_to_stderr else None)
     store.purge_expired()  # SQLite has no TTL of its own: closed incidents past their expiry go here
     return summaries, report
 
@@ -273,9 +275,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         now = time.monotonic()
         batch = [n for n in names if due[n] <= now]
         stamp = f"{datetime.now(timezone.utc):%Y-%m-%d %H:%M:%SZ}" if intervals is not None else None
-        summaries, report = run_once(config, store, batch, online=online)
+        summaries, report = run_once(config, store, batch, online=online, alerts_to_stderr=args.json)
         alerted = len(report.delivered) - len(report.below_threshold) if report is not None else 0
-        print_summaries(summaries, alerted=alerted, stamp=stamp)
+        if args.json:  # one line per detector and cycle, for scripts and log shippers
+            for s in summaries:
+                print(json.dumps({"at": stamp, **s.as_dict(), "alerted_this_cycle": alerted}, ensure_ascii=False), flush=True)
+        else:
+            print_summaries(summaries, alerted=alerted, stamp=stamp)
         status = EXIT_SOURCE_FAILED if any(s.could_not_check for s in summaries) else EXIT_OK
         if intervals is None or (args.cycles is not None and cycle >= args.cycles):
             return status
@@ -640,6 +646,7 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--once", action="store_true", help="run once, whatever --every says (the default)")
     r.add_argument("--detector", action="append", metavar="NAME", help="only this detector (repeatable)")
     r.add_argument("--online", action="store_true", help="allow checks that fetch pages, expand links, hash avatars")
+    r.add_argument("--json", action="store_true", help="one JSON summary line per detector and cycle instead of a table")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", parents=[verbose],

@@ -55,3 +55,14 @@ def test_a_closed_pipe_is_no_traceback(tmp_path: Path) -> None:
     reader.stdout.close()  # what `| head -1` does
     _, err = reader.communicate(timeout=60)
     assert b"Traceback" not in err and b"BrokenPipe" not in err
+
+
+def test_run_json_prints_one_summary_per_detector(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("SENTINELLE_CONFIG", raising=False)
+    assert main(["run", "--json", "--db", str(tmp_path / "s.db"), "--detector", "leaks", "--detector", "scams"]) == 0
+    lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]  # alerts went to stderr
+    assert [x["detector"] for x in lines] == ["leaks", "scams"] and all(x["items_read"] > 0 for x in lines)
