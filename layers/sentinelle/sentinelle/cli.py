@@ -78,17 +78,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     from sentinelle.model import parse_item
     from sentinelle.watchlist import WatchlistError, load_watchlist
 
-    try:
-        watchlist = load_watchlist(args.watchlist)
-    except WatchlistError as exc:
-        raise UsageError(str(exc)) from None
+    if args.watchlist:
+        try:
+            watchlist = load_watchlist(args.watchlist)
+        except WatchlistError as exc:
+            raise UsageError(_problems(exc)) from None
+        base = Path(args.watchlist).resolve().parent
+    elif args.config:  # the run configuration's watchlist
+        config = _load_config(args.config)
+        watchlist, base = config.wl, config.watchlist_dir
+    else:
+        raise UsageError("check: --watchlist PATH (or --config with a run configuration) is required")
     names = _detector_names(args.detector)
     detectors = [d for n, d in sorted(registry().items()) if names is None or n in names]
     ctx = Context(watchlist=watchlist, explicit=names is not None, online=args.online)
     if args.online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
-        ctx.enrichers = OnlineEnrichers(watchlist, base_dir=Path(args.watchlist).resolve().parent)
+        ctx.enrichers = OnlineEnrichers(watchlist, base_dir=base)
     # UTF-8 whatever the locale; a lone surrogate left in an id is written as its JSON escape.
     sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
     out = sys.stdout
@@ -653,7 +660,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="run detectors over JSON-lines items on stdin (one result line per line)",
                        description="Read items (posts or profiles, JSON lines, docs/formats.md) on standard input; "
                        "write one JSON line per input line with the findings, in order. Offline unless --online.")
-    c.add_argument("--watchlist", required=True, help="watchlist YAML")
+    c.add_argument("--watchlist", help="watchlist YAML (required unless --config)")
+    c.add_argument("--config", help="take the watchlist of this run configuration instead")
     c.add_argument("--detector", action="append", metavar="NAME", help="only this detector (repeatable)")
     c.add_argument("--online", action="store_true", help="allow network checks (page analysis, link expansion)")
     c.set_defaults(func=cmd_check)

@@ -66,3 +66,17 @@ def test_run_json_prints_one_summary_per_detector(tmp_path: Path, capsys: pytest
     assert main(["run", "--json", "--db", str(tmp_path / "s.db"), "--detector", "leaks", "--detector", "scams"]) == 0
     lines = [json.loads(x) for x in capsys.readouterr().out.splitlines()]  # alerts went to stderr
     assert [x["detector"] for x in lines] == ["leaks", "scams"] and all(x["items_read"] > 0 for x in lines)
+
+
+def test_check_takes_the_watchlist_of_a_run_configuration() -> None:
+    root = Path(__file__).resolve().parents[3]
+    items = (root / "examples" / "items.jsonl").open("rb")
+    args = [sys.executable, "-m", "sentinelle.cli", "check"]
+    by_config = subprocess.run([*args, "--config", "examples/demo/sentinelle.yaml"], cwd=root, stdin=items,
+                               capture_output=True, timeout=120, check=False)
+    items.seek(0)
+    by_watchlist = subprocess.run([*args, "--watchlist", "examples/demo/watchlist.yaml"], cwd=root, stdin=items,
+                                  capture_output=True, timeout=120, check=False)
+    assert by_config.returncode == 0 and by_config.stdout == by_watchlist.stdout
+    neither = subprocess.run(args, cwd=root, stdin=subprocess.DEVNULL, capture_output=True, timeout=60, check=False)
+    assert neither.returncode == 2 and b"--watchlist PATH" in neither.stderr
