@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping, Protocol
 from urllib.parse import urlencode, urlsplit
 
-from sentinelle.store.base import IncidentStore
+from sentinelle.ports import IncidentStore
 from sentinelle.watchlist import Watchlist
 
 ID_LENGTH = 24  # an incident id: 24 hex digits (sha-256 of its identity, cut)
