@@ -443,7 +443,8 @@ def cmd_incident_triage(args: argparse.Namespace) -> int:
         print(json.dumps(incident, ensure_ascii=False))
     else:
         what = f"is now {incident['status']}" if status else "has a new note"
-        extra = (" (the same subject is suppressed from now on)" if status == "false_positive" else "")
+        extra = (" (the same finding never alerts again; a stranger's account or domain is suppressed too)"
+                 if status == "false_positive" else "")
         print(f"incident {incident['id']} {what}{extra}")
     return EXIT_OK
 
@@ -694,7 +695,8 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("id", help="the incident id, or any unique prefix of it")
     show.set_defaults(func=cmd_incident_show)
     for action, text in (("ack", "acknowledge: someone is on it"), ("resolve", "resolved: dealt with"),
-                         ("false-positive", "not a risk: closes it and suppresses the same subject from now on"),
+                         ("false-positive", "not a risk: the same finding never alerts again, nor, for a stranger's "
+                          "account or domain, anything else it posts (your own accounts stay watched)"),
                          ("note", "add a note to the history")):
         t = isub.add_parser(action, parents=[where], help=text)
         t.add_argument("id", help="the incident id, or any unique prefix of it")
