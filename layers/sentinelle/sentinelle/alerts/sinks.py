@@ -223,7 +223,9 @@ class SnsSink:
         detectors = sorted({inc.detector for inc, _ in items})
         # A String.Array matches a filter on any of its values: a `detector: [leaks]`
         # subscription still receives a digest that contains leaks.
-        return self._publish(subject, body, fmt.digest_sms(items), fmt.digest_payload(items), {
+        # The SMS variant names the SMS-worthy incidents only, as a local SMS sink's digest does.
+        severe = [(i, c) for i, c in items if "sms" in alerting.channels(i, self.thresholds)]
+        return self._publish(subject, body, fmt.digest_sms(severe or items), fmt.digest_payload(items), {
             "channels": self._channels([inc for inc, _ in items]),
             "severity": {"DataType": "String", "StringValue": fmt.max_severity(i for i, _ in items).value},
             "detector": {"DataType": "String.Array", "StringValue": json.dumps(detectors)},
