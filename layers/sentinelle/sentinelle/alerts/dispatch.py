@@ -16,6 +16,7 @@ import os
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime
 from typing import Any
 
@@ -81,14 +82,13 @@ def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: T
             items = mine[id(sink)]
             if items:
                 attempt(sink, f"a digest of {len(items)}", [a.id for a in items],
-                        lambda s=sink, i=items: s.send_digest([(a.incident, a.change) for a in i]))
+                        partial(sink.send_digest, [(a.incident, a.change) for a in items]))
         finish([a.id for a in plan.send if a.id not in failed])
     else:
         for a in plan.send:
             for sink in live:
                 if a.id in mine_ids[id(sink)]:
-                    attempt(sink, f"incident {a.incident.id}", [a.id],
-                            lambda s=sink, x=a: s.send(x.incident, x.change))
+                    attempt(sink, f"incident {a.incident.id}", [a.id], partial(sink.send, a.incident, a.change))
             if a.id not in failed:
                 finish([a.id])
     report.pending = [a.id for a in plan.send if a.id in failed]

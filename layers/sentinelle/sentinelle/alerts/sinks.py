@@ -10,7 +10,7 @@ import time
 import unicodedata
 from email.message import EmailMessage
 from functools import cached_property
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar
 
 from sentinelle import alerting
@@ -79,9 +79,9 @@ class SmtpSink:
         self.sender, self.to, self.starttls, self.timeout = sender, list(to), starttls, timeout
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "SmtpSink | None":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSink | None:
         """From SENTINELLE_SMTP_HOST/PORT/USER/PASSWORD/FROM/TO (comma-separated); None without a host."""
-        env = os.environ if env is None else env
+        env: Mapping[str, str] = os.environ if environ is None else environ
         host = env.get("SENTINELLE_SMTP_HOST")
         if not host:
             return None
@@ -232,4 +232,4 @@ class SnsSink:
         })
 
 
-__all__ = ["Sink", "ConsoleSink", "SmtpSink", "WebhookSink", "SnsSink"]
+__all__ = ["ConsoleSink", "SmtpSink", "WebhookSink", "SnsSink"]
