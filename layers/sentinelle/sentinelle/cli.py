@@ -10,7 +10,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, NoReturn, Sequence
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE = 0, 1, 2
 
@@ -141,7 +141,7 @@ def check_line(line: str, detectors: list[Any], ctx: Any, parse_item: Any, inval
         item = parse_item(data)
     except invalid as exc:
         return {"id": item_id, "error": _error_text(exc)}
-    findings = []
+    findings: list[dict[str, Any]] = []
     for det in detectors:
         if not det.applies(item, ctx):
             continue
@@ -170,7 +170,12 @@ def drain_outbox(store: Any, config: Any, *, console: Any = None) -> Any:
     """Local mode's alert trigger: deliver what the scans put in the outbox, as each sink accepts it."""
     from sentinelle.alerts.dispatch import build_sinks, drain
 
-    report = drain(store, build_sinks(config.alerts, console=console), config.wl.thresholds)
+    from sentinelle.alerts.sinks import ConsoleSink
+
+    sinks = build_sinks(config.alerts, os.environ)
+    if console is not None:  # the same console sink, writing where the caller says
+        sinks = [ConsoleSink(console) if isinstance(sink, ConsoleSink) else sink for sink in sinks]
+    report = drain(store, sinks, config.wl.thresholds)
     if not report.delivered and not report.pending:
         return None
     for sink, reason in report.failures:  # those alerts stay in the outbox for the next run
@@ -336,7 +341,8 @@ def print_incident_table(items: list[dict[str, Any]]) -> None:
     console = Console(emoji=False)
     # Columns by how wide the terminal is: below 100 the score, the date and the reasons would
     # squeeze the rest to nothing, and below 140 the reasons alone would.
-    columns: list[tuple[str, dict[str, Any], int]] = [("id", dict(no_wrap=True, min_width=10), 0), ("severity", dict(no_wrap=True, min_width=8), 0),
+    columns: list[tuple[str, dict[str, Any], int]] = [
+               ("id", dict(no_wrap=True, min_width=10), 0), ("severity", dict(no_wrap=True, min_width=8), 0),
                ("score", dict(justify="right", no_wrap=True), 100), ("what", dict(overflow="fold", min_width=12), 0),
                ("status", dict(no_wrap=True, min_width=6), 0), ("who", dict(overflow="fold", min_width=14), 0),
                ("last seen", dict(no_wrap=True), 100),
@@ -589,7 +595,7 @@ def cmd_init(args: argparse.Namespace) -> int:
 # --- parser ------------------------------------------------------------------------------------
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # argparse exits 2 too; keep its message format
+    def error(self, message: str) -> NoReturn:  # argparse exits 2 too; keep its message format
         self.print_usage(sys.stderr)
         self.exit(EXIT_USAGE, f"{self.prog}: error: {message}\n")
 
