@@ -2,8 +2,9 @@
 
 MiniStack and the SAM CLI live in their own environments (`.venv-e2e`, `.venv-sam`: MiniStack pins
 botocore exactly, never the project's `.venv`). The emulator listens on 127.0.0.1 only, with its
-IoT listener off, and runs the functions on this machine, so the layer is built for x86_64 (the
-`LAYER_PLATFORM` build variable of `layers/sentinelle/Makefile`). Everything started here is
+IoT listener off, and runs the functions on this machine with its own Python, so the layer is
+built for this machine (x86_64 here) and that Python: the `LAYER_PLATFORM` and `LAYER_PYTHON`
+build variables of `layers/sentinelle/Makefile`, not an edited file. Everything started here is
 stopped by its process id, whatever happens. Work files go to `.e2e/`.
 
 Checks: a scan invoked directly and one started by its EventBridge schedule record incidents in
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import socket
 import subprocess
@@ -117,7 +119,10 @@ def aws_env(port: int) -> dict[str, str]:
 
 def build_and_deploy(env: dict[str, str]) -> dict[str, str]:
     log = WORK / "sam.log"
-    build_env = dict(env, LAYER_PLATFORM="manylinux2014_x86_64", PATH=f"{SAM}{os.pathsep}{env['PATH']}")
+    runtime = subprocess.run([str(MINISTACK / "python"), "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+                             capture_output=True, text=True, check=True).stdout.strip()
+    build_env = dict(env, LAYER_PLATFORM=f"manylinux2014_{platform.machine()}", LAYER_PYTHON=runtime,
+                     PATH=f"{SAM}{os.pathsep}{env['PATH']}")
     _run([str(SAM / "sam"), "build", "--template-file", "template.yaml", "--build-dir", str(WORK / "build"),
           "--cache-dir", str(WORK / "cache"), "--cached"], build_env, log)
     s3 = boto3.client("s3")

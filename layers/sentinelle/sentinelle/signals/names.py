@@ -233,7 +233,7 @@ def _typo_hashes(word: str) -> tuple[int, ...]:
 
 
 _SHARED = 16  # a word held by this many protected names keeps its own lists to screen
-_FEW = 64  # protected names up to this many are screened whole rather than looked up
+_FEW = 64  # protected names or handles up to this many are all tested rather than looked up
 
 
 class _TypoIndex:
@@ -317,7 +317,8 @@ class HandleMatcher:
         if exhaustive:
             return [j for j in range(len(self.source)) if handle_matches(handle, self.source[j])]
         a = handle_core(handle)
-        return [j for j in self._candidates(a) if cores_match(a, self._cores[j])]
+        ids = range(len(self._cores)) if len(self._cores) <= _FEW else self._candidates(a)  # few: test them all
+        return [j for j in ids if cores_match(a, self._cores[j])]
 
 
 class NameMatcher:
