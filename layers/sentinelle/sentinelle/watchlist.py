@@ -170,9 +170,6 @@ class Watchlist(_Strict):
     def is_own(self, platform: str | None, handle: str | None) -> bool:
         return (str(platform or "").lower(), norm_handle(handle)) in self.own_accounts
 
-    def is_allowlisted_account(self, platform: str | None, handle: str | None) -> bool:
-        return (str(platform or "").lower(), norm_handle(handle)) in {a.key for a in self.allowlist.accounts}
-
     @cached_property
     def official_domains(self) -> frozenset[str]:
         return frozenset(d for b in self.brands for d in b.domains)
@@ -192,7 +189,7 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             nxt = next((v for k, v in node.value if k.value == part), None)
             if nxt is None:
-                for k, v in node.value:
+                for k, _ in node.value:
                     if k.value == part:
                         return k.start_mark.line + 1
                 return node.start_mark.line + 1
