@@ -84,7 +84,7 @@ def test_the_deploy_guides_full_configuration_validates(tmp_path):
     from sentinelle.config import load_config
 
     text = (ROOT / "docs" / "deploy.md").read_text(encoding="utf-8")
-    block = text.split("A complete `sentinelle-aws.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
+    block = text.split("A fuller `sentinelle-aws.yaml`", 1)[1].split("```yaml\n", 1)[1].split("```", 1)[0]
     config = yaml.safe_load(block)
     assert config["watchlist"] == "ssm:/sentinelle/watchlist"
     config["watchlist"] = str(ROOT / "examples" / "demo" / "watchlist.yaml")
