@@ -143,6 +143,8 @@ def html_to_text(html: str | None) -> tuple[str, list[str]]:
         br.replace_with("\n")
     for p in tree.css("p"):
         p.insert_after("\n\n")
+    for block in tree.css("h1, h2, h3, h4, h5, h6, li, div, blockquote, pre, tr"):
+        block.insert_after("\n")  # a feed's headings and lists: "Kitchen" and "HEY" are two words
     body = tree.body
     text = body.text() if body is not None else ""
     return "\n".join(line.strip() for line in text.strip().splitlines()).strip(), unique(links)

@@ -27,6 +27,7 @@ _HASHTAG = re.compile(r"(?<![\w&])#(\w{2,})")
 # Reddit's own media hosts: a post's picture or video there is media, not a link out.
 MEDIA_HOSTS = {"i.redd.it": "image", "preview.redd.it": "image", "v.redd.it": "video"}
 GONE = ("[deleted]", "[removed]")  # what Reddit shows for an account deleted since
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")  # [label](url) in selftext
 
 
 def _media(d: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -62,7 +63,7 @@ def _outbound(d: Mapping[str, Any]) -> str | None:
         return None
     url = web_url(d.get("url_overridden_by_dest") or d.get("url"))
     host = host_of(url) if url else ""
-    if not url or host in MEDIA_HOSTS or host == "reddit.com" or host.endswith(".reddit.com"):
+    if not url or host in MEDIA_HOSTS or host in ("reddit.com", "redd.it") or host.endswith(".reddit.com"):
         return None
     return url
 
@@ -80,7 +81,8 @@ def to_post(thing: Mapping[str, Any]) -> Post | None:
         created_at=epoch(d.get("created_utc")),
         author=Author(id=d.get("author_fullname"), handle=handle) if handle else None,
         text=text,
-        links=unique([_outbound(d), *(u for u in extract_urls(d.get("selftext")) if "://" in u)]),
+        links=unique([_outbound(d), *(u for u in extract_urls(_MARKDOWN_LINK.sub(r"\1 \2 ", d.get("selftext") or ""))
+                            if web_url(u))]),
         hashtags=unique(_HASHTAG.findall(text)),
         media=_media(d),
     )

@@ -58,11 +58,11 @@ def _is_html(detail: Any) -> bool:
     return isinstance(detail, dict) and detail.get("type") in ("text/html", "application/xhtml+xml")
 
 
-def _fallback_id(*parts: str | None) -> str:
+def _fallback_id(title: str, body: str, published: str | None) -> str:
     """An entry with neither guid nor link still has its words: a stable id made of them."""
-    joined = "\x1f".join(p or "" for p in parts)
-    if not joined.strip("\x1f"):
+    if not (title.strip() or body.strip()):
         raise ValueError("entry without id, link, title or text")
+    joined = "\x1f".join((title, body, published or ""))
     return "sha256:" + hashlib.sha256(joined.encode("utf-8", "replace")).hexdigest()[:32]
 
 
@@ -70,7 +70,8 @@ def to_post(entry: Any, platform: str, author: str | None) -> Post:
     entry = scrub(dict(entry))  # character references can smuggle lone surrogates in too
     # The full content (content:encoded, Atom content) when there is one: the summary is its cut.
     contents = [c.get("value") for c in entry.get("content") or [] if c.get("value")]
-    body, links = html_to_text(max(contents, key=len) if contents else entry.get("summary") or "")
+    source = max(contents, key=len) if contents else entry.get("summary") or ""
+    body, links = html_to_text(source)
     title = entry.get("title") or ""
     if _is_html(entry.get("title_detail")):
         title = html_to_text(title)[0]
@@ -79,7 +80,7 @@ def to_post(entry: Any, platform: str, author: str | None) -> Post:
         text = body
     else:
         text = "\n\n".join(p for p in (title, body) if p)
-    ident = entry.get("id") or entry.get("link") or _fallback_id(title, body, entry.get("published"))
+    ident = entry.get("id") or entry.get("link") or _fallback_id(title, source, entry.get("published"))
     # "jane@example.com (Jane Doe)" is RSS's author form: the name is the handle, not the whole string.
     person = entry.get("author_detail") or {}
     handle = person.get("name") or person.get("email") or entry.get("author") or author

@@ -54,7 +54,7 @@ def _video(video_id: str, snippet: Mapping[str, Any]) -> Post:
                       display_name=snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle")),
         text="\n".join(p for p in (plain(snippet["title"]), description) if p),
         lang=snippet.get("defaultLanguage"),
-        links=[u for u in extract_urls(description) if "://" in u],
+        links=[u for u in extract_urls(description) if web_url(u)],
         media=media_list([media("image", _largest(snippet))]),
     )
 
