@@ -76,6 +76,7 @@ class Part:
     text: str
     start: int  # offset of this part in Readable.text
     url: str | None = None  # the picture's URL
+    phash: str | None = None  # the picture's perceptual hash, when it was fetched
 
 
 @dataclass
@@ -119,7 +120,8 @@ class Readable:
             finding.reasons.extend(self.reasons())
         else:
             if part.url is not None:
-                finding.evidence["picture"] = {"which": part.label, "url": part.url}
+                finding.evidence["picture"] = {"which": part.label, "url": part.url,
+                                               **({"phash": part.phash} if part.phash else {})}
                 finding.reasons.append(f"found in {part.label}")
             finding.reasons.extend(f"not read: {why}" for why in self.unread)
         for key in ("excerpt", "context"):
@@ -134,10 +136,10 @@ def readable(item: Post, ctx: "Context") -> Readable:
     pieces = [item.text or ""]
     offset = len(pieces[0])
 
-    def add(label: str, text: str, url: str) -> None:
+    def add(label: str, text: str, url: str, phash: str | None = None) -> None:
         nonlocal offset
         offset += 2
-        parts.append(Part(label, text, offset, url))
+        parts.append(Part(label, text, offset, url, phash))
         pieces.append(text)
         offset += len(text)
 
@@ -149,7 +151,7 @@ def readable(item: Post, ctx: "Context") -> Readable:
     if ctx.pictures is not None and item.media:
         for read in ctx.pictures.read(item):
             if read.text:
-                add(f"{read.label}, read by OCR", read.text, read.url)
+                add(f"{read.label}, read by OCR", read.text, read.url, read.phash)
             elif read.error:
                 unread.append(f"{read.label} ({read.error})")
     return Readable("\n\n".join(pieces), parts, unread)
