@@ -21,6 +21,7 @@ from sentinelle.readers.pictures import (
 from sentinelle.readers.rapid import lines
 from sentinelle.readers.textract import TextractReader
 from sentinelle.signals.netguard import GuardedTransport, NetGuard
+from sentinelle.text.respace import respace
 
 NIR = "2 74 04 54 395 326 67"
 
@@ -169,3 +170,13 @@ def test_textract_lines_under_moto(monkeypatch):
     reader = TextractReader(boto3.client("textract", region_name="eu-west-3"))
     assert reader.read(PNG) == f"Dossier patient\nNIR {NIR}"
     assert make_reader("textract").name == "textract"
+
+
+def test_glued_ocr_words_are_spaced_again_and_nothing_else_is_touched():
+    assert respace("etdonnezvotrenumerodecartebancaire") == "et donnez votre numero de carte bancaire"
+    assert respace("N°desecuritésociale:258037511204518") == "N°de securité sociale:258037511204518"
+    assert respace("Communiquezvotremotdepasseetlecodereçupar SMS") == \
+        "Communiquez votre mot de passe et le code reçu par SMS"
+    for kept in ("Patiente:JeanneMartin", "Nouveaux horaires Bonjour Paris",
+                 "aws_secret_access_key = wJalrXUtnFEMIKdeMENGbPxRfiCYz8a1b2c3d4", "MRN-0045821"):
+        assert respace(kept) == kept

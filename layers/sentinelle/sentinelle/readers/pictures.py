@@ -21,6 +21,7 @@ import httpx
 
 from sentinelle.model import Post
 from sentinelle.readers import ReadError, Reader, ReaderUnavailable, default_reader
+from sentinelle.text.respace import respace
 
 log = logging.getLogger("sentinelle.pictures")
 
@@ -172,4 +173,5 @@ class PictureReader:
             text = self._reader.read(picture)
         except ReadError as exc:
             return None, str(exc), phash
-        return text or None, None, phash  # a picture without text is not an error
+        # RapidOCR often drops the spaces between words: put back those known words make certain.
+        return respace(text) if text else None, None, phash  # a picture without text is not an error
