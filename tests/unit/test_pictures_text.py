@@ -60,6 +60,7 @@ class FakeRead:
     url: str
     text: str | None = None
     error: str | None = None
+    phash: str | None = None
 
 
 class FakePictures:
