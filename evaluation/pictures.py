@@ -184,21 +184,27 @@ def picture_set(per_kind: int = 6, seed: int = 15) -> list[Picture]:
     return out
 
 
+# The demo's pictures (examples/demo/media/) and the lines drawn on each.
+DEMO = {
+    "patient_record.jpg": ["Centre de santé Lumière - Dossier patient", "Patiente : Jeanne Martin",
+                           "Née le 12/03/1958", "N° de sécurité sociale : 2 58 03 75 112 045 18",
+                           "Dossier n° MRN-0045821", "HbA1c : 9,2 % - adapter le traitement"],
+    "coupon_flyer.jpg": ["MAISON LUMIÈRE -50% SUR TOUT", "Aujourd'hui seulement !", "Appelez le 06 12 34 56 78",
+                         "et donnez votre numéro de carte bancaire", "pour activer votre bon de réduction"],
+}
+
+
 def demo_pictures(folder: Path) -> None:
     """The demo's photographed patient record and coupon flyer (examples/demo/media/)."""
     rng = random.Random(2026)
     faces = fonts()
     folder.mkdir(parents=True, exist_ok=True)
-    record = ["Centre de santé Lumière - Dossier patient", "Patiente : Jeanne Martin", "Née le 12/03/1958",
-              "N° de sécurité sociale : 2 58 03 75 112 045 18", "Dossier n° MRN-0045821",
-              "HbA1c : 9,2 % - adapter le traitement"]
     (folder / "patient_record.jpg").write_bytes(
-        draw(record, rng, font_path=faces[1 % len(faces)], size=30, rotate=1.5, blur=0.5, noise=12, quality=80,
-             paper=(245, 240, 228)))
-    coupon = ["MAISON LUMIÈRE -50% SUR TOUT", "Aujourd'hui seulement !", "Appelez le 06 12 34 56 78",
-              "et donnez votre numéro de carte bancaire", "pour activer votre bon de réduction"]
+        draw(DEMO["patient_record.jpg"], rng, font_path=faces[1 % len(faces)], size=30, rotate=1.5, blur=0.5,
+             noise=12, quality=80, paper=(245, 240, 228)))
     (folder / "coupon_flyer.jpg").write_bytes(
-        draw(coupon, rng, font_path=faces[-1], size=34, quality=85, paper=(255, 236, 200), ink=(150, 0, 0)))
+        draw(DEMO["coupon_flyer.jpg"], rng, font_path=faces[-1], size=34, quality=85, paper=(255, 236, 200),
+             ink=(150, 0, 0)))
 
 
 if __name__ == "__main__":

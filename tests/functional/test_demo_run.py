@@ -6,10 +6,26 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from sentinelle.readers import default_reader
 from sentinelle.store.sqlite import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def ocr_env() -> dict[str, str]:
+    """The demo's pictures are read by the real local engine when one is installed (make run
+    installs RapidOCR; Tesseract is found too); else by the stand-in that knows the demo's pictures."""
+    try:
+        if default_reader() is not None:
+            return {}
+    except Exception:
+        pass
+    path = os.pathsep.join([str(ROOT / "tests"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return {"SENTINELLE_OCR": "ocr_transcripts:Transcripts", "PYTHONPATH": path}
 
 
 def sentinelle(*args, env=None, cwd=None):
@@ -22,7 +38,7 @@ def sentinelle(*args, env=None, cwd=None):
 def demo_runs(tmp_path_factory):
     """Run the demo twice into one fresh database, from a folder with no sentinelle.yaml."""
     tmp = tmp_path_factory.mktemp("demo")
-    env = {"SENTINELLE_DB": str(tmp / "sentinelle.db"), "COLUMNS": "200"}
+    env = {"SENTINELLE_DB": str(tmp / "sentinelle.db"), "COLUMNS": "200", **ocr_env()}
     first = sentinelle("run", env=env, cwd=tmp)
     second = sentinelle("run", env=env, cwd=tmp)
     return tmp / "sentinelle.db", first, second
@@ -35,9 +51,11 @@ def test_demo_runs_and_finds_all_three_scenarios(demo_runs):
         incidents = store.list(limit=200).items
     by_detector = {d: [i for i in incidents if i.detector == d] for d in ("scams", "impersonation", "leaks")}
 
-    # (a) the fake coupon account under #MaisonLumiere asking for a call and the card: high or critical.
+    # (a) the fake coupon account under #MaisonLumiere whose flyer asks for a call and the card: high or
+    # critical, and the finding says the flyer was read.
     coupon = [i for i in by_detector["scams"] if i.subject.handle == "maisonlumiere_offres@mastodon.social"]
     assert coupon and coupon[0].severity.value in ("high", "critical")
+    assert any("read by OCR" in r for r in coupon[0].reasons), coupon[0].reasons
     # (b) six accounts copying the adviser; the five with lookalike login links are high.
     copies = [i for i in by_detector["impersonation"] if i.severity.value in ("medium", "high", "critical")]
     handles = {i.subject.handle for i in copies}
@@ -46,9 +64,10 @@ def test_demo_runs_and_finds_all_three_scenarios(demo_runs):
     assert "claire-dubois-run.bsky.social" not in handles
     assert "clairedubois@mastodon.social" not in handles  # her own account
     assert sum(1 for i in copies if i.severity.value in ("high", "critical")) >= 5
-    # (c) the doctor's post with a patient's record: critical, and nothing raw in the incident.
+    # (c) the doctor's photographed patient record: critical, found in the picture, nothing raw kept.
     record = [i for i in by_detector["leaks"] if i.subject.handle == "drmarchand@mastodon.social"]
     assert record and max(i.severity.value == "critical" for i in record)
+    assert {i.evidence.get("picture", {}).get("which") for i in record} == {"image 1 of 1, read by OCR"}
     stored = json.dumps([i.model_dump(mode="json") for i in record])
     assert "112 045" not in stored and "2580375112045" not in stored
     # Official accounts are never reported as scammers or impersonators.

@@ -6,8 +6,8 @@
   run time.
 - `textract`: Amazon Textract `DetectDocumentText`, what the scan functions use on AWS.
 
-`SENTINELLE_OCR` picks one (`rapidocr`, `tesseract`, `textract`, `none`); unset or `auto` takes the
-first local engine installed. A picture's text is held in memory only while detectors read it.
+`SENTINELLE_OCR` picks one (`rapidocr`, `tesseract`, `textract`, `none`, or `module:Class` for an
+engine of your own); unset or `auto` takes the first local engine installed. A picture's text is held in memory only while detectors read it.
 """
 
 from __future__ import annotations
@@ -49,13 +49,23 @@ def make_reader(name: str) -> Reader:
         from sentinelle.readers.textract import TextractReader
 
         return TextractReader()
-    raise ReaderUnavailable(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}, none")
+    if ":" in name:  # "package.module:Class": an engine of your own, built with no arguments
+        import importlib
+
+        module, _, attr = name.partition(":")
+        try:
+            engine = getattr(importlib.import_module(module), attr)()
+        except (ImportError, AttributeError) as exc:
+            raise ReaderUnavailable(f"OCR engine {name!r}: {exc}") from exc
+        return engine  # type: ignore[no-any-return]
+    raise ReaderUnavailable(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}, none, or module:Class")
 
 
 def default_reader(name: str | None = None) -> Reader | None:
     """The engine named by `name` or SENTINELLE_OCR; with `auto` (the default) the first local
     engine installed, or None when there is none (pictures are then reported as not read)."""
-    choice = (name or os.environ.get("SENTINELLE_OCR") or "auto").strip().lower()
+    choice = (name or os.environ.get("SENTINELLE_OCR") or "auto").strip()
+    choice = choice if ":" in choice else choice.lower()  # a module:Class path keeps its case
     if choice == "none":
         return None
     if choice != "auto":
