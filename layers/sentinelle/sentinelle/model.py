@@ -313,7 +313,6 @@ class Change(str, enum.Enum):
     escalated = "escalated"
     reopened = "reopened"
     repeat = "repeat"
-    suppressed = "suppressed"
 
     @property
     def alerts(self) -> bool:
