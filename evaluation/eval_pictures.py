@@ -58,7 +58,7 @@ def _evaluate(engine: str | None, pictures: list[Picture]) -> tuple[dict[str, li
             raise Unreadable("unknown")
         return files[url]
 
-    ctx = Context(watchlist=WL, pictures=PictureReader(fetch, reader) if reader else None)
+    ctx = Context.ephemeral(WL, pictures=PictureReader(fetch, reader) if reader else None)
     hits: dict[str, list[bool]] = {k: [] for k in KINDS}
     started = time.perf_counter()
     for n, picture in enumerate(pictures):

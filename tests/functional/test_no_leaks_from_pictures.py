@@ -71,7 +71,7 @@ def run_scan(store: Any, tmp_path: Path) -> Any:
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in items), encoding="utf-8")
     source = build_source({"type": "replay", "path": str(path), "query": {
         "kind": "account_posts", "value": base.OFFICIAL.handle, "platform": base.OFFICIAL.platform}})
-    ctx = Context(watchlist=base.WL, pictures=pictures)
+    ctx = Context.ephemeral(base.WL, pictures=pictures)
     return asyncio.run(scan(get("leaks"), base.WL, [source], store, store, ctx=ctx))
 
 

@@ -29,7 +29,7 @@ def post(text: str, handle: str, media: list[dict[str, object]]) -> Post:
 def test_readable_joins_text_and_alt_text_and_knows_where_each_part_is():
     item = post("Bonjour", "someone", [{"url": "https://f.example/a.png"},
                                        {"url": "https://f.example/b.png", "alt": "Un reçu"}])
-    view = readable(item, Context(watchlist=WL))
+    view = readable(item, Context.ephemeral(WL))
     assert view.text == "Bonjour\n\nUn reçu"
     assert view.where(view.text.index("reçu")).label == "image 2 of 2, alt text"
     assert view.where(0).label == "text" and view.where(len(view.text) + 5).label == "text"
@@ -38,7 +38,7 @@ def test_readable_joins_text_and_alt_text_and_knows_where_each_part_is():
 def test_leaks_reads_alt_text_offline_and_says_which_picture():
     item = post("Dossier du jour", "drmarchand@mastodon.social",
                 [{"url": "https://f.example/scan.jpg", "alt": f"Patient Jean Martin, NIR {NIR}, né le 12/03/1985"}])
-    findings = get("leaks").detect(item, Context(watchlist=WL))
+    findings = get("leaks").detect(item, Context.ephemeral(WL))
     nir = next(f for f in findings if f.kind == "fr_nir")
     assert nir.evidence["picture"] == {"which": "image 1 of 1, alt text", "url": "https://f.example/scan.jpg"}
     assert "found in image 1 of 1, alt text" in nir.reasons
@@ -47,9 +47,9 @@ def test_leaks_reads_alt_text_offline_and_says_which_picture():
 
 def test_scams_reads_a_coupon_flyer_in_alt_text():
     plain = post("#MaisonLumiere bon plan", "promo_lumiere", [])
-    assert get("scams").detect(plain, Context(watchlist=WL)) == []
+    assert get("scams").detect(plain, Context.ephemeral(WL)) == []
     flyer = post("#MaisonLumiere bon plan", "promo_lumiere", [{"url": "https://f.example/flyer.png", "alt": COUPON}])
-    (finding,) = get("scams").detect(flyer, Context(watchlist=WL))
+    (finding,) = get("scams").detect(flyer, Context.ephemeral(WL))
     assert finding.severity.rank >= 3 and "text read from image 1 of 1, alt text" in finding.reasons
     assert "06 12 34 56 78" not in json.dumps(finding.evidence["excerpt"])
 
@@ -79,7 +79,7 @@ class FakePictures:
 def test_picture_text_is_read_and_an_unreadable_picture_is_a_reason():
     item = post("Photo du dossier", "drmarchand@mastodon.social",
                 [{"url": "https://f.example/1.jpg"}, {"url": "https://f.example/2.jpg"}])
-    ctx = Context(watchlist=WL, pictures=FakePictures({"https://f.example/2.jpg": f"N°desecuritesociale:{NIR.replace(' ', '')}"}))
+    ctx = Context.ephemeral(WL, pictures=FakePictures({"https://f.example/2.jpg": f"N°desecuritesociale:{NIR.replace(' ', '')}"}))
     nir = next(f for f in get("leaks").detect(item, ctx) if f.kind == "fr_nir")
     assert nir.evidence["picture"]["which"] == "image 2 of 2, read by OCR"
     assert "not read: image 1 of 2 (could not be fetched)" in nir.reasons

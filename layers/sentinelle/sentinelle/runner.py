@@ -30,8 +30,7 @@ def make_context(config: RunConfig, now: datetime, hash_key: bytes, *, online: b
         from sentinelle.signals.fetch import OnlineEnrichers
 
         enrichers = OnlineEnrichers(config.wl, base_dir=config.watchlist_dir)
-<<<<<<< HEAD
-    return Context(watchlist=config.wl, now=now, online=online, enrichers=enrichers,
+    return Context(watchlist=config.wl, hash_key=hash_key, now=now, online=online, enrichers=enrichers,
                    pictures=picture_reader(config, enrichers))
 
 
@@ -46,9 +45,6 @@ def picture_reader(config: RunConfig, enrichers: Any = None) -> Any:
         files = {url: config.base_dir / path for url, path in config.recorded_media.items()}
         return PictureReader(recorded_fetch(files))
     return None
-=======
-    return Context(watchlist=config.wl, hash_key=hash_key, now=now, online=online, enrichers=enrichers)
->>>>>>> main
 
 
 async def run_detector_async(

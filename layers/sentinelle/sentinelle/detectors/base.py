@@ -31,16 +31,10 @@ class Context:
     hash_key: bytes
     now: datetime = field(default_factory=utcnow)
     online: bool = False
-<<<<<<< HEAD
-    enrichers: Any = None  # an Enrichers in online mode, else None
+    enrichers: Enrichers | None = None  # online mode only
     # Reads the text in a post's pictures (sentinelle.readers.pictures.PictureReader): set online,
     # or offline when the run configuration maps media URLs to recorded files; None otherwise.
     pictures: Any = None
-    # Key for hashing sensitive values into dedup keys; never the value itself.
-    hash_key: bytes = field(default_factory=lambda: os.environ.get("SENTINELLE_HASH_KEY", "sentinelle").encode())
-=======
-    enrichers: Enrichers | None = None  # online mode only
->>>>>>> main
     # Whether the detector was named explicitly (sentinelle check --detector X): it then reads
     # items outside its usual audience too.
     explicit: bool = False

@@ -7,12 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-<<<<<<< HEAD
-from sentinelle.detectors.base import Context, Detector, Query, readable, register
-=======
-from sentinelle.detectors.base import Context, Detector, register
+from sentinelle.detectors.base import Context, Detector, readable, register
 from sentinelle.ports import Query
->>>>>>> main
 from sentinelle.model import Finding, Post, Severity, Subject, norm_handle
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
