@@ -88,7 +88,8 @@ def run() -> str:
         detector, positive = expected[kind]
         cells = [f"{sum(results[e][0][kind])}/{len(results[e][0][kind])}" for e in names]
         lines.append(f"| {kind} | {detector} | {'report' if positive else 'stay quiet'} | " + " | ".join(cells) + " |")
-    lines += ["", "| engine | recall (positives found) | false alarms (negatives reported) | pictures/s (OCR and detectors, one process) |",
+    lines += ["", "| engine | recall (positives found) | false alarms (negatives reported) "
+              "| pictures/s (OCR and detectors, one process) |",
               "|---|---|---|---|"]
     for e in names:
         hits, took = results[e]

@@ -7,7 +7,8 @@
 - `textract`: Amazon Textract `DetectDocumentText`, what the scan functions use on AWS.
 
 `SENTINELLE_OCR` picks one (`rapidocr`, `tesseract`, `textract`, `none`, or `module:Class` for an
-engine of your own); unset or `auto` takes the first local engine installed. A picture's text is held in memory only while detectors read it.
+engine of your own); unset or `auto` takes the first local engine installed. A picture's text is held
+in memory only while detectors read it.
 """
 
 from __future__ import annotations
@@ -57,7 +58,7 @@ def make_reader(name: str) -> Reader:
             engine = getattr(importlib.import_module(module), attr)()
         except (ImportError, AttributeError) as exc:
             raise ReaderUnavailable(f"OCR engine {name!r}: {exc}") from exc
-        return engine  # type: ignore[no-any-return]
+        return engine
     raise ReaderUnavailable(f"unknown OCR engine {name!r}; known: {', '.join(ENGINES)}, none, or module:Class")
 
 

@@ -89,7 +89,7 @@ def to_post(view: Mapping[str, Any]) -> Post:
     record = view["record"]
     author = view["author"]
     links, tags = _facets(record)
-    links += [obj(e.get("external")).get("uri") for e in _embeds(view)]
+    links += [uri for e in _embeds(view) if isinstance(uri := obj(e.get("external")).get("uri"), str)]
     langs = record.get("langs") or []
     return Post(
         platform=PLATFORM,

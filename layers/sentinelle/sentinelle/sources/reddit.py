@@ -34,8 +34,9 @@ def _media(d: Mapping[str, Any]) -> list[dict[str, Any]]:
     links to on Reddit's media hosts, and the `preview` pictures Reddit made of it."""
     found = []
     metadata = obj(d.get("media_metadata"))
-    order = [obj(i).get("media_id") for i in obj(d.get("gallery_data")).get("items") or []]
-    captions = {obj(i).get("media_id"): obj(i).get("caption") for i in obj(d.get("gallery_data")).get("items") or []}
+    gallery = [obj(i) for i in obj(d.get("gallery_data")).get("items") or []]
+    order = [str(i.get("media_id")) for i in gallery]
+    captions = {str(i.get("media_id")): i.get("caption") for i in gallery}
     for key in order or list(metadata):
         meta = obj(metadata.get(key))
         source = obj(meta.get("s"))

@@ -54,7 +54,7 @@ def _media(tweet: Mapping[str, Any], media_by_key: Mapping[str, Mapping[str, Any
     found = []
     for key in obj(tweet.get("attachments")).get("media_keys") or []:
         item = media_by_key.get(str(key)) or {}
-        kind = _MEDIA_TYPES.get(item.get("type"), "image")
+        kind = _MEDIA_TYPES.get(str(item.get("type")), "image")
         found.append(media(kind, item.get("url") or item.get("preview_image_url"), item.get("alt_text")))
     return media_list(found)
 

@@ -36,7 +36,7 @@ def _largest(snippet: Mapping[str, Any]) -> str | None:
     thumbs = obj(snippet.get("thumbnails"))
     for size in ("maxres", "standard", "high", "medium", "default"):
         if obj(thumbs.get(size)).get("url"):
-            return thumbs[size]["url"]  # type: ignore[no-any-return]
+            return str(thumbs[size]["url"])
     return None
 
 
