@@ -10,22 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from sentinelle.readers import default_reader
+from sentinelle.readers import ReaderUnavailable, make_reader
 from sentinelle.store.sqlite import SQLiteStore
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def ocr_env() -> dict[str, str]:
-    """The demo's pictures are read by the real local engine when one is installed (make run
-    installs RapidOCR; Tesseract is found too); else by the stand-in that knows the demo's pictures."""
-    try:
-        if default_reader() is not None:
-            return {}
-    except Exception:
-        pass
-    path = os.pathsep.join([str(ROOT / "tests"), str(ROOT), os.environ.get("PYTHONPATH", "")])
-    return {"SENTINELLE_OCR": "ocr_transcripts:Transcripts", "PYTHONPATH": path}
 
 
 def sentinelle(*args, env=None, cwd=None):
@@ -38,7 +26,7 @@ def sentinelle(*args, env=None, cwd=None):
 def demo_runs(tmp_path_factory):
     """Run the demo twice into one fresh database, from a folder with no sentinelle.yaml."""
     tmp = tmp_path_factory.mktemp("demo")
-    env = {"SENTINELLE_DB": str(tmp / "sentinelle.db"), "COLUMNS": "200", **ocr_env()}
+    env = {"SENTINELLE_DB": str(tmp / "sentinelle.db"), "COLUMNS": "200"}
     first = sentinelle("run", env=env, cwd=tmp)
     second = sentinelle("run", env=env, cwd=tmp)
     return tmp / "sentinelle.db", first, second
@@ -142,3 +130,21 @@ def test_a_source_that_could_not_be_checked_is_named_and_exits_1(tmp_path):
     out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"), env={"COLUMNS": "200"})
     assert out.returncode == 1
     assert "could not check replay:gone.jsonl" in out.stdout and "for scams" in out.stdout
+
+
+@pytest.mark.parametrize("engine", ["rapidocr", "tesseract"])
+def test_a_real_engine_reads_the_demo_pictures(engine, tmp_path):
+    """The other tests read the demo's pictures with a stand-in; here the engine `make run` installs
+    (RapidOCR) or Tesseract, when the machine has it, must keep scenarios (a) and (c) found."""
+    try:
+        make_reader(engine)
+    except ReaderUnavailable as exc:
+        pytest.skip(str(exc))
+    env = {"SENTINELLE_DB": str(tmp_path / "sentinelle.db"), "SENTINELLE_OCR": engine}
+    assert sentinelle("run", env=env, cwd=tmp_path).returncode == 0
+    with SQLiteStore(tmp_path / "sentinelle.db") as store:
+        incidents = store.list(limit=200).items
+    record = [i for i in incidents if i.detector == "leaks" and i.subject.handle == "drmarchand@mastodon.social"]
+    assert any(i.severity.value == "critical" and "picture" in i.evidence for i in record)
+    coupon = [i for i in incidents if i.detector == "scams" and i.subject.handle == "maisonlumiere_offres@mastodon.social"]
+    assert coupon and coupon[0].severity.value in ("high", "critical")
