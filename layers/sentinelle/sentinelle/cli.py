@@ -98,7 +98,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
+        from sentinelle.readers.pictures import PictureReader, guarded_fetch
+
         ctx.enrichers = OnlineEnrichers(watchlist, base_dir=base)
+        ctx.pictures = PictureReader(guarded_fetch(ctx.enrichers.client))
     # UTF-8 whatever the locale; a lone surrogate left in an id is written as its JSON escape.
     sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
     out = sys.stdout
@@ -661,7 +664,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--cycles", type=_cycles, metavar="N", help="stop after N cycles (implies --every)")
     r.add_argument("--once", action="store_true", help="run once, whatever --every says (the default)")
     r.add_argument("--detector", action="append", metavar="NAME", help="only this detector (repeatable)")
-    r.add_argument("--online", action="store_true", help="allow checks that fetch pages, expand links, hash avatars")
+    r.add_argument("--online", action="store_true",
+                   help="allow checks that fetch pages, expand links, hash avatars and read pictures (OCR)")
     r.add_argument("--json", action="store_true", help="one JSON summary line per detector and cycle instead of a table")
     r.set_defaults(func=cmd_run)
 
@@ -672,7 +676,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--watchlist", help="watchlist YAML (required unless --config)")
     c.add_argument("--config", help="take the watchlist of this run configuration instead")
     c.add_argument("--detector", action="append", metavar="NAME", help="only this detector (repeatable)")
-    c.add_argument("--online", action="store_true", help="allow network checks (page analysis, link expansion)")
+    c.add_argument("--online", action="store_true",
+                   help="allow network checks (page analysis, link expansion, pictures read by OCR)")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("serve", parents=[verbose], help="serve the incidents API on a local HTTP server (bearer token)",
