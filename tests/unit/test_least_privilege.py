@@ -292,8 +292,14 @@ def measured() -> Iterator[dict[str, Any]]:
     over the incidents the scans wrote. Answers each function's recorded calls."""
     boto3 = pytest.importorskip("boto3")
     moto = pytest.importorskip("moto")
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters import base as parameters_base
+
     from sentinelle.lambdas import get_store
 
+    # A secrets provider cached by an earlier test in this worker would read another account.
+    parameters.clear_caches()
+    parameters_base.DEFAULT_PROVIDERS.clear()
     with moto.mock_aws(), pytest.MonkeyPatch.context() as mp:
         ddb = boto3.client("dynamodb")
         create_table(ddb, TABLE)
