@@ -136,7 +136,7 @@ def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
     return _document_errors(doc)
 
 
-_ERRORS = {400: "invalid parameter, key or cursor", 401: "no valid credentials", 404: "no such incident or entry",
+_ERRORS = {400: "invalid request, parameter, key or cursor", 401: "no valid credentials", 404: "no such incident or entry",
            409: "the status cannot change that way", 415: "the body is not JSON",
            422: "invalid parameters or body", 502: "the platform did not take the report"}
 
@@ -158,7 +158,7 @@ def _document_errors(doc: dict[str, Any]) -> dict[str, Any]:
                 codes.add(401)
             if "{" in path:
                 codes.add(404)
-            if path == "/incidents" or path.startswith("/allowlist"):
+            if path not in PUBLIC_PATHS:  # a malformed request (bad Content-Length, bad parameter) on any route
                 codes.add(400)
             if path.startswith("/incidents/") and method in ("patch", "post"):
                 codes.add(409)
