@@ -137,6 +137,8 @@ class DomainVerdict(NamedTuple):
     target: str | None = None  # the official domain imitated
     brand: str | None = None
     reason: str = ""
+    # For lookalikes: whether the imitation is plain enough to alert on its own (see `_strong`).
+    strong: bool = False
 
     @property
     def is_lookalike(self) -> bool:
@@ -302,8 +304,9 @@ class LookalikeIndex:
             return DomainVerdict("unrelated", reg)
         kind, target, why = found
         what = target.domain or target.brand or target.label
+        strong = _strong(kind, target, label, suffix)
         return DomainVerdict("lookalike", reg, kind, target.domain, target.brand,
-                             f"{reg} imitates {what}: {why}")
+                             f"{reg} imitates {what}: {why}", strong)
 
     def _near(self, flat: str, max_dist: int) -> list[tuple[int, _Target]]:
         """Protected names within `max_dist` edits of `flat`, nearest first (at most three)."""
@@ -408,6 +411,48 @@ class LookalikeIndex:
                         if _window_distance(plain, word, anchored=len(word) < _FREE_WINDOW) <= 1:
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
         return None
+
+
+# Edits that leave a name readable as itself; on a short name they make ordinary words instead.
+_EDITS = frozenset({"bitsquatting", "vowel-swap", "replacement", "transposition", "addition", "insertion",
+                    "repetition", "plural", "omission", "typosquat", "homoglyph"})
+_DISTINCTIVE = 7  # an edit of a name this long is still the name ("paypal" → "paypai" is not)
+# Words glued before a name that make another name of it ("mint" + "mobile" is no "t-mobile").
+_LURE_WORDS = ("login", "log-in", "signin", "secure", "security", "verify", "verif", "account", "update",
+               "support", "help", "service", "billing", "payment", "pay", "refund", "unlock", "alert", "auth",
+               "wallet", "gift", "bonus", "promo", "claim", "reward", "free", "nitro", "airdrop", "official",
+               "client", "compte", "facture", "colis", "livraison", "remboursement", "securite", "assistance",
+               "verification", "confirm", "online", "web", "app", "mobile", "info", "customer", "track",
+               "delivery", "parcel", "package", "redelivery", "pass", "access", "connect", "id")
+
+
+def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
+    """Whether a lookalike is plain enough to alert on by itself: the brand's label intact in
+    another registrable domain, a Unicode homograph, the name as a subdomain, a combosquat with a
+    lure word, or a close edit of a distinctive name. Weak: an edit of a short name (most are
+    ordinary words or other firms' names), a name glued inside an unrelated word, a short name
+    under a country's own suffix (the brand's regional site, more often than not)."""
+    name = target.label.replace("-", "")
+    if kind in ("idn", "brand-subdomain", "subdomain", "various"):
+        return True
+    if kind in ("tld-swap", "brand-name", "omission") and name in label.replace("-", ""):
+        # The same label elsewhere: strong, unless a short name under a country code (regional sites).
+        return len(name) >= _DISTINCTIVE or len(suffix.rsplit(".", 1)[-1]) != 2 or "." in suffix
+    if kind in _EDITS:
+        return len(name) >= _DISTINCTIVE
+    if kind == "combosquat":
+        flat = label.replace("-", "")
+        words = label.split("-")
+        if target.label in words or name in words:
+            return True  # the name as a word of its own ("paypal-login")
+        at = flat.find(name)
+        if at == 0 or (at > 0 and at + len(name) == len(flat) and len(name) >= _DISTINCTIVE):
+            rest = flat[len(name):] if at == 0 else flat[:at]
+            return len(name) >= _DISTINCTIVE or any(w in rest for w in _LURE_WORDS)
+        if at < 0:  # a misspelt name with other words
+            return len(name) >= _DISTINCTIVE and any(w in flat for w in _LURE_WORDS)
+        return any(w in flat[:at] or w in flat[at + len(name):] for w in _LURE_WORDS) and len(name) >= 5
+    return len(name) >= _DISTINCTIVE
 
 
 def _window_distance(text: str, word: str, anchored: bool = False) -> int:

@@ -48,6 +48,43 @@ def _trim(candidate: str) -> str:
     return candidate
 
 
+# Links as they really arrive: a scheme whose colon was lost or moved ("http //bit.ly/x",
+# "http//:x.com", "https:/x.com"), a bare "://x.com" or "// @x.com" left by OCR or a
+# lemmatizer. Only before something that looks like a host ("a // b" is left alone).
+_BROKEN_SCHEME_RE = re.compile(
+    r"(?:(?<![\w/])(?P<scheme>https?)\s*(?:[:;]\s*/\s*/|/\s*/\s*:?|:\s*/(?!/))"
+    r"|(?<![\w:/]):?//|(?<=\w)://(?=[\s@,]))[\s@,]*(?=[^\W_])",
+    re.IGNORECASE,
+)
+# Inside a repaired link: spaces that OCR put around a dot or a hyphen ("orange .com", "sfr -ligne").
+_LINK_GAP_RE = re.compile(r"(?<=\w) ?([.-]) (?=\w)|(?<=\w) ([.-]) ?(?=\w)")
+# A link glued to the next word: "maj.comÉchange" (a known top-level name, then a capital).
+_GLUED_TLD_RE = re.compile(r"(?<=\w\.)(com|net|org|info|fr|be|uk|us|io|me)(?=[A-ZÀ-Ý][a-zà-ÿ])")
+
+
+def repair_links(text: str) -> str:
+    """`text` with broken link schemes mended, so that `extract_urls` finds the links in it.
+
+    Returns `text` itself (the same object) when nothing needed mending: the common case costs
+    one regular-expression scan."""
+    if "//" not in text and ":/" not in text and not _GLUED_TLD_RE.search(text):
+        return text
+    out, last = [], 0
+    for m in _BROKEN_SCHEME_RE.finditer(text):
+        if m.start() < last or m.group(0).lower() in ("http://", "https://"):
+            continue  # inside a link already mended, or a link that needs nothing
+        scheme = (m.group("scheme") or "http").lower()
+        # The host that follows: join the pieces OCR spaced out ("orange .com"); no dot, no link.
+        rest = text[m.end():m.end() + 80]
+        fixed = _LINK_GAP_RE.sub(lambda g: g.group(1) or g.group(2), rest)
+        if "." not in fixed.split(" ", 1)[0]:
+            continue
+        out += [text[last:m.start()], f" {scheme}://", fixed]
+        last = m.end() + len(rest)
+    out.append(text[last:])
+    return _GLUED_TLD_RE.sub(r"\1 ", "".join(out))
+
+
 def extract_urls(text: str | None) -> list[str]:
     """Web links and bare domains in `text`, in order, without duplicates or trailing punctuation.
 
