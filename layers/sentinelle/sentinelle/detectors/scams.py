@@ -29,7 +29,7 @@ MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com",
 _MODIFIERS = frozenset({"request", "contact_combo", "link_combo"})
 _DATA_ASKS = ("payment_data", "personal_data", "voucher")
 _OFFERS = ("offer", "prize", "support_claim", "lure", "investment", "recovery", "lure_family")
-_ROUTES = ("phone", "messaging", "private_message", "reply_route")
+_ROUTES = ("phone", "messaging", "private_message", "reply_route", "link_mention")
 _OFF_BRAND_LINKS = ("lookalike_link", "weak_lookalike", "shortener", "foreign_link")
 # Families that only a service's customer receives: they show that a common-word brand
 # ("Orange", "Free") is meant as the firm. Prizes and crypto come from anyone.
@@ -54,7 +54,8 @@ def _lexicon() -> PhraseMatcher:
 
 
 def _families(found: list[tuple[Any, str, int]]) -> dict[str, list[str]]:
-    """The lure families seen (a topic and a cue of each, or a plain phrase), with their words."""
+    """The lure families seen (a topic and a cue of each, or a plain phrase), with their words,
+    the family with the most phrases first."""
     parts: dict[str, dict[str, list[tuple[str, int]]]] = {}
     for (part, fam), words, at in found:
         parts.setdefault(fam, {}).setdefault(part, []).append((words, at))
@@ -69,7 +70,8 @@ def _families(found: list[tuple[Any, str, int]]) -> dict[str, list[str]]:
             if cue:
                 out[fam] = [topic, cue]
                 break
-    return out
+    size = {fam: len({w for ws in seen.values() for w, _ in ws}) for fam, seen in parts.items()}
+    return dict(sorted(out.items(), key=lambda kv: -size[kv[0]]))
 
 
 @dataclass
@@ -121,9 +123,6 @@ class ScamRules:
         hits: dict[str, list[str]] = {}
         links = self._links(post, text, hits, enrichers)
         lookalikes = [lk for lk in links if lk["status"] == "lookalike"]
-        if require_brand and not (brands or author_brands or lookalikes or "brand_link" in hits):
-            return None
-
         family_parts = []
         for name, words, at in self.phrases.find(p):
             if isinstance(name, tuple):
@@ -133,6 +132,14 @@ class ScamRules:
             if words not in found:
                 found.append(words)
         families = _families(family_parts) if family_parts else {}
+        if brands and "messaging" in hits:
+            # WhatsApp or Telegram named as the way to talk: a route, not the brand abused.
+            routes = {w.replace(" ", "") for w in hits["messaging"]}
+            brands = [b for b in brands if b.text.replace(" ", "") not in routes]
+        if not brands and families and not author_brands:
+            brands = self._brands_in_words(p.words)
+        if require_brand and not (brands or author_brands or lookalikes or "brand_link" in hits):
+            return None
         if brands and not (brands := self._meant(brands, text, families, hits)) and require_brand and not (
                 author_brands or lookalikes or "brand_link" in hits):
             return None  # only ordinary words that are also brand names ("100 Free Spins")
@@ -200,6 +207,18 @@ class ScamRules:
         }
         return Assessment(score, severity, reasons, hits, brands, evidence)
 
+    def _brands_in_words(self, words: list[str]) -> list[BrandMatch]:
+        """Brand names misspelt or glued to other words ("Netflx", "infoAmazon", "PrepaidBankofAmerica"),
+        read as domain labels by the lookalike index: only for posts that already carry a lure."""
+        for word in words:
+            token = word.lstrip("0123456789")
+            if len(token) < 5 or not token.isalnum() or token in COMMON_WORD_BRANDS:
+                continue
+            verdict = self.domains.check(f"{token}.invalid")
+            if verdict.is_lookalike and verdict.strong and verdict.brand and verdict.kind != "tld-swap":
+                return [BrandMatch(verdict.brand, verdict.brand, "name", "leetspeak", token)]
+        return []
+
     def _meant(self, brands: list[BrandMatch], text: str, families: dict[str, list[str]],
                hits: dict[str, list[str]]) -> list[BrandMatch]:
         """`brands` less the mentions of a brand whose name is an ordinary word ("Free", "Orange")
@@ -264,8 +283,12 @@ class ScamRules:
         return out
 
     def _named_in(self, url: str) -> str | None:
-        """The brand whose name (five letters or more, or a longer alias) a link's text carries."""
-        flat = "".join(ch for ch in url.casefold() if ch.isalnum())
+        """The brand whose name (five letters or more) a link's path carries ("bit.ly/Orange-Facture");
+        its host is the lookalike index's business."""
+        path = url.split("://", 1)[-1].partition("/")[2]
+        flat = "".join(ch for ch in path.casefold() if ch.isalnum())
+        if not flat:
+            return None
         return next((brand for key, brand in self._link_names if key in flat), None)
 
     @property
@@ -298,8 +321,8 @@ class ScamRules:
 
 
 def _main_family(families: dict[str, list[str]]) -> LureFamily | None:
-    """The family that names the scam: the first in LURE_FAMILIES' order among those seen."""
-    return next((f for f in LURE_FAMILIES if f.name in families), None)
+    """The family that names the scam: the one with the most phrases (`_families` sorts them)."""
+    return _FAMILY[next(iter(families))] if families else None
 
 
 _CAPS_WORD_RE = re.compile(r"[A-ZÀ-Ý][A-ZÀ-Ý&.\-]+")

@@ -446,6 +446,9 @@ def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
         if target.label in words or name in words:
             return True  # the name as a word of its own ("paypal-login")
         at = flat.find(name)
+        segments = target.label.split("-")
+        if (at > 0 and len(segments[0]) <= 2) or (0 <= at < len(flat) - len(name) and len(segments[-1]) <= 2):
+            return False  # "mint" + "mobile" reads "t-mobile" only across a word's edge
         if at == 0 or (at > 0 and at + len(name) == len(flat) and len(name) >= _DISTINCTIVE):
             rest = flat[len(name):] if at == 0 else flat[:at]
             return len(name) >= _DISTINCTIVE or any(w in rest for w in _LURE_WORDS)

@@ -43,6 +43,7 @@ SIGNALS = {s.name: s for s in [
     Signal("link_combo", 15, "a brand offer or lure that sends people to a link off the brand's domains"),
     Signal("lure_family", 25, "a known lure"),  # reason completed with the family's own (LURE_FAMILIES)
     Signal("reply_route", 20, "asks for a reply, a call back or a code instead of a link"),
+    Signal("link_mention", 10, "sends the reader to a link"),
     Signal("alert_claim", 5, "dresses the message as a security or fraud alert"),
     Signal("brand_link", 15, "a link that is not the brand's carries the brand's name"),
     Signal("warning", -50, "warns about scams"),  # -20 more for each further warning phrase
@@ -307,6 +308,11 @@ PHRASES: dict[str, list[str]] = {
     ],
 }
 
+# The message says it carries a link, though the link itself is lost (cut, or not copied).
+PHRASES["link_mention"] = [
+    "link below", "the link below", "following link", "link provided", "via the link", "at the link",
+    "lien ci dessous", "le lien ci dessous", "lien suivant", "via le lien", "ce lien", "le lien",
+]
 PHRASES["reply_route"] = [
     # en: a lure with no link asks for an answer that starts the conversation
     "reply 1", "reply y", "reply yes", "reply no", "reply with", "reply to this", "reply to this message",
@@ -403,7 +409,7 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
                 "abonnement", "espace client", "espace personnel", "ligne", "contrat", "contract",
                 "identifiant", "securipass", "pass securite", "billing information", "payment method",
                 "mode de paiement", "device", "appareil", "connexion", "services", "service", "wallet",
-                "portefeuille", "id"),
+                "portefeuille", "id", "charge", "charged", "transaction", "purchase", "achat", "paiement"),
         cues=("locked", "lock", "locking", "suspended", "suspend", "suspension", "restricted", "restriction",
               "limited", "limitation", "blocked", "block", "on hold", "hold", "disabled", "deactivated",
               "closed", "closure", "cloture", "expired", "verrouille", "suspendu", "suspendue", "restreint",
@@ -414,13 +420,15 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
               "verifier", "verifiez", "validate", "valider", "validez", "confirm your", "confirmez vos",
               "reactivate", "reactiver", "reactivation", "unlock", "unblock", "debloquer", "debloquez",
               "regain", "restore", "retablir", "mettre a jour", "mise a jour", "update your", "authentification",
-              "authentication", "review", "not you", "wasn t you", "was not you", "not done by you",
+              "authentication", "review", "not you", "ne reconnaissez pas", "don t recognize",
+              "do not recognize", "don t recognise", "unrecognized", "unrecognised", "attempt", "did not authorize",
+              "not authorized", "if this was not you", "if it was not you", "si ce n etait pas vous", "wasn t you", "was not you", "not done by you",
               "pas vous", "compromised", "under review", "renouvelez", "renew", "actualiser"),
     ),
     LureFamily(
         "unpaid_bill", "an unpaid or double-paid bill, a service about to be cut off",
         topics=("bill", "bills", "billing", "billpay", "invoice", "facture", "factures", "payment", "paiement",
-                "prelevement", "prelevements", "debit", "debite", "debitee", "subscription", "abonnement",
+                "prelevement", "prelevements", "preleve", "prelevee", "debit", "debite", "debitee", "subscription", "abonnement",
                 "consommation", "surconsommation", "forfait", "ligne", "membership", "electricite", "energy"),
         cues=("unpaid", "impaye", "impayee", "failed", "declined", "refused", "refuse", "rejete", "echec",
               "double", "deux fois", "en double", "twice", "paid twice", "erreur", "error", "overcharged",
