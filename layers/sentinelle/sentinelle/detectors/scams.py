@@ -28,7 +28,7 @@ MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com",
 # Signals that only count together with another (see `_score`).
 _MODIFIERS = frozenset({"request", "contact_combo", "link_combo"})
 _DATA_ASKS = ("payment_data", "personal_data", "voucher")
-_OFFERS = ("offer", "prize", "support_claim", "lure", "investment", "recovery", "lure_family")
+_OFFERS = ("offer", "prize", "support_claim", "lure", "investment", "recovery")
 _ROUTES = ("phone", "messaging", "private_message", "reply_route", "link_mention")
 _OFF_BRAND_LINKS = ("lookalike_link", "weak_lookalike", "shortener", "foreign_link")
 # Families that only a service's customer receives: they show that a common-word brand
@@ -357,7 +357,9 @@ def _score(hits: dict[str, list[str]], family: LureFamily | None = None) -> tupl
     off_brand = not seen.isdisjoint(_OFF_BRAND_LINKS)
     if "request" in hits and (off_brand or not seen.isdisjoint(_DATA_ASKS + _ROUTES)):
         parts["request"] = SIGNALS["request"].weight
-    lure = not seen.isdisjoint(_OFFERS)
+    # A customer's lure (a parcel, a bill, an account) counts as bait; crypto talk and prizes
+    # count through their own signals.
+    lure = not seen.isdisjoint(_OFFERS) or (family is not None and family.name in _SERVICE_FAMILIES)
     if lure and not seen.isdisjoint(_ROUTES):
         hits["contact_combo"] = []
         parts["contact_combo"] = SIGNALS["contact_combo"].weight

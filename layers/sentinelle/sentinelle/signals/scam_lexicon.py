@@ -316,8 +316,8 @@ PHRASES["link_mention"] = [
 PHRASES["reply_route"] = [
     # en: a lure with no link asks for an answer that starts the conversation
     "reply 1", "reply y", "reply yes", "reply no", "reply with", "reply to this", "reply to this message",
-    "reply back", "text back", "text us back", "call us back", "call back", "call this number", "call us at",
-    "call us on", "contact us on", "contact us at", "call support", "call our", "please call",
+    "reply back", "text us back", "call us back", "call this number", "call us at",
+    "call us on", "contact us on", "contact us at", "call support",
     "reply with the code", "send the code", "read me the code", "tell us the code", "share the code",
     # fr
     "repondez 1", "repondez oui", "repondez a ce message", "repondre oui", "repondez par", "rappelez nous",
@@ -444,11 +444,12 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
                 "questionnaire", "sondage", "enquete", "points", "loyalty", "fidelite", "cadeau", "cadeaux",
                 "gagnant", "gagnants", "lot", "concours", "present", "award", "carte cadeau", "gift card",
                 "iphone", "ipad", "airpods", "macbook", "playstation", "ps5", "voucher", "bon d achat"),
-        cues=("won", "win", "claim", "redeem", "selected", "chosen", "selection", "selections", "congratulations",
+        cues=("won", "win", "claim", "redeem", "selected", "chosen", "congratulations",
               "congrats", "felicitations", "felicitation", "bravo", "expire", "expirent", "reclamez",
               "recuperez", "recevoir", "receive", "dedicated", "reserved", "reserve", "awarded", "awarding",
               "gratitude", "thank you", "merci", "gagne", "gagnee", "utilisez", "choose", "choisissez",
-              "selectionnez", "compensated", "complete", "quick", "1 min", "60 sec", "earned", "valued"),
+              "selectionnez", "compensated", "1 min", "60 sec", "earned"),
+        weight=10,  # the prize signal already weighs the bait: the family names it and adds a little
     ),
     LureFamily(
         "job_offer", "a job offer that pays too well or asks a fee",
@@ -456,8 +457,8 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
                 "work from home", "remote work", "salary", "emploi", "recrutement", "teletravail",
                 "travail a domicile", "remuneration", "salaire", "hr department", "recruiter"),
         cues=("per day", "par jour", "per hour", "par heure", "a day", "daily pay", "weekly pay", "whatsapp",
-              "telegram", "apply", "postulez", "interested", "interesse", "interessee", "reply", "repondez",
-              "training fee", "registration fee", "frais d inscription", "earn", "gagnez", "contact"),
+              "telegram", "training fee", "registration fee", "frais d inscription", "earn", "gagnez",
+              "no experience", "sans experience", "commission"),
     ),
     LureFamily(
         "marketplace_payment", "a fake payment for an item sold on a marketplace",
