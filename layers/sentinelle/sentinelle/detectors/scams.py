@@ -17,7 +17,7 @@ from sentinelle.signals.scam_patterns import (
 )
 from sentinelle.text.brands import BrandMatch, BrandMatcher, PhraseMatcher
 from sentinelle.text.normalize import prepare
-from sentinelle.text.urls import extract_urls, host_of, is_shortener, registrable_domain, repair_links
+from sentinelle.text.urls import extract_urls, host_of, is_risky_host, is_shortener, registrable_domain, repair_links
 from sentinelle.watchlist import Watchlist
 
 KIND = "brand_scam"
@@ -26,7 +26,7 @@ MAX_FOLLOWED = 3  # links followed per post in online mode (each may take second
 MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com", "chat.whatsapp.com",
                              "whatsapp.com", "viber.me", "m.me"})
 # Signals that only count together with another (see `_score`).
-_MODIFIERS = frozenset({"request", "contact_combo", "link_combo"})
+_MODIFIERS = frozenset({"request", "contact_combo", "link_combo", "risky_link"})
 _DATA_ASKS = ("payment_data", "personal_data", "voucher")
 _OFFERS = ("offer", "prize", "support_claim", "lure", "investment", "recovery")
 _ROUTES = ("phone", "messaging", "private_message", "reply_route", "link_mention")
@@ -272,6 +272,8 @@ class ScamRules:
                 hits.setdefault("shortener", []).append(host)
             else:
                 hits.setdefault("foreign_link", []).append(verdict.domain)
+            if entry["status"] in ("unrelated", "lookalike") and is_risky_host(host):
+                hits.setdefault("risky_link", []).append(verdict.domain or host)
             if entry["status"] != "official" and (named := self._named_in(url)):
                 entry["names"] = named  # "bit.ly/Orange-Facture": the brand's name on a link not its own
                 if not verdict.is_lookalike:
@@ -349,6 +351,8 @@ def _score(hits: dict[str, list[str]], family: LureFamily | None = None) -> tupl
     """The score and each signal's part in it; modifiers count only beside what they modify."""
     parts = {n: SIGNALS[n].weight for n in hits if n not in _MODIFIERS}
     if family is not None:
+        if family.name == "prize_survey":
+            parts.pop("prize", None)  # the family stands in for the prize signal: its weight, not both
         parts["lure_family"] = family.weight
     if "warning" in parts:
         # One warning word may be incidental; a post that warns in several phrases is a warning.
@@ -359,13 +363,15 @@ def _score(hits: dict[str, list[str]], family: LureFamily | None = None) -> tupl
         parts["request"] = SIGNALS["request"].weight
     # A customer's lure (a parcel, a bill, an account) counts as bait; crypto talk and prizes
     # count through their own signals.
-    lure = not seen.isdisjoint(_OFFERS) or (family is not None and family.name in _SERVICE_FAMILIES)
+    lure = not seen.isdisjoint(_OFFERS) or (family is not None and family.weight >= 20)
     if lure and not seen.isdisjoint(_ROUTES):
         hits["contact_combo"] = []
         parts["contact_combo"] = SIGNALS["contact_combo"].weight
     if lure and off_brand:
         hits["link_combo"] = []
         parts["link_combo"] = SIGNALS["link_combo"].weight
+        if "risky_link" in hits:  # a cheap suffix is common in crypto talk: it counts beside a lure only
+            parts["risky_link"] = SIGNALS["risky_link"].weight
     if "official_link" in parts and not seen.isdisjoint(("lookalike_link", "shortener")):
         parts.pop("official_link")  # a real link beside a fake one is camouflage, not reassurance
     return max(0, min(100, sum(parts.values()))), parts

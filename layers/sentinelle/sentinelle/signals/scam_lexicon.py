@@ -43,6 +43,7 @@ SIGNALS = {s.name: s for s in [
     Signal("link_combo", 15, "a brand offer or lure that sends people to a link off the brand's domains"),
     Signal("lure_family", 25, "a known lure"),  # reason completed with the family's own (LURE_FAMILIES)
     Signal("reply_route", 20, "asks for a reply, a call back or a code instead of a link"),
+    Signal("risky_link", 10, "the link is a raw IP address or under a suffix phishing favours"),
     Signal("link_mention", 10, "sends the reader to a link"),
     Signal("alert_claim", 5, "dresses the message as a security or fraud alert"),
     Signal("brand_link", 15, "a link that is not the brand's carries the brand's name"),
@@ -449,7 +450,7 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
               "recuperez", "recevoir", "receive", "dedicated", "reserved", "reserve", "awarded", "awarding",
               "gratitude", "thank you", "merci", "gagne", "gagnee", "utilisez", "choose", "choisissez",
               "selectionnez", "compensated", "1 min", "60 sec", "earned"),
-        weight=10,  # the prize signal already weighs the bait: the family names it and adds a little
+        weight=20,  # in place of the prize signal (see the detector's `_score`)
     ),
     LureFamily(
         "job_offer", "a job offer that pays too well or asks a fee",
