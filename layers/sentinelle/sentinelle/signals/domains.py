@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from sentinelle.text.normalize import compact, skeleton
-from sentinelle.text.urls import _ascii, host_of, split_ascii_host, split_host
+from sentinelle.text.urls import RISKY_SUFFIXES, _ascii, host_of, split_ascii_host, split_host
 
 if TYPE_CHECKING:
     from sentinelle.watchlist import Watchlist
@@ -417,44 +417,47 @@ class LookalikeIndex:
 _EDITS = frozenset({"bitsquatting", "vowel-swap", "replacement", "transposition", "addition", "insertion",
                     "repetition", "plural", "omission", "typosquat", "homoglyph"})
 _DISTINCTIVE = 7  # an edit of a name this long is still the name ("paypal" → "paypai" is not)
-# Words glued before a name that make another name of it ("mint" + "mobile" is no "t-mobile").
-_LURE_WORDS = ("login", "log-in", "signin", "secure", "security", "verify", "verif", "account", "update",
-               "support", "help", "service", "billing", "payment", "pay", "refund", "unlock", "alert", "auth",
-               "wallet", "gift", "bonus", "promo", "claim", "reward", "free", "nitro", "airdrop", "official",
-               "client", "compte", "facture", "colis", "livraison", "remboursement", "securite", "assistance",
-               "verification", "confirm", "online", "web", "app", "mobile", "info", "customer", "track",
-               "delivery", "parcel", "package", "redelivery", "pass", "access", "connect", "id")
+_OWN_SUFFIXES = 8  # names shorter than this are often the brand's own under other suffixes (amazon.de)
+# Words that phishing glues to a brand's name ("paypal-login", "discordnitro", "steam-trade"); a
+# brand's own other domains add product words instead ("steamstatic", "paypalobjects").
+_LURE_WORDS = ("login", "logon", "signin", "sign-in", "secure", "security", "verify", "verif", "account", "update",
+               "support", "help", "service", "billing", "payment", "refund", "unlock", "alert", "auth", "wallet",
+               "gift", "bonus", "promo", "claim", "reward", "free", "nitro", "airdrop", "drop", "official", "client",
+               "compte", "facture", "colis", "livraison", "rembourse", "securite", "assistance", "confirm", "online",
+               "web", "track", "delivery", "parcel", "package", "access", "connect", "trade", "trading", "skin",
+               "case", "market", "giveaway", "event", "token", "sale", "crowd", "ico", "presale", "claim", "verify",
+               "recover", "restore", "validat", "safe", "protect", "check", "team", "prize", "win", "offer",
+               "portal", "mobile", "app", "pay", "cash", "money", "bank", "card", "id", "user", "member", "info")
 
 
 def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
-    """Whether a lookalike is plain enough to alert on by itself: the brand's label intact in
-    another registrable domain, a Unicode homograph, the name as a subdomain, a combosquat with a
-    lure word, or a close edit of a distinctive name. Weak: an edit of a short name (most are
-    ordinary words or other firms' names), a name glued inside an unrelated word, a short name
-    under a country's own suffix (the brand's regional site, more often than not)."""
+    """Whether a lookalike is plain enough to alert on by itself: a Unicode homograph, the name
+    as a subdomain or split by a dot, a close edit or another suffix of a distinctive name, the
+    name with a lure word, digits or a cheap suffix. Weak: an edit of a short name (most are
+    ordinary words or other firms' names), a short name under another ordinary suffix (the brand's
+    own regional or product sites, more often than not), the name with product words
+    ("steamstatic"), a name read across a word's edge ("mintmobile" is no "t-mobile")."""
     name = target.label.replace("-", "")
+    cheap = suffix in RISKY_SUFFIXES or suffix.rsplit(".", 1)[-1] in RISKY_SUFFIXES
     if kind in ("idn", "brand-subdomain", "subdomain", "various"):
         return True
     if kind in ("tld-swap", "brand-name", "omission") and name in label.replace("-", ""):
-        # The same label elsewhere: strong, unless a short name under a country code (regional sites).
-        return len(name) >= _DISTINCTIVE or len(suffix.rsplit(".", 1)[-1]) != 2 or "." in suffix
+        official = (target.domain or "").partition(".")[2]
+        typo = bool(official) and suffix != official and OSA.distance(suffix, official, score_cutoff=1) <= 1
+        return len(name) >= _OWN_SUFFIXES or cheap or typo or label != target.label
     if kind in _EDITS:
         return len(name) >= _DISTINCTIVE
     if kind == "combosquat":
         flat = label.replace("-", "")
-        words = label.split("-")
-        if target.label in words or name in words:
-            return True  # the name as a word of its own ("paypal-login")
         at = flat.find(name)
         segments = target.label.split("-")
         if (at > 0 and len(segments[0]) <= 2) or (0 <= at < len(flat) - len(name) and len(segments[-1]) <= 2):
-            return False  # "mint" + "mobile" reads "t-mobile" only across a word's edge
-        if at == 0 or (at > 0 and at + len(name) == len(flat) and len(name) >= _DISTINCTIVE):
-            rest = flat[len(name):] if at == 0 else flat[:at]
-            return len(name) >= _DISTINCTIVE or any(w in rest for w in _LURE_WORDS)
-        if at < 0:  # a misspelt name with other words
-            return len(name) >= _DISTINCTIVE and any(w in flat for w in _LURE_WORDS)
-        return any(w in flat[:at] or w in flat[at + len(name):] for w in _LURE_WORDS) and len(name) >= 5
+            return False
+        rest = f"{flat[:at]} {flat[at + len(name):]}" if at >= 0 else flat
+        lure = cheap or any(w in rest for w in _LURE_WORDS) or any(c.isdigit() for c in rest)
+        if at < 0:  # a misspelt name with other words: deliberate when the name is long
+            return len(name) >= _DISTINCTIVE or lure
+        return lure
     return len(name) >= _DISTINCTIVE
 
 
