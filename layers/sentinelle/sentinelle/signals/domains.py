@@ -60,6 +60,7 @@ _MIN_FUZZY = 4
 _SEEN_HOSTS = 65536  # verdicts remembered per index (then forgotten all at once: bounded memory)
 _MIN_CONTAINED = 6  # shorter names count inside a longer label only as a whole "-" separated word
 _TWO_EDITS = 10  # names this long may be two edits away ("steamcommnuity")
+_THREE_EDITS = 13  # and names this long three ("steamncomuniry"): no ordinary word is that close to them
 _FREE_WINDOW = 10  # shorter misspelt names count inside a label only at its start or end
 _MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long names only
 
@@ -218,7 +219,7 @@ class LookalikeIndex:
         self._near_by_len: dict[int, list[_Target]] = {}
         for t in self._targets:
             if len(t.skel) >= _MIN_FUZZY:
-                reach = 2 if len(t.skel) >= _TWO_EDITS else 1
+                reach = _reach(len(t.skel))
                 for d in range(-reach, reach + 1):
                     self._near_by_len.setdefault(len(t.skel) + d, []).append(t)
         self._near_skels = {n: [t.skel for t in pool] for n, pool in self._near_by_len.items()}
@@ -321,7 +322,7 @@ class LookalikeIndex:
             hits = [(d, pool[i]) for _, d, i in found]
         if not hits:
             return hits
-        hits = [(d, t) for d, t in hits if d <= 1 or len(t.skel) >= _TWO_EDITS]
+        hits = [(d, t) for d, t in hits if d <= (1 if t.glued else _reach(len(t.skel)))]
         return sorted(hits, key=lambda h: h[0])[:3]
 
     def _classify(self, sub: str, label: str, suffix: str) -> tuple[str, _Target, str] | None:
@@ -347,7 +348,7 @@ class LookalikeIndex:
             return "homoglyph", t, f"letters that look alike ({label!r} vs {t.label!r})"
 
         # One or two edits away from a protected label (vectorised prefilter, then the details).
-        for dist, t in self._near(flat, 2):
+        for dist, t in self._near(flat, 3):
             if idn and dist <= 1 and len(t.skel) >= 5:
                 return "idn", t, f"Unicode letters and a typo imitating {t.label!r} ({ulabel!r})"
             if idn:
@@ -358,7 +359,7 @@ class LookalikeIndex:
                 return kind, t, f"one {kind} edit of {t.label!r}"
             # Folded letter classes make short names collide ("neodium" ~ "medium"): under ten
             # letters the plain spelling must be one edit away as well.
-            if dist <= (2 if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 else 0) and (
+            if dist <= (_reach(len(t.skel)) if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 else 0) and (
                     len(t.skel) >= _TWO_EDITS or OSA.distance(flat, t.label.replace("-", ""), score_cutoff=1) <= 1
                     or OSA.distance(label.replace("-", ""), t.label.replace("-", ""), score_cutoff=1) <= 1):
                 return "typosquat", t, f"{dist} edit(s) from {t.label!r} once lookalike letters are folded"
@@ -375,7 +376,7 @@ class LookalikeIndex:
                 pskel = glyph_skeleton(part).replace("-", "")
                 t = self._by_label.get(part) or self._by_skel.get(pskel)
                 if t is None and len(pskel) >= _MIN_CONTAINED:
-                    t = next((t for _, t in self._near(pskel, 1) if len(t.skel) >= _MIN_CONTAINED), None)
+                    t = next((t for _, t in self._near(pskel, 3) if len(t.skel) >= _MIN_CONTAINED), None)
                     if t is None and self._ac is not None:
                         t = max((t for _, t in self._ac.iter(pskel) if len(t.skel) >= _MIN_CONTAINED),
                                 key=lambda t: len(t.skel), default=None)
@@ -423,11 +424,12 @@ _OWN_SUFFIXES = 8  # names shorter than this are often the brand's own under oth
 _LURE_WORDS = ("login", "logon", "signin", "sign-in", "secure", "security", "verify", "verif", "account", "update",
                "support", "help", "service", "billing", "payment", "refund", "unlock", "alert", "auth", "wallet",
                "gift", "bonus", "promo", "claim", "reward", "free", "nitro", "airdrop", "drop", "official", "client",
-               "compte", "facture", "colis", "livraison", "rembourse", "securite", "assistance", "confirm", "online",
-               "web", "track", "delivery", "parcel", "package", "access", "connect", "trade", "trading", "skin",
+               "compte", "facture", "colis", "livraison", "rembourse", "securite", "assistance", "confirm", "track", "delivery", "parcel", "package", "access", "connect", "trade", "trading", "skin",
                "case", "market", "giveaway", "event", "token", "sale", "crowd", "ico", "presale", "claim", "verify",
                "recover", "restore", "validat", "safe", "protect", "check", "team", "prize", "win", "offer",
-               "portal", "mobile", "app", "pay", "cash", "money", "bank", "card", "id", "user", "member", "info")
+               "portal", "cash", "money", "card",
+               "form", "register", "signup", "join", "moderat", "staff", "academy", "program", "subscri", "renew",
+               "mail", "job", "hire", "apply", "partner", "program", "contest", "lottery", "bonus", "spin")
 
 
 def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
@@ -455,10 +457,17 @@ def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
             return False
         rest = f"{flat[:at]} {flat[at + len(name):]}" if at >= 0 else flat
         lure = cheap or any(w in rest for w in _LURE_WORDS) or any(c.isdigit() for c in rest)
+        if len(name) >= _DISTINCTIVE and (target.label in label.split("-") or name in label.split("-")):
+            return True  # a distinctive name as a word of its own ("discord-start", "forms-hypesquad")
         if at < 0:  # a misspelt name with other words: deliberate when the name is long
             return len(name) >= _DISTINCTIVE or lure
         return lure
     return len(name) >= _DISTINCTIVE
+
+
+def _reach(n: int) -> int:
+    """How many edits away a name of `n` letters may be and still be recognised."""
+    return 3 if n >= _THREE_EDITS else 2 if n >= _TWO_EDITS else 1
 
 
 def _window_distance(text: str, word: str, anchored: bool = False) -> int:

@@ -224,7 +224,7 @@ RISKY_SUFFIXES = frozenset({
     "xyz", "top", "info", "site", "online", "shop", "shopping", "club", "live", "icu", "buzz", "vip", "work",
     "click", "link", "cc", "tk", "ml", "ga", "cf", "gq", "pw", "rest", "fun", "monster", "cyou", "sbs", "cfd",
     "homes", "directory", "bond", "lol", "website", "space", "today", "support", "help", "digital", "run",
-    "duckdns.org", "page.link",
+    "store", "cloud", "gift", "gifts", "ru.com", "org.ru", "net.ru", "com.ru", "pp.ua", "duckdns.org", "page.link",
 })
 _IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
 
