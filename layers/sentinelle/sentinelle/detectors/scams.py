@@ -39,6 +39,13 @@ _FAMILY = {f.name: f for f in LURE_FAMILIES}
 # Cheap tests that spare the costlier extractors most posts.
 _URLISH_RE = re.compile(r"://|www\.|[a-z0-9-]\.[a-z]{2,}", re.IGNORECASE)
 _HAS_DIGIT_RUN_RE = re.compile(r"\d[\d \t.\-/()]{6,}\d")
+# A code handed to the reader ("your OTP is 5532", "code de vérification : 482913"): a genuine
+# one-time-password message gives a code, a scam asks for one.
+_CODE_GIVEN_RE = re.compile(
+    r"\b(?:code|otp|passcode|pin|password|mot de passe)\b[^.!?\n]{0,25}?(?:\bis\b|\best\b|:|=)\s*[a-z0-9-]{4,10}\b")
+_CODE_WORDS = frozenset({"otp", "verification code", "confirmation code", "one time code", "one time password",
+                         "passcode", "security code", "code de verification", "code de confirmation", "code pin",
+                         "pin code", "code recu par sms"})
 
 
 @cache
@@ -148,6 +155,12 @@ class ScamRules:
         family = _main_family(families)
         if family:
             hits["lure_family"] = families[family.name]
+            second = next((f for f in families if f != family.name and f in _SERVICE_FAMILIES), None)
+            if second and family.name in _SERVICE_FAMILIES:
+                hits["second_lure"] = [f"{second}: " + " / ".join(families[second])]
+        if "payment_data" in hits and "reply_route" not in hits and set(hits["payment_data"]) <= _CODE_WORDS \
+                and _CODE_GIVEN_RE.search(p.folded):
+            hits.pop("payment_data")  # a one-time code given, not asked for
         if "alert_claim" in hits and "warning" in hits:
             # "Fraud Alert", "fraudulent transactions": the lure's costume, not a warning about scams.
             costume = " ".join(hits["alert_claim"])

@@ -41,7 +41,8 @@ SIGNALS = {s.name: s for s in [
     Signal("request", 10, "tells the reader to act: send, call, click, confirm"),  # only beside an ask or a route
     Signal("contact_combo", 15, "an offer, lure or support that sends people to a phone, messaging app or DMs"),
     Signal("link_combo", 15, "a brand offer or lure that sends people to a link off the brand's domains"),
-    Signal("lure_family", 25, "a known lure"),  # reason completed with the family's own (LURE_FAMILIES)
+    Signal("lure_family", 25, "a known lure"),
+    Signal("second_lure", 10, "a second lure in the same message (a bill and a threat of suspension)"),  # reason completed with the family's own (LURE_FAMILIES)
     Signal("reply_route", 20, "asks for a reply, a call back or a code instead of a link"),
     Signal("risky_link", 10, "the link is a raw IP address or under a suffix phishing favours"),
     Signal("link_mention", 10, "sends the reader to a link"),
@@ -313,6 +314,9 @@ PHRASES: dict[str, list[str]] = {
 PHRASES["link_mention"] = [
     "link below", "the link below", "following link", "link provided", "via the link", "at the link",
     "lien ci dessous", "le lien ci dessous", "lien suivant", "via le lien", "ce lien", "le lien",
+    # a form to fill in is a link too, wherever it is
+    "fill in the form", "fill out the form", "complete the form", "the form below", "remplir le formulaire",
+    "remplissez le formulaire", "le formulaire suivant", "formulaire ci dessous", "formulaire ci joint",
 ]
 PHRASES["reply_route"] = [
     # en: a lure with no link asks for an answer that starts the conversation
@@ -450,7 +454,7 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
               "recuperez", "recevoir", "receive", "dedicated", "reserved", "reserve", "awarded", "awarding",
               "gratitude", "thank you", "merci", "gagne", "gagnee", "utilisez", "choose", "choisissez",
               "selectionnez", "compensated", "1 min", "60 sec", "earned"),
-        weight=20,  # in place of the prize signal (see the detector's `_score`)
+        weight=25,  # in place of the prize signal (see the detector's `_score`)
     ),
     LureFamily(
         "job_offer", "a job offer that pays too well or asks a fee",
