@@ -177,20 +177,20 @@ def lookalike_links() -> str:
     by_watch = {"discord_steam": ds, "consumer": consumer}
     out = []
 
-    def line(name: str, rules: ScamRules, domains: list[str]) -> tuple[int, int]:
+    def line(name: str, rules: ScamRules, domains: list[str]) -> tuple[int, int, int]:
         alerted, seen, quiet = _alerts(rules, domains)
         kinds = ", ".join(f"{k} {v}" for k, v in quiet.most_common(6)) or "none"
         out.append(f"| {name} | {len(domains)} | {alerted / max(1, len(domains)):.1%} | "
                    f"{seen / max(1, len(domains)):.1%} | {kinds} |")
-        return alerted, len(domains)
+        return alerted, len(domains), seen
 
-    line("EtherScamDB phishing, target in the watched list (phishing)", ether, targeted)
-    line("Discord/Steam list, hint discord or steam (phishing)", ds, branded)
+    phishing = [line("EtherScamDB phishing, target in the watched list (phishing)", ether, targeted),
+                line("Discord/Steam list, hint discord or steam (phishing)", ds, branded)]
     line("Discord/Steam list, hint other (phishing of other brands: not expected)", ds, other)
     fp_alerts = fp_total = 0
     for watch, rules in by_watch.items():
         doms = [r["domain"] for r in legit if r["watch"] == watch]
-        a, n = line(f"legitimate near-brand domains, {watch} watchlist (legit)", rules, doms)
+        a, n, _ = line(f"legitimate near-brand domains, {watch} watchlist (legit)", rules, doms)
         fp_alerts, fp_total = fp_alerts + a, fp_total + n
     # EtherScamDB's own legitimate list, each domain against the other brands (leave one out).
     wl = _ether_watchlist()
@@ -216,6 +216,10 @@ def lookalike_links() -> str:
         "by hand: the brands' own other domains and unrelated real sites with close names).", "",
         "| set | domains | alerts | seen as lookalike | left at low (kinds) |", "| --- | ---: | ---: | ---: | --- |",
         *out, "",
+        "Phishing that imitates a watched brand, alerted: "
+        + "; ".join(f"{a / n:.1%} of all the targeted rows, {a / max(1, s_):.1%} of those recognised as lookalikes"
+                    for a, n, s_ in phishing)
+        + " (EtherScamDB, then Discord/Steam). "
         f"Legitimate near-brand domains alerted, both watchlists: {fp_alerts} of {fp_total} "
         f"({fp_alerts / max(1, fp_total):.1%}). EtherScamDB legitimate domains alerted against the other brands: "
         f"{', '.join(loo) or 'none'}.",
@@ -247,8 +251,24 @@ def run() -> str:
         parts += [f"realworld data not found at {realworld()}: skipped", ""]
     if (_scam_text().parent / "phishing_domains").is_dir():
         parts += [lookalike_links(), ""]
-    parts += [blind(), ""]
+    parts += [blind(), "", NOTES, ""]
     return "\n".join(parts)
+
+
+NOTES = """How far these figures generalise. Before issue 14 the detector found 25 % of the real lures
+(French 9 %) at precision 0.84. The lure families, mended links, common-word evidence and lookalike
+strengths were then written while reading the misses and false alarms of all three sources of the
+development half, so its per-source rows are not cross-dataset figures: a source that was read
+stops measuring. What was never tuned on: the other half of the real lures (kept apart by the
+project, unseen); the blind set above, written in our own words after the rules and scored once
+(its one miss, a French redelivery worded "nous n'avons pas pu livrer… reprogrammez", was left
+as is); and the public sets of the `scams` section, only checked for regressions while the rules
+changed (precision held or rose: UCI 0.991 → 0.991, Mendeley 0.990 → 0.990, Janitr 0.864 → 0.870,
+with recall up on all three). The lookalike strengths were set while looking at the legitimate
+near-brand list (which is what a whitelist would hold): its 9 % is a development figure too.
+No learned model is shipped: the rules reach the done-when figures on the development half, and a
+model trained on that half would have to be measured on a source it never saw, which the three
+sources (one per language and era) are too few to do well."""
 
 
 if __name__ == "__main__":
