@@ -13,14 +13,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 import yaml
-
-from evaluation.eval_scams import ROOT, _prf
-from evaluation.eval_scams import shared as _scam_text
 from sentinelle.detectors import Context, get
 from sentinelle.detectors.scams import ScamRules
 from sentinelle.model import Post, Severity, parse_item
 from sentinelle.text.urls import host_of
-from sentinelle.watchlist import Watchlist, parse_watchlist
+from sentinelle.watchlist import parse_watchlist
+
+from evaluation.eval_scams import ROOT, _prf
+from evaluation.eval_scams import shared as _scam_text
 
 LEGIT_NEAR_BRAND = ROOT / "evaluation/data/legit_near_brand.csv"
 BLIND = ROOT / "tests/fixtures/detectors/scams_lures_blind.json"
@@ -199,8 +199,8 @@ def lookalike_links() -> str:
     for i, b in enumerate(wl["brands"]):
         others = ScamRules(parse_watchlist({**wl, "brands": wl["brands"][:i] + wl["brands"][i + 1:]}))
         for d in b["domains"]:
-            a = others.assess(Post(platform="eval", id=d, text=f"https://{d}/"))
-            if a is not None and a.severity >= Severity.medium:
+            found = others.assess(Post(platform="eval", id=d, text=f"https://{d}/"))
+            if found is not None and found.severity >= Severity.medium:
                 loo_alerts += 1
                 loo.append(d)
     n_loo = sum(len(b["domains"]) for b in wl["brands"])

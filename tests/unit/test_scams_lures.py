@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from sentinelle.detectors.scams import ScamRules
 from sentinelle.model import Post, Severity
 from sentinelle.signals.domains import LookalikeIndex
@@ -54,12 +53,14 @@ def test_mending_leaves_other_text_alone(text):
 @pytest.mark.parametrize("text, family", [
     ("Colivia: your parcel could not be delivered, pay the 1.99 redelivery fee at colivia-fees.top/x", "delivery_fee"),
     ("Colivia : votre colis est en attente, réglez les frais de livraison sur http //bit.ly/colv", "delivery_fee"),
-    ("Taxes Publiques: you are eligible to a tax refund of 212 EUR, claim it at refund-taxes.example/r", "tax_fine_toll"),
+    ("Taxes Publiques: you are eligible to a tax refund of 212 EUR, claim it at refund-taxes.example/r",
+     "tax_fine_toll"),
     ("Impots : avis de contravention impayée, réglez l'amende majorée sur antai-paiement.xyz", "tax_fine_toll"),
     ("Alizé Santé : votre carte vitale expire, commandez la nouvelle sur alize-carte.info", "health_insurance"),
     ("North Bank: your account is locked after unusual activity, verify at nb-check.example/l", "account_locked"),
     ("Orange : votre facture est impayée, régularisez pour éviter la coupure : orange-paiement.site", "unpaid_bill"),
-    ("Colivia loyalty: congratulations, you were selected for a 100 gift card, claim it at cv-gift.click", "prize_survey"),
+    ("Colivia loyalty: congratulations, you were selected for a 100 gift card, claim it at cv-gift.click",
+     "prize_survey"),
     ("Northbank is hiring: part time job from home, earn 300 per day, apply on jobs-nb.example", "job_offer"),
 ])
 def test_lure_families_are_named(text, family):
@@ -71,7 +72,8 @@ def test_lure_families_are_named(text, family):
 
 @pytest.mark.parametrize("text", [
     "Northbank: a payment of 740 USD is pending on your card. If this wasn't you reply YES to cancel it.",
-    "Northbank : une tentative de paiement a été détectée sur votre carte, si ce n'était pas vous rappelez le 09 70 12 34 56",
+    "Northbank : une tentative de paiement a été détectée sur votre carte, si ce n'était pas vous rappelez le "
+    "09 70 12 34 56",
 ])
 def test_lures_without_a_link_that_ask_for_a_reply_or_a_call(text):
     a = _assess(text)

@@ -421,7 +421,8 @@ def _reasons(hits: dict[str, list[str]], parts: dict[str, int], family: LureFami
 
 
 def _scam_type(hits: dict[str, list[str]]) -> str:
-    for signal, kind in (("lookalike_link", "phishing"), ("weak_lookalike", "phishing"), ("payment_data", "payment_data_request"),
+    for signal, kind in (("lookalike_link", "phishing"), ("weak_lookalike", "phishing"),
+                         ("payment_data", "payment_data_request"),
                          ("voucher", "voucher_payment"), ("investment", "investment"),
                          ("crypto_address", "investment"), ("support_claim", "fake_support"),
                          ("lure", "fake_refund_or_delivery"), ("prize", "fake_giveaway"),

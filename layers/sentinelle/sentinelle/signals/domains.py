@@ -215,13 +215,13 @@ class LookalikeIndex:
         for t in self._targets:
             self._by_skel.setdefault(t.skel, t)
         # Length window: a label two edits from a name is at most two letters longer or shorter.
-        # Names under ten letters are matched within one edit, longer ones within two.
+        # Names under ten letters are matched within one edit, longer ones within two (three from 13).
         self._near_by_len: dict[int, list[_Target]] = {}
         for t in self._targets:
             if len(t.skel) >= _MIN_FUZZY:
                 reach = _reach(len(t.skel))
-                for d in range(-reach, reach + 1):
-                    self._near_by_len.setdefault(len(t.skel) + d, []).append(t)
+                for delta in range(-reach, reach + 1):
+                    self._near_by_len.setdefault(len(t.skel) + delta, []).append(t)
         self._near_skels = {n: [t.skel for t in pool] for n, pool in self._near_by_len.items()}
         # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
         # either half inside a label is a cheap necessary condition for the costly window test.
@@ -424,7 +424,8 @@ _OWN_SUFFIXES = 8  # names shorter than this are often the brand's own under oth
 _LURE_WORDS = ("login", "logon", "signin", "sign-in", "secure", "security", "verify", "verif", "account", "update",
                "support", "help", "service", "billing", "payment", "refund", "unlock", "alert", "auth", "wallet",
                "gift", "bonus", "promo", "claim", "reward", "free", "nitro", "airdrop", "drop", "official", "client",
-               "compte", "facture", "colis", "livraison", "rembourse", "securite", "assistance", "confirm", "track", "delivery", "parcel", "package", "access", "connect", "trade", "trading", "skin",
+               "compte", "facture", "colis", "livraison", "rembourse", "securite", "assistance", "confirm", "track",
+               "delivery", "parcel", "package", "access", "connect", "trade", "trading", "skin",
                "case", "market", "giveaway", "event", "token", "sale", "crowd", "ico", "presale", "claim", "verify",
                "recover", "restore", "validat", "safe", "protect", "check", "team", "prize", "win", "offer",
                "portal", "cash", "money", "card",

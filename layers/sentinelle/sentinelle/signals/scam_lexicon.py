@@ -41,8 +41,8 @@ SIGNALS = {s.name: s for s in [
     Signal("request", 10, "tells the reader to act: send, call, click, confirm"),  # only beside an ask or a route
     Signal("contact_combo", 15, "an offer, lure or support that sends people to a phone, messaging app or DMs"),
     Signal("link_combo", 15, "a brand offer or lure that sends people to a link off the brand's domains"),
-    Signal("lure_family", 25, "a known lure"),
-    Signal("second_lure", 10, "a second lure in the same message (a bill and a threat of suspension)"),  # reason completed with the family's own (LURE_FAMILIES)
+    Signal("lure_family", 25, "a known lure"),  # the reason is completed with the family's own (LURE_FAMILIES)
+    Signal("second_lure", 10, "a second lure in the same message (a bill and a threat of suspension)"),
     Signal("reply_route", 20, "asks for a reply, a call back or a code instead of a link"),
     Signal("risky_link", 10, "the link is a raw IP address or under a suffix phishing favours"),
     Signal("link_mention", 10, "sends the reader to a link"),
@@ -113,7 +113,8 @@ PHRASES: dict[str, list[str]] = {
         "code que tu as recu", "mot de passe", "identifiant", "identifiants",
         "code d acces", "infos de paiement", "informations de paiement", "donnees de paiement",
         "envoyez le code", "envoyez les codes", "envoyez nous le code", "envoie le code",
-        "envoie moi le code", "photo du ticket", "photo du coupon", "phrase de recuperation", "cle privee", "phrase secrete", "carte en main",
+        "envoie moi le code", "photo du ticket", "photo du coupon", "phrase de recuperation", "cle privee",
+        "phrase secrete", "carte en main",
         "carte bancaire en main", "munissez vous de votre carte",
     ],
     "personal_data": [
@@ -137,7 +138,8 @@ PHRASES: dict[str, list[str]] = {
         "pcs", "coupon pcs", "recharge pcs", "carte pcs", "transcash", "neosurf", "paysafecard",
         "paysafe", "toneo", "ticket premium", "mandat cash", "western union", "moneygram",
         "ria money", "google play card", "google play gift card", "carte google play",
-        "itunes card", "itunes cards", "itunes gift card", "google play cards", "steam cards", "carte itunes", "apple gift card", "carte apple",
+        "itunes card", "itunes cards", "itunes gift card", "google play cards", "steam cards", "carte itunes",
+        "apple gift card", "carte apple",
         "steam card", "steam gift card", "carte steam", "amazon gift card", "coupon recharge",
         "coupons recharge", "prepaid card", "carte prepayee", "pay in bitcoin",
         "payer en bitcoin", "paiement en bitcoin", "pay with bitcoin", "pay in crypto",
@@ -175,7 +177,8 @@ PHRASES: dict[str, list[str]] = {
         "rendement garanti", "rendements garantis", "gain garanti", "gains garantis",
         "profit garanti", "revenu garanti", "doublez", "doubler votre", "triplez",
         "sans risque", "aucun risque", "revenu passif", "revenus passifs", "gains quotidiens",
-        "placement garanti", "capital garanti", "investissez", "nous renvoyons", "on vous renvoie", "opportunite d investissement",
+        "placement garanti", "capital garanti", "investissez", "nous renvoyons", "on vous renvoie",
+        "opportunite d investissement",
         "liberte financiere", "gagner de l argent", "argent facile",
     ],
     "recovery": [
@@ -207,7 +210,8 @@ PHRASES: dict[str, list[str]] = {
     "lure": [
         # en
         "refund", "refunds", "reimbursement", "compensation", "your parcel", "your package",
-        "delivery failed", "failed delivery", "redelivery", "shipping fee", "delivery fee", "shipping costs", "pay shipping", "unlock your",
+        "delivery failed", "failed delivery", "redelivery", "shipping fee", "delivery fee", "shipping costs",
+        "pay shipping", "unlock your",
         "customs fee", "processing fee", "small fee", "unpaid", "outstanding payment",
         "your account has been", "your account will be", "unusual activity",
         "suspicious activity", "unauthorised", "unauthorized", "security alert",
@@ -267,7 +271,8 @@ PHRASES: dict[str, list[str]] = {
         "share", "reply with", "call", "call us", "call now", "ring", "text", "txt",
         "contact", "contact us", "click", "click here", "tap", "visit", "pay", "fill in",
         # fr
-        "envoyez", "envoyez nous", "envoie", "envoie moi", "envoyer", "transferez", "deposez", "donnez", "donnez nous", "donne",
+        "envoyez", "envoyez nous", "envoie", "envoie moi", "envoyer", "transferez", "deposez", "donnez",
+        "donnez nous", "donne",
         "communiquez", "communiquez nous", "transmettez", "indiquez", "saisissez", "entrez",
         "renseignez", "confirmez", "appelez", "appelez nous", "appelle", "appeler", "rappelez",
         "contactez", "contactez nous", "contacter", "cliquez", "cliquez ici", "clique",
@@ -427,13 +432,15 @@ LURE_FAMILIES: tuple[LureFamily, ...] = (
               "regain", "restore", "retablir", "mettre a jour", "mise a jour", "update your", "authentification",
               "authentication", "review", "not you", "ne reconnaissez pas", "don t recognize",
               "do not recognize", "don t recognise", "unrecognized", "unrecognised", "attempt", "did not authorize",
-              "not authorized", "if this was not you", "if it was not you", "si ce n etait pas vous", "wasn t you", "was not you", "not done by you",
+              "not authorized", "if this was not you", "if it was not you", "si ce n etait pas vous", "wasn t you",
+              "was not you", "not done by you",
               "pas vous", "compromised", "under review", "renouvelez", "renew", "actualiser"),
     ),
     LureFamily(
         "unpaid_bill", "an unpaid or double-paid bill, a service about to be cut off",
         topics=("bill", "bills", "billing", "billpay", "invoice", "facture", "factures", "payment", "paiement",
-                "prelevement", "prelevements", "preleve", "prelevee", "debit", "debite", "debitee", "subscription", "abonnement",
+                "prelevement", "prelevements", "preleve", "prelevee", "debit", "debite", "debitee", "subscription",
+                "abonnement",
                 "consommation", "surconsommation", "forfait", "ligne", "membership", "electricite", "energy"),
         cues=("unpaid", "impaye", "impayee", "failed", "declined", "refused", "refuse", "rejete", "echec",
               "double", "deux fois", "en double", "twice", "paid twice", "erreur", "error", "overcharged",
