@@ -418,6 +418,7 @@ class LookalikeIndex:
 _EDITS = frozenset({"bitsquatting", "vowel-swap", "replacement", "transposition", "addition", "insertion",
                     "repetition", "plural", "omission", "typosquat", "homoglyph"})
 _DISTINCTIVE = 7  # an edit of a name this long is still the name ("paypal" → "paypai" is not)
+_UNIQUE = 12  # a name this long inside another label is that name, whatever words come with it
 _OWN_SUFFIXES = 8  # names shorter than this are often the brand's own under other suffixes (amazon.de)
 # Words that phishing glues to a brand's name ("paypal-login", "discordnitro", "steam-trade"); a
 # brand's own other domains add product words instead ("steamstatic", "paypalobjects").
@@ -451,6 +452,8 @@ def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
     if kind in _EDITS:
         return len(name) >= _DISTINCTIVE
     if kind == "combosquat":
+        if target.glued:
+            return True  # the whole official domain inside a label ("discordgift-nitro", "steamcommunitycom")
         flat = label.replace("-", "")
         at = flat.find(name)
         segments = target.label.split("-")
@@ -462,7 +465,7 @@ def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
             return True  # a distinctive name as a word of its own ("discord-start", "forms-hypesquad")
         if at < 0:  # a misspelt name with other words: deliberate when the name is long
             return len(name) >= _DISTINCTIVE or lure
-        return lure
+        return lure or len(name) >= _UNIQUE
     return len(name) >= _DISTINCTIVE
 
 
