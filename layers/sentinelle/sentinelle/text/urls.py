@@ -36,6 +36,8 @@ SHORTENERS = frozenset(
         "tinyurl.fr", "shorturl.ly", "t.me", "wa.me", "trib.al", "ift.tt", "fb.me", "youtu.be",
         "amzn.to", "rbl.ms", "snip.ly", "clck.ru", "u.to", "2no.co", "yourls.org", "short.gy",
         "gg.gg", "1url.cz", "cli.re", "tr.im", "shorturl.com", "kutt.it", "po.st", "mcaf.ee",
+        "da.gd", "urlr.me", "bitly.ws", "tiny.one", "shrtco.de", "supr.link", "zor.gd", "t2m.io", "qrco.de",
+        "ouo.io", "cli.gs", "u.nu", "v.ht", "tinu.be", "shorturl.asia", "bit.ws", "urlz.me",
     }
 )
 
