@@ -171,3 +171,10 @@ def test_long_names_are_recognised_three_edits_away():
     assert ix.check("steamncomuniry.ru").is_lookalike
     assert ix.check("stemcomunitiy.ru.com").is_lookalike  # a misspelt name as a subdomain of ru.com
     assert not ix.check("community.com").is_lookalike
+
+
+def test_a_weak_likeness_as_the_only_tie_to_a_brand_stays_low_whatever_the_words():
+    a = _assess("Log into your account to renew your plan, it expired today: https://my.mintmobile.com/renew")
+    assert a is not None and a.severity < Severity.medium, a and a.reasons
+    a = _assess("T-Mobile: your account is locked, verify it at https://my.mintmobile.com/verify")
+    assert a is not None and a.severity >= Severity.medium  # named in the text: the words count again

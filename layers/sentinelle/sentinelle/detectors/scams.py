@@ -22,6 +22,7 @@ from sentinelle.watchlist import Watchlist
 
 KIND = "brand_scam"
 REPORT_FROM = 25  # below this score a brand mention is just a mention: no finding at all
+WEAK_TIE_CAP = 45  # the highest score of a post tied to a brand by a weak lookalike link only
 MAX_FOLLOWED = 3  # links followed per post in online mode (each may take seconds)
 MESSAGING_HOSTS = frozenset({"t.me", "telegram.me", "wa.me", "api.whatsapp.com", "chat.whatsapp.com",
                              "whatsapp.com", "viber.me", "m.me"})
@@ -195,6 +196,12 @@ class ScamRules:
             hits["crypto_address"] = crypto
 
         score, parts = _score(hits, family)
+        weak_tie = "weak_lookalike" in hits and not (
+            brands or author_brands or "lookalike_link" in hits or "brand_link" in hits)
+        if weak_tie and score > WEAK_TIE_CAP:
+            # The only tie to a brand is a weak likeness ("mintmobile.com" for T-Mobile): whatever the
+            # words say, it is no brand's scam that anyone should be woken for.
+            score = WEAK_TIE_CAP
         severity, escalation = _severity(score, hits, parts)
         if score < REPORT_FROM:  # nothing will be reported: spare the explanation
             return Assessment(score, severity, [], hits, brands)
