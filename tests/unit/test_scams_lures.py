@@ -178,3 +178,9 @@ def test_a_weak_likeness_as_the_only_tie_to_a_brand_stays_low_whatever_the_words
     assert a is not None and a.severity < Severity.medium, a and a.reasons
     a = _assess("T-Mobile: your account is locked, verify it at https://my.mintmobile.com/verify")
     assert a is not None and a.severity >= Severity.medium  # named in the text: the words count again
+
+
+def test_brand_names_glued_in_handles():
+    assert [b.brand for b in RULES._author_brands("Help desk", "NorthbankVerify")] == ["Northbank"]
+    assert {b.brand for b in RULES._author_brands("Help", "colivia_express_help")} == {"Colivia"}
+    assert RULES._author_brands("Fan", "orange_lover") == []  # an ordinary word in a handle says nothing

@@ -264,7 +264,13 @@ class ScamRules:
         if found is None:
             if len(self._authors) >= 50_000:
                 self._authors.clear()
-            found = self._authors[key] = self.brands.find(f"{key[0]} {key[1]}")
+            # Handles glue words: "Chase_Banking_Alert", "WellsFargoVerify" are read word by word,
+            # then as a domain label would be ("wellsfargoverify" holds "wellsfargo").
+            spaced = _CAMEL_RE.sub(" ", key[1]).replace("_", " ").replace("-", " ").replace(".", " ")
+            found = [b for b in self.brands.find(f"{key[0]} {spaced}") if b.text not in COMMON_WORD_BRANDS]
+            if not found and len(key[1]) >= 5:
+                found = self._brands_in_words(["".join(ch for ch in key[1].casefold() if ch.isalnum())])
+            self._authors[key] = found
         return found
 
     def _links(self, post: Post, text: str, hits: dict[str, list[str]], enrichers: Any = None) -> list[dict[str, Any]]:
@@ -347,6 +353,7 @@ def _main_family(families: dict[str, list[str]]) -> LureFamily | None:
     return _FAMILY[next(iter(families))] if families else None
 
 
+_CAMEL_RE = re.compile(r"(?<=[a-z])(?=[A-Z])")
 _CAPS_WORD_RE = re.compile(r"[A-ZÀ-Ý][A-ZÀ-Ý&.\-]+")
 
 
