@@ -66,7 +66,7 @@ def score_realworld() -> tuple[list[dict[str, Any]], str]:
     """Every item run through the detector as production runs it; returns rows and the section."""
     base = realworld()
     wl = parse_watchlist(yaml.safe_load((base / "watchlist.yaml").read_text(encoding="utf-8")))
-    ctx = Context(watchlist=wl)
+    ctx = Context.ephemeral(watchlist=wl)
     detector = get("scams")
     labels = {d["id"]: d for d in map(json.loads, (base / "labels.jsonl").read_text(encoding="utf-8").splitlines())}
     rows = []
@@ -231,7 +231,7 @@ def blind() -> str:
     if not BLIND.exists():
         return ""
     doc = json.loads(BLIND.read_text(encoding="utf-8"))
-    ctx = Context(watchlist=parse_watchlist(doc["watchlist"]))
+    ctx = Context.ephemeral(watchlist=parse_watchlist(doc["watchlist"]))
     det = get("scams")
 
     def reported(post: dict) -> bool:

@@ -63,7 +63,7 @@ def main() -> None:
     base = realworld()
     labels = {d["id"]: d for d in map(json.loads, (base / "labels.jsonl").read_text(encoding="utf-8").splitlines())}
     items = [json.loads(line) for line in (base / "items.jsonl").read_text(encoding="utf-8").splitlines()]
-    ctx = Context(watchlist=parse_watchlist(yaml.safe_load((base / "watchlist.yaml").read_text(encoding="utf-8"))))
+    ctx = Context.ephemeral(watchlist=parse_watchlist(yaml.safe_load((base / "watchlist.yaml").read_text(encoding="utf-8"))))
     det = get("scams")
     rules: dict[str, tuple[bool, bool]] = {}
     for d in items:
