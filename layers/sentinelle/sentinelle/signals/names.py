@@ -216,8 +216,9 @@ class NameIndex:
 def typo_keys(word: str) -> list[str]:
     """`word` and each string made by deleting one of its letters (none shorter than 2).
 
-    Two words within one typo of each other (a letter changed, added or dropped, or two letters
-    swapped) always share one of these keys: the deletion-neighbourhood ("SymSpell") index.
+    Two words of three letters or more within one typo of each other (a letter changed, added or
+    dropped, or two letters swapped) always share one of these keys: the deletion-neighbourhood
+    ("SymSpell") index.
     """
     if len(word) <= 2:
         return [word]
