@@ -74,7 +74,7 @@ class _State:
     blocked path is tested against, never used in a scan.
     """
 
-    def __init__(self, watchlist: Watchlist, brands: BrandMatcher, exhaustive: bool = False):
+    def __init__(self, watchlist: Watchlist, brands: BrandMatcher, exhaustive: bool = False) -> None:
         self.watchlist = watchlist
         self.exhaustive = exhaustive
         self.identities: list[Identity] = []
@@ -91,19 +91,19 @@ class _State:
             self.identities.append(Identity(f"person:{p.name}", "person", p.name, names,
                                             [f"{a.platform}:{a.handle}" for a in p.accounts], cores))
         self.name_owner: list[int] = []
-        names: list[str] = []
+        all_names: list[str] = []
         for i, ident in enumerate(self.identities):
             for n in ident.names:
-                names.append(n)
+                all_names.append(n)
                 self.name_owner.append(i)
-        self.names = NameMatcher(names)
+        self.names = NameMatcher(all_names)
         self.core_owner: list[int] = []
-        cores: list[str] = []
+        all_cores: list[str] = []
         for i, ident in enumerate(self.identities):
             for c in sorted(ident.cores):
-                cores.append(c)
+                all_cores.append(c)
                 self.core_owner.append(i)
-        self.handles = HandleMatcher(cores)
+        self.handles = HandleMatcher(all_cores)
         self.brands = brands
 
     @classmethod
