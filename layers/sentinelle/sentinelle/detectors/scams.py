@@ -9,7 +9,7 @@ from typing import Any
 
 from sentinelle.detectors.base import Context, Detector, readable, register
 from sentinelle.ports import Query
-from sentinelle.model import Finding, Post, Severity, Subject, norm_handle
+from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import COMMON_WORD_BRANDS, LURE_FAMILIES, PHRASES, SIGNALS, LureFamily
 from sentinelle.signals.scam_patterns import (
@@ -490,7 +490,7 @@ class ScamsDetector(Detector):
                 queries.setdefault(q.key.casefold(), q)
         return list(queries.values())
 
-    def detect(self, item: Post, ctx: Context) -> list[Finding]:
+    def detect(self, item: Post | Profile, ctx: Context) -> list[Finding]:
         if not isinstance(item, Post):
             return []
         author = item.author

@@ -166,9 +166,9 @@ class OnlineEnrichers:
             self._refs = {}
             for person in (self.watchlist.people if self.watchlist else []):
                 hashes = []
-                for h in person.photo_hashes:
+                for known in person.photo_hashes:
                     try:
-                        hashes.append(imagehash.hex_to_hash(h))
+                        hashes.append(imagehash.hex_to_hash(known))
                     except (ValueError, TypeError):
                         continue
                 for photo in person.photos:
