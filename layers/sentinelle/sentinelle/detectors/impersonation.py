@@ -234,7 +234,7 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
                 except Exception:  # an enricher failure is "couldn't check", never a crashed run
                     continue
     photo = None
-    if ctx.online and ctx.enrichers is not None and profile.avatar_url and hasattr(ctx.enrichers, "photo_match"):
+    if ctx.online and ctx.enrichers is not None and profile.avatar_url:
         try:
             photo = ctx.enrichers.photo_match(profile.avatar_url)
         except Exception:
@@ -266,12 +266,12 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
         elif officials and ident.kind == "person":
             a.tie = True
             a.add(20, f"links to the organisation's site ({officials[0]}) from an account that is not its own")
-        creds = [(u, r) for u, r in reports if getattr(r, "credential_form", False)]
+        creds = [(u, r) for u, r in reports if r.credential_form]
         if creds:
             a.harm = True
             u, r = creds[0]
-            a.add(20, f"{u} leads to a page asking for a password ({getattr(r, 'final_url', None) or u})")
-            a.evidence["credential_pages"] = [getattr(r, "final_url", None) or u for u, r in creds]
+            a.add(20, f"{u} leads to a page asking for a password ({r.final_url or u})")
+            a.evidence["credential_pages"] = [r.final_url or u for u, r in creds]
         if photo and ident.kind == "person" and photo[0] == ident.name:
             a.tie = True
             a.add(30, f"profile photo reuses {ident.name}'s reference photo (perceptual hash distance {photo[1]})")

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from sentinelle.detectors.base import Context, Detector, readable, register
-from sentinelle.ports import Query
+from sentinelle.ports import Enrichers, Query
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import COMMON_WORD_BRANDS, LURE_FAMILIES, PHRASES, SIGNALS, LureFamily
@@ -332,21 +332,21 @@ class ScamRules:
             self.__dict__["_link_names_"] = names
         return names
 
-    def _follow(self, url: str, entry: dict[str, Any], hits: dict[str, list[str]], enrichers: Any) -> None:
+    def _follow(self, url: str, entry: dict[str, Any], hits: dict[str, list[str]], enrichers: Enrichers) -> None:
         """Online: where a link really leads (short links expanded) and whether it asks for a password."""
         try:
             report = enrichers.link_report(url)
         except Exception:  # an enricher failure is "couldn't check", never a crashed run
             entry["landing"] = {"error": "could not be checked"}
             return
-        final = getattr(report, "final_url", None)
-        entry["landing"] = report.as_evidence() if hasattr(report, "as_evidence") else {"final_url": final}
+        final = report.final_url
+        entry["landing"] = report.as_evidence()
         if final and host_of(final) != host_of(url):
             landed = self.domains.check(final)
             if landed.is_lookalike and "lookalike_link" not in hits:
                 hits["lookalike_link"] = [landed.domain]
                 entry.update(reason=f"leads to {landed.reason}", target=landed.target, brand=landed.brand)
-        if getattr(report, "credential_form", False):
+        if report.credential_form:
             hits.setdefault("credential_page", []).append(host_of(final or url))
 
 
