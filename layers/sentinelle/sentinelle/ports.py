@@ -65,11 +65,39 @@ class Source(Protocol):
     async def aclose(self) -> None: ...
 
 
+@dataclass
+class LinkReport:
+    """Where a link leads and what the landing page asks for."""
+
+    url: str
+    final_url: str | None = None
+    hops: list[str] = field(default_factory=list)  # every URL requested, the first one included
+    status: int | None = None
+    credential_form: bool = False  # a password field on the landing page
+    brands_named: list[str] = field(default_factory=list)  # watchlist brands named on that page
+    title: str | None = None
+    error: str | None = None  # why the check stopped (refused by the guard, timeout, ...)
+
+    @property
+    def expanded(self) -> bool:
+        return len(self.hops) > 1
+
+    def as_evidence(self) -> dict[str, Any]:
+        out = {"final_url": self.final_url, "hops": len(self.hops), "credential_form": self.credential_form,
+               "brands_named": self.brands_named}
+        if self.error:
+            out["error"] = self.error
+        return out
+
+
 class Enrichers(Protocol):
     """Network-backed checks handed to detectors in online mode (absent offline)."""
 
-    def link_report(self, url: str) -> Any: ...
-    def avatar_hash(self, url: str) -> Any: ...
+    def link_report(self, url: str) -> LinkReport: ...
+    def avatar_hash(self, url: str) -> str | None: ...
+    def photo_match(self, avatar_url: str, max_distance: int = 8) -> tuple[str, int] | None:
+        """(protected person, distance) whose photo the avatar reuses, or None."""
+        ...
 
 
 # -- what the stores answer --------------------------------------------------------------------

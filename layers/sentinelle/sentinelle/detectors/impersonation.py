@@ -74,7 +74,7 @@ class _State:
     blocked path is tested against, never used in a scan.
     """
 
-    def __init__(self, watchlist: Watchlist, brands: BrandMatcher, exhaustive: bool = False):
+    def __init__(self, watchlist: Watchlist, brands: BrandMatcher, exhaustive: bool = False) -> None:
         self.watchlist = watchlist
         self.exhaustive = exhaustive
         self.identities: list[Identity] = []
@@ -91,19 +91,19 @@ class _State:
             self.identities.append(Identity(f"person:{p.name}", "person", p.name, names,
                                             [f"{a.platform}:{a.handle}" for a in p.accounts], cores))
         self.name_owner: list[int] = []
-        names: list[str] = []
+        all_names: list[str] = []
         for i, ident in enumerate(self.identities):
             for n in ident.names:
-                names.append(n)
+                all_names.append(n)
                 self.name_owner.append(i)
-        self.names = NameMatcher(names)
+        self.names = NameMatcher(all_names)
         self.core_owner: list[int] = []
-        cores: list[str] = []
+        all_cores: list[str] = []
         for i, ident in enumerate(self.identities):
             for c in sorted(ident.cores):
-                cores.append(c)
+                all_cores.append(c)
                 self.core_owner.append(i)
-        self.handles = HandleMatcher(cores)
+        self.handles = HandleMatcher(all_cores)
         self.brands = brands
 
     @classmethod
@@ -234,7 +234,7 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
                 except Exception:  # an enricher failure is "couldn't check", never a crashed run
                     continue
     photo = None
-    if ctx.online and ctx.enrichers is not None and profile.avatar_url and hasattr(ctx.enrichers, "photo_match"):
+    if ctx.online and ctx.enrichers is not None and profile.avatar_url:
         try:
             photo = ctx.enrichers.photo_match(profile.avatar_url)
         except Exception:
@@ -266,12 +266,12 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
         elif officials and ident.kind == "person":
             a.tie = True
             a.add(20, f"links to the organisation's site ({officials[0]}) from an account that is not its own")
-        creds = [(u, r) for u, r in reports if getattr(r, "credential_form", False)]
+        creds = [(u, r) for u, r in reports if r.credential_form]
         if creds:
             a.harm = True
             u, r = creds[0]
-            a.add(20, f"{u} leads to a page asking for a password ({getattr(r, 'final_url', None) or u})")
-            a.evidence["credential_pages"] = [getattr(r, "final_url", None) or u for u, r in creds]
+            a.add(20, f"{u} leads to a page asking for a password ({r.final_url or u})")
+            a.evidence["credential_pages"] = [r.final_url or u for u, r in creds]
         if photo and ident.kind == "person" and photo[0] == ident.name:
             a.tie = True
             a.add(30, f"profile photo reuses {ident.name}'s reference photo (perceptual hash distance {photo[1]})")

@@ -131,7 +131,7 @@ class _Masked:
             sp = self.text.rfind(" ", me, b)
             b = sp if sp != -1 else b
         snip = " ".join(self.text[a:b].split())
-        return _utf8(("…" if a > 0 else "") + snip + ("…" if b < len(self.text) else ""))
+        return _utf8(("…" if a > 0 else "") + snip + ("…" if b < len(self.text) else "")) or ""
 
 
 def _posters(wl: Watchlist) -> dict[tuple[str, str], str]:

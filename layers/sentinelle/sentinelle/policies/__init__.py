@@ -151,7 +151,7 @@ class PolicyIndex:
     it returns are then run as before, their own expressions deciding (word boundaries included).
     """
 
-    def __init__(self, rules: tuple[CompiledRule, ...]):
+    def __init__(self, rules: tuple[CompiledRule, ...]) -> None:
         self.rules = rules
         self._automaton = ahocorasick.Automaton()
         words: dict[str, list[tuple[int, bool]]] = {}  # folded word → (rule, is a context word)

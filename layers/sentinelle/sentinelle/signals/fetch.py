@@ -5,12 +5,12 @@ from __future__ import annotations
 import io
 import time
 import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import httpx
 
+from sentinelle.ports import LinkReport
 from sentinelle.signals.netguard import BlockedAddress, NetGuard, guarded_client
 from sentinelle.text.normalize import fold
 
@@ -19,31 +19,6 @@ if TYPE_CHECKING:
 
 REDIRECTS = (301, 302, 303, 307, 308)
 USER_AGENT = "Mozilla/5.0 (compatible; Sentinelle link checker)"
-
-
-@dataclass
-class LinkReport:
-    """Where a link leads and what the landing page asks for."""
-
-    url: str
-    final_url: str | None = None
-    hops: list[str] = field(default_factory=list)  # every URL requested, the first one included
-    status: int | None = None
-    credential_form: bool = False  # a password field on the landing page
-    brands_named: list[str] = field(default_factory=list)  # watchlist brands named on that page
-    title: str | None = None
-    error: str | None = None  # why the check stopped (refused by the guard, timeout, ...)
-
-    @property
-    def expanded(self) -> bool:
-        return len(self.hops) > 1
-
-    def as_evidence(self) -> dict[str, Any]:
-        out = {"final_url": self.final_url, "hops": len(self.hops), "credential_form": self.credential_form,
-               "brands_named": self.brands_named}
-        if self.error:
-            out["error"] = self.error
-        return out
 
 
 class OnlineEnrichers:
@@ -166,9 +141,9 @@ class OnlineEnrichers:
             self._refs = {}
             for person in (self.watchlist.people if self.watchlist else []):
                 hashes = []
-                for h in person.photo_hashes:
+                for known in person.photo_hashes:
                     try:
-                        hashes.append(imagehash.hex_to_hash(h))
+                        hashes.append(imagehash.hex_to_hash(known))
                     except (ValueError, TypeError):
                         continue
                 for photo in person.photos:

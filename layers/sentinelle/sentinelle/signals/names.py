@@ -216,8 +216,9 @@ class NameIndex:
 def typo_keys(word: str) -> list[str]:
     """`word` and each string made by deleting one of its letters (none shorter than 2).
 
-    Two words within one typo of each other (a letter changed, added or dropped, or two letters
-    swapped) always share one of these keys: the deletion-neighbourhood ("SymSpell") index.
+    Two words of three letters or more within one typo of each other (a letter changed, added or
+    dropped, or two letters swapped) always share one of these keys: the deletion-neighbourhood
+    ("SymSpell") index.
     """
     if len(word) <= 2:
         return [word]
@@ -291,7 +292,7 @@ class HandleMatcher:
     blocking on those keys finds every match that testing each core in turn would.
     """
 
-    def __init__(self, cores: Sequence[str]):
+    def __init__(self, cores: Sequence[str]) -> None:
         self.source = list(cores)
         self._cores = [handle_core(c) for c in self.source]  # what handle_matches compares
         self._index = _TypoIndex()
@@ -334,7 +335,7 @@ class NameMatcher:
     written out whole and each of them, and its words run together, is two typos away or more.
     """
 
-    def __init__(self, names: Sequence[str]):
+    def __init__(self, names: Sequence[str]) -> None:
         self.source = list(names)
         self._index = _TypoIndex()  # typo keys → word ids
         self._within = ahocorasick.Automaton()  # words of four letters or more → word id
@@ -382,15 +383,15 @@ class NameMatcher:
                 for w in _key_words(toks) | {run}:
                     self._index.lookup(w, words)
                 if len(self._within):
-                    words.update(w for _, w in self._within.iter(run))
+                    words.update(found for _, found in self._within.iter(run))
             if len(self.source) <= _FEW:  # a short list is screened whole, faster than looked up
                 keep = self._screen(key, run, range(len(self.source)), self._sorted, self._joined, cutoff)
             else:
                 few: list[int] = []
-                for w in words:
-                    names = self._names_of[w]
-                    if w in self._shared:
-                        keep |= self._screen(key, run, names, *self._shared[w], cutoff)
+                for word in words:
+                    names = self._names_of[word]
+                    if word in self._shared:
+                        keep |= self._screen(key, run, names, *self._shared[word], cutoff)
                     else:
                         few += names
                 if few:
@@ -428,5 +429,6 @@ def _key_words(toks: Sequence[str]) -> set[str]:
     return long or set(toks)
 
 
-__all__ = ["HandleMatcher", "NameIndex", "NameMatcher", "TITLES", "cores_match", "typo_keys", "handle_core", "handle_local", "handle_matches", "handle_similarity",
-           "name_key", "name_similarity", "name_tokens", "tokens_similarity"]
+__all__ = ["HandleMatcher", "NameIndex", "NameMatcher", "TITLES", "cores_match", "handle_core", "handle_local",
+           "handle_matches", "handle_similarity", "name_key", "name_similarity", "name_tokens", "tokens_similarity",
+           "typo_keys"]

@@ -148,14 +148,15 @@ class NetGuard:
         so a name that also points inside cannot be used to reach it."""
         host = host.strip("[]").rstrip(".").lower()
         if host in ("localhost", "localhost.localdomain") or host.endswith(".localhost"):
-            ip = ipaddress.ip_address("127.0.0.1")
-            why = why_blocked(ip, self.allow)
+            loopback = ipaddress.ip_address("127.0.0.1")
+            why = why_blocked(loopback, self.allow)
             if why:
                 raise BlockedAddress(f"{host}: {why}")
-            return str(ip)
+            return str(loopback)
         ip = literal_ip(host)
-        addresses = [ip] if ip is not None else [literal_ip(a) for a in self.resolver(host, port)]
-        if not addresses or any(a is None for a in addresses):
+        read = [ip] if ip is not None else [literal_ip(a) for a in self.resolver(host, port)]
+        addresses = [a for a in read if a is not None]
+        if not addresses or len(addresses) != len(read):
             raise BlockedAddress(f"{host!r} did not resolve to an address")
         for a in addresses:
             why = why_blocked(a, self.allow)

@@ -163,7 +163,7 @@ class RedditSource(HttpSource):
             raise CredentialsError(status_code=response.status_code)
         self._token = body["access_token"]
         self._expires = self.policy.clock() + float(body.get("expires_in", 3600)) - 60
-        return self._token  # type: ignore[return-value]
+        return self._token
 
     async def _current(self) -> str:
         async with self._lock:

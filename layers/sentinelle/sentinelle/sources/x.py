@@ -159,7 +159,7 @@ class XSource(HttpSource):
             if left < minimum:
                 over_budget = True
                 return [], 0, None
-            page = {**params, "max_results": min(self.page_size, left), "tweet.fields": TWEET_FIELDS,
+            page = {**params, "max_results": min(self.page_size or 100, left), "tweet.fields": TWEET_FIELDS,
                     "expansions": EXPANSIONS, "user.fields": USER_FIELDS, "media.fields": MEDIA_FIELDS}
             if checkpoint:
                 page["since_id"] = checkpoint

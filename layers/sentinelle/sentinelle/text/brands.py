@@ -70,7 +70,7 @@ class PhraseMatcher:
         return out
 
     def _find_loose(self, p: Prepared) -> list[tuple[Any, str, int]]:
-        out = []
+        out: list[tuple[Any, str, int]] = []
         starts, ends = p.starts, p.ends
         for last, (length, items) in self._automaton.iter(p.key):
             end = last + 1
@@ -86,13 +86,14 @@ class PhraseMatcher:
 
 
 How = Literal["exact", "hashtag", "spacing", "homoglyph", "leetspeak"]
+Field = Literal["name", "alias", "hashtag"]
 
 
 @dataclass(frozen=True, slots=True)
 class BrandMatch:
     brand: str  # the brand's name in the watchlist
     term: str  # the name, alias or hashtag matched, as the watchlist spells it
-    field: Literal["name", "alias", "hashtag"]
+    field: Field
     how: How  # what it took to see it: nothing, a hashtag, spacing, homoglyphs or leetspeak
     text: str  # the words matched, normalised
 
@@ -148,14 +149,14 @@ class BrandMatcher:
         folded = p.folded
         fold_compact = skel_compact = None  # computed on demand, rarely needed
         # Each distinct (words, term) judged once: a text repeating the brand must stay linear.
-        groups: dict[str, dict[tuple[str, str, str], None]] = {}
+        groups: dict[str, dict[tuple[str, str, Field], None]] = {}
         for payload, words, _ in found:
             groups.setdefault(words, {})[payload] = None
         best: dict[tuple[str, str], BrandMatch] = {}
         for words, terms in groups.items():
             # Cheap tests first; the costlier ones only if no term sharing these words passed them.
-            cands = [BrandMatch(brand, term, fld, how, words) for brand, term, fld in terms
-                     if (how := self._plain_how(term, folded))]
+            cands = [BrandMatch(brand, term, fld, plain, words) for brand, term, fld in terms
+                     if (plain := self._plain_how(term, folded))]
             if not cands:
                 if fold_compact is None:
                     fold_compact = "".join(_TOKEN_RE.findall(folded))
@@ -163,6 +164,8 @@ class BrandMatcher:
                     c = self._compact[term]
                     if c in fold_compact:
                         how: How = "spacing"
+                        if len(c) <= 4 and any(len(w) > 1 for w in words.split()) and " " not in self._folded[term]:
+                            continue  # "lybr.at/t" is no "att"; "U.S.P.S" is "usps", letter by letter
                     else:
                         if skel_compact is None:
                             skel_compact = "".join(_TOKEN_RE.findall(skeleton(open_breaks(p.text))))
