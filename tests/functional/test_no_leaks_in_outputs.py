@@ -53,6 +53,11 @@ SENSITIVE: dict[str, tuple[str, list[str]]] = {
                               ["00482913", "943 476 5919", "9434765919"]),
     "aws_key": ("oops aws_access_key_id=AKIA2E0A8F3B244C9986 aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8a1b2c3d4",
                 ["AKIA2E0A8F3B244C9986", "2E0A8F3B244C9986", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8a1b2c3d4", "XUtnFEMI"]),
+    # An AWS secret access key written next to its key id, with a space or a colon (issue 13, item 2).
+    "aws_pair_space": ("creds AKIA3F7Q2M9R4T6W8Y1Z vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p",
+                       ["AKIA3F7Q2M9R4T6W8Y1Z", "vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p", "9qL4sT8wZ3nB6cF1"]),
+    "aws_pair_colon": ("use AKIA5G2H8J4K6L9M1N3P:Qw3Er5Ty7Ui9Op1As2Df4Gh6Jk8Lz0Xc/Vb+Nm1Q now",
+                       ["AKIA5G2H8J4K6L9M1N3P", "Qw3Er5Ty7Ui9Op1As2Df4Gh6Jk8Lz0Xc/Vb+Nm1Q", "Ui9Op1As2Df4Gh6J"]),
     "github_token": ("deploy token ghp_Xk9Lm2Pq8Rs4Tv6Wy1Za3Bc5De7Fg0Hi2Jk4",
                      ["ghp_Xk9Lm2Pq8Rs4Tv6Wy1Za3Bc5De7Fg0Hi2Jk4", "Xk9Lm2Pq8Rs4Tv6W"]),
     "private_key": (f"-----BEGIN RSA PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END RSA PRIVATE KEY-----",

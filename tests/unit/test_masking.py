@@ -79,3 +79,14 @@ def test_private_key_blocks_are_masked_whole():
     assert body[:16] not in out and "-----BEGIN RSA PRIVATE KEY----- ••••" in out and out.endswith("merci")
     cut = f"-----BEGIN PRIVATE KEY-----\n{body}"  # a post cut in the middle of the key
     assert body[:16] not in redact(cut)
+
+
+@pytest.mark.parametrize("text", [
+    "AKIA3F7Q2M9R4T6W8Y1Z vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p",
+    "AKIA3F7Q2M9R4T6W8Y1Z:vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p",
+    "secret vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p for id AKIA3F7Q2M9R4T6W8Y1Z",
+])
+def test_redact_masks_an_aws_secret_key_next_to_its_key_id(text):
+    """Issue 13, item 2: the id was masked, its 40-character secret kept raw."""
+    out = redact(text)
+    assert "AKIA3F7Q2M9R4T6W8Y1Z" not in out and "X9qL4sT8wZ3nB6cF1hJ5" not in out, out

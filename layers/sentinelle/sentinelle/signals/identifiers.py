@@ -554,6 +554,10 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
 # Most posts hold none of the providers' prefixes: one search rules them all out.
 _SECRET_HINT = re.compile("|".join(
     [re.escape(h) for _, hints, _ in _SECRET_PATTERNS for h in hints] + [r"\.[\w-]{6}\."]))
+# An AWS secret access key is 40 base64 characters with no prefix of its own: it is known by the
+# access key id written next to it (`AKIA…:<secret>`, `AKIA… <secret>`, both on one config line).
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_PAIR_WINDOW = 120  # characters between the key id and its secret, either way
 _JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?(?![\w-])")
 # A keyword, an assignment, then a value: only values that look random count.
 # The keyword comes first in the pattern (a prefix before it would be rescanned from every start).
@@ -590,8 +594,23 @@ def _jwt_ok(token: str) -> bool:
         return False
 
 
+def _aws_secret_keys(text: str, ids: list[tuple[int, int]]) -> Iterator[Match]:
+    """40-character secrets written near an AWS access key id (before or after it)."""
+    for start, end in ids:
+        # Bounded on both sides (many key ids must not each rescan the rest of the text); a run the
+        # bound cuts short is longer than 40 characters, so not a secret key.
+        for m in _AWS_SECRET.finditer(text, max(0, start - _AWS_PAIR_WINDOW), end + _AWS_PAIR_WINDOW + 41):
+            value = m.group()
+            if _AWS_SECRET.match(text, m.start()) is None:
+                continue
+            if re.search(r"[A-Za-z]", value) and re.search(r"[\d/+]", value):
+                yield Match("secret", m.start(), m.end(), value, 95,
+                            ("AWS secret access key next to its access key id",), "aws_secret_key")
+
+
 def _secrets(text: str, low: str) -> Iterator[Match]:
     providers = _SECRET_PATTERNS if _SECRET_HINT.search(text) else ()
+    aws_ids: list[tuple[int, int]] = []
     for name, hints, pattern in providers:
         if hints and not any(h in text for h in hints):
             continue
@@ -599,7 +618,10 @@ def _secrets(text: str, low: str) -> Iterator[Match]:
             value = m.group()
             if name == "artifactory_token" and not re.search(r"[a-z]", value[3:]):
                 continue  # capitals and digits (“APEXLEGENDS2024”) make a word or a code, not a token
+            if name == "aws_access_key":
+                aws_ids.append((m.start(), m.end()))
             yield Match("secret", m.start(), m.end(), value, 95, (f"{name.replace('_', ' ')} format",), name)
+    yield from _aws_secret_keys(text, aws_ids)
     if "eyJ" in text:
         for m in _JWT.finditer(text):
             if _jwt_ok(m.group()):
