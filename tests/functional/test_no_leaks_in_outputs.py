@@ -70,6 +70,23 @@ SENSITIVE: dict[str, tuple[str, list[str]]] = {
     # possible values (low severity, no word says what they are) are masked all the same
     "possible_ids": ("Figures for the file: 078051121 / 0032698674", ["078051121", "0032698674"]),
 }
+# Strangers' items for `scams` and `impersonation` (issue 13, item 4): an SSN written `ssn=...`, a NIR
+# and a card in URLs, a card in a display name. Their evidence, reasons and subject pass the same
+# masking as leaks'.
+STRANGER_CARD, STRANGER_SSN, STRANGER_NIR = "4916338506082832", "536-22-8134", "185057800608491"
+STRANGER_ITEMS: list[dict[str, Any]] = [
+    {"type": "post", "platform": "x", "id": "scam-1", "url": "https://x.com/promo_lumiere/status/77",
+     "author": {"id": "9", "handle": "promo_lumiere", "display_name": f"Maison Lumière {STRANGER_CARD}"},
+     "text": ("#MaisonLumiere -50% sur tout ! Appelez le 06 12 34 56 78 et donnez votre carte. Vérifiez ici "
+              f"https://maisonlumiere-promo.com/verify?ssn={STRANGER_SSN}&nir={STRANGER_NIR} ssn={STRANGER_SSN}")},
+    {"type": "profile", "platform": "x", "id": "77", "handle": "maisonlumiere_support",
+     "display_name": f"Maison Lumière {STRANGER_CARD}",
+     "bio": f"Support officiel Maison Lumière https://maisonlumiere-login.com/a/{STRANGER_NIR} ssn={STRANGER_SSN}",
+     "url": f"https://x.com/maisonlumiere_support?ref={STRANGER_CARD}",
+     "links": [f"https://maisonlumiere-login.com/u/{STRANGER_CARD}"]},
+]
+SENSITIVE["strangers"] = ("", [STRANGER_CARD, STRANGER_SSN, STRANGER_NIR, STRANGER_CARD[4:12]])
+DETECTORS = ("leaks", "scams", "impersonation")
 # kind -> why it still leaks (tests exempt it and check it on its own). Empty: nothing known leaks.
 KNOWN_LEAKS: dict[str, str] = {}
 NEEDLES = {kind: needles for kind, (_, needles) in SENSITIVE.items()}
@@ -80,10 +97,10 @@ def posts() -> list[dict[str, Any]]:
     author = {"id": "1", "handle": OFFICIAL.handle, "display_name": "Maison Lumière"}
     items = [{"type": "post", "platform": OFFICIAL.platform, "id": f"leak-{kind}", "text": text, "author": author,
               "url": f"https://x.com/{OFFICIAL.handle}/status/{n}"}
-             for n, (kind, (text, _)) in enumerate(SENSITIVE.items(), 1)]
+             for n, (kind, (text, _)) in enumerate(SENSITIVE.items(), 1) if text]
     items.append({"type": "post", "platform": OFFICIAL.platform, "id": "leak-all", "author": author,
-                  "text": "\n".join(t for t, _ in SENSITIVE.values())})
-    return items
+                  "text": "\n".join(t for t, _ in SENSITIVE.values() if t)})
+    return items + STRANGER_ITEMS
 
 
 def leaked(text: str, kinds: set[str] | None = None) -> dict[str, list[str]]:
@@ -102,16 +119,19 @@ def assert_no_leak(where: str, text: str) -> None:
     assert not found, f"raw values in {where}: {found}"
 
 
-def feed(tmp_path: Path) -> Any:
-    path = tmp_path / "official.jsonl"
+def feed(tmp_path: Path, detector: str) -> Any:
+    path = tmp_path / f"{detector}.jsonl"  # one file (one checkpoint) per detector
     path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()), encoding="utf-8")
     return build_source({"type": "replay", "path": str(path), "query": {"kind": "account_posts",
                          "value": OFFICIAL.handle, "platform": OFFICIAL.platform}})
 
 
 def run_scan(store: Any, tmp_path: Path) -> Any:
+    """Every detector over the same items; the leaks run's summary is returned."""
     ctx = Context(watchlist=WL)
-    return asyncio.run(scan(get("leaks"), WL, [feed(tmp_path)], store, store, ctx=ctx))
+    summaries = [asyncio.run(scan(get(name), WL, [feed(tmp_path, name)], store, store, ctx=ctx)) for name in DETECTORS]
+    assert all(s.findings for s in summaries), [(s.detector, s.findings) for s in summaries]
+    return summaries[0]
 
 
 # ------------------------------------------------------------------------------ fixtures
@@ -157,6 +177,7 @@ def test_the_leaks_are_found_at_all(sqlite_outputs) -> None:
     assert sqlite_outputs["summary"].findings >= len(SENSITIVE)
     possible = {i.kind: i.severity for i in incidents if i.subject.id == "leak-possible_ids"}
     assert possible == {"us_ssn": "low", "medical_record_number": "low"}
+    assert {i.detector for i in incidents} == set(DETECTORS)
 
 
 # ------------------------------------------------------------------------------------- stores

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import importlib
@@ -102,11 +103,45 @@ class DuplicateDetector(ValueError):
 _REGISTRY: dict[str, Detector] = {}
 
 
+def masked(finding: Finding) -> Finding:
+    """`finding` with its free text (reasons, evidence, the subject's URL and display name, the
+    item's URL) passed through `masking.redact`, whatever the detector masked itself. Contacts (phone
+    numbers, e-mail addresses) are left to the detector: `leaks` masks them, as someone's personal
+    data; a scam's call-back number is the evidence a takedown needs. The subject's id and handle
+    stay: they make the incident's identity."""
+    from sentinelle.masking import CONTACTS, redact_deep  # late: loads the identifier recognizers
+
+    def clean(text: str | None) -> str | None:
+        return redact_deep(text, CONTACTS) if text else text
+
+    subject = finding.subject
+    return finding.model_copy(update={
+        "reasons": redact_deep(finding.reasons, CONTACTS),
+        "evidence": redact_deep(finding.evidence, CONTACTS),
+        "subject": subject.model_copy(update={"url": clean(subject.url), "display_name": clean(subject.display_name)}),
+        "item_url": clean(finding.item_url),
+    })
+
+
+def _masking(detect: Callable[[Any, Post | Profile, Context], list[Finding]]
+             ) -> Callable[[Any, Post | Profile, Context], list[Finding]]:
+    @functools.wraps(detect)
+    def detect_masked(self: Any, item: Post | Profile, ctx: Context) -> list[Finding]:
+        return [masked(f) for f in detect(self, item, ctx)]
+
+    detect_masked.__wrapped_by_masking__ = True  # type: ignore[attr-defined]
+    return detect_masked
+
+
 def register(cls: type[Detector]) -> type[Detector]:
-    """Class decorator: register a detector once; a second registration of a name is an error."""
+    """Class decorator: register a detector once; a second registration of a name is an error.
+    Its `detect` is wrapped so that every finding it makes leaves through `masked`: one place
+    masks every detector's output, so none can forget a field."""
     name = cls.name
     if name in _REGISTRY:
         raise DuplicateDetector(f"detector {name!r} is already registered by {type(_REGISTRY[name]).__module__}")
+    if not getattr(cls.detect, "__wrapped_by_masking__", False):
+        setattr(cls, "detect", _masking(cls.detect))
     _REGISTRY[name] = cls()
     return cls
 

@@ -426,8 +426,9 @@ def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
         yield Match("phone_number", start, end, raw, score, tuple(reasons), f"+{num.country_code}", context)
 
 
+# Not after "@": `@user@instance.social` is a fediverse handle (in mentions and profile URLs).
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?<![\w.+@-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
     r"(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{2,59})(?![\w-])")
 
 
@@ -689,6 +690,7 @@ def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT,
 # Card-shaped digit runs, even failing Luhn: a typo'd card is still a card to a log reader.
 _CARD_SHAPED = re.compile(r"(?<![\w/.-])(?:\d[ -]?){12,18}\d(?![\w/])")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
+_URL_DIGITS = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
 
 
 def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[int, int, str]]:
@@ -703,6 +705,12 @@ def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[
         for m in _CARD_SHAPED.finditer(text):
             if not any(s <= m.start() < e for s, e in urls) and m.group()[0] in "23456":
                 extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
+        # Inside URLs ids are long numbers too (statuses, orders): only a real card number (Luhn
+        # and a scheme's prefix and length) in a path or a query is masked there.
+        for s, e in urls:
+            for m in _URL_DIGITS.finditer(text, s, e):
+                if luhn.is_valid(m.group()) and card_brand(m.group()) is not None:
+                    extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
     for m in _ANY_CREDENTIAL.finditer(text) if _credential_words(text.lower()) else ():
         extra.append(Match("secret", m.start("val"), m.end("val"), m.group("val"), 2, ()))
     return [(m.start, m.end, m.kind) for m in _resolve(found + extra)]
