@@ -97,3 +97,32 @@ def redact_deep(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     if isinstance(value, (list, tuple)):
         return [redact_deep(v, keep) for v in value]
     return value
+
+
+# A long token mixing capitals, small letters and digits is a key, whatever its provider: a
+# person pasting one into a note has no word before it for the recognizers to go on.
+_TOKEN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+=_-]{32,}(?![A-Za-z0-9/+=_-])")
+
+
+def _random_token(token: str) -> bool:
+    return any(c.isupper() for c in token) and any(c.islower() for c in token) and any(c.isdigit() for c in token)
+
+
+def redact_free_text(text: str | None) -> str | None:
+    """`redact`, and lone random-looking tokens masked as secrets: for what people and platforms
+    write into incidents (triage notes, assignees, allowlist reasons, takedown answers)."""
+    if not text:
+        return text
+    text = redact(text)
+    return _TOKEN.sub(lambda m: mask("secret", m.group()) if _random_token(m.group()) else m.group(), text)
+
+
+def redact_free_deep(value: Any) -> Any:
+    """`redact_free_text` over every string in `value` (dicts, lists and tuples walked)."""
+    if isinstance(value, str):
+        return redact_free_text(value)
+    if isinstance(value, dict):
+        return {k: redact_free_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_free_deep(v) for v in value]
+    return value

@@ -13,8 +13,8 @@ from sentinelle.model import Finding, HistoryEntry, Incident, Severity, Status, 
 from sentinelle.playbooks import Playbook
 
 
-# A note quoting a card number or an IBAN is kept masked, like evidence.
-Note = Annotated[str | None, Field(default=None, max_length=4000), AfterValidator(lambda v: redact(v) if v else v)]
+# Notes are masked by the store (store.common.apply_update), like every free text a person writes.
+Note = Annotated[str | None, Field(default=None, max_length=4000)]
 
 
 class IncidentSummary(BaseModel):

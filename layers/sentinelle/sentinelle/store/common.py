@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from sentinelle.masking import redact_free_deep, redact_free_text
 from sentinelle.model import (
     MAX_FINDINGS,
     Change,
@@ -115,6 +116,10 @@ def apply_update(
             )
     if new_status is None and note is None and assignee is None and not detail:
         raise InvalidTransition("nothing to change: give a status, a note, an assignee or a detail")
+    # Free text from people (and platforms' answers in `detail`) is masked like findings, here
+    # where both stores and both API paths pass.
+    note, assignee = redact_free_text(note), redact_free_text(assignee)
+    detail = redact_free_deep(detail) if detail else detail
     inc = incident.model_copy(deep=True)
     action = "note"
     if new_status is not None and new_status is not incident.status:
@@ -153,6 +158,11 @@ def allow_key(kind: str, key: str) -> str:
     if not domain or "." not in domain:
         raise ValueError(f"{key!r} is not a domain name")
     return domain
+
+
+def allow_reason(reason: str | None) -> str:
+    """An allowlist entry's reason as stored: masked like every free text a person writes."""
+    return redact_free_text(reason) or ""
 
 
 def subject_allow_keys(subject: Subject) -> set[tuple[str, str]]:

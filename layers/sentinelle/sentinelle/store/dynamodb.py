@@ -23,6 +23,7 @@ from sentinelle.store.common import (
     DEFAULT_TTL_DAYS,
     REOPENS,
     allow_key,
+    allow_reason,
     apply_update,
     expiry,
     is_allowed,
@@ -374,7 +375,7 @@ class DynamoDBStore:
     # -- allowlist ---------------------------------------------------------------------------
 
     def allow(self, kind: str, key: str, reason: str, actor: str, now: datetime) -> None:
-        item = self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}", reason=reason, added_by=actor,
+        item = self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}", reason=allow_reason(reason), added_by=actor,
                           added_at=ts(now))
         item.save(add_version_condition=False)
         self._allowed = None

@@ -15,6 +15,7 @@ from sentinelle.store.base import Alert, NotFound, Page, Recorded
 from sentinelle.store.common import (
     DEFAULT_TTL_DAYS,
     allow_key,
+    allow_reason,
     apply_update,
     expiry,
     is_allowed,
@@ -268,7 +269,7 @@ class SQLiteStore:
         folded = allow_key(kind, key)
         with self._write() as c:
             c.execute("INSERT OR REPLACE INTO allowlist (kind, key, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
-                      (kind, folded, reason, actor, ts(now)))
+                      (kind, folded, allow_reason(reason), actor, ts(now)))
 
     def disallow(self, kind: str, key: str) -> None:
         folded = allow_key(kind, key)
