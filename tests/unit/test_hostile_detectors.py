@@ -209,3 +209,15 @@ def test_megabyte_item_is_bounded(detector, case: str) -> None:
     ctx = Context(watchlist=WL, explicit=True)
     for item in _items_for(detector, HUGE[case]):
         run_bounded(lambda: _check(detector.detect(item, ctx)), HUGE_BOUND)
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)+$", "(a*)*b", "^(\\w+\\s?)*$"])
+def test_a_catastrophic_rule_pattern_cannot_hang_a_scan(pattern: str) -> None:
+    """Issue 13, item 6: rule patterns run with a time limit (docs/configuration.md)."""
+    from sentinelle.watchlist import parse_watchlist
+
+    wl = parse_watchlist({"organization": "Org", "official_accounts": [{"platform": "x", "handle": "org"}],
+                          "policies": {"rules": [{"id": "slow", "patterns": [pattern]}]}})
+    for text in ("a" * 40 + "!", "a" * 10_000 + "!", "word " * 2_000 + "!"):
+        post = parse_item({"type": "post", "platform": "x", "id": "1", "author": {"handle": "org"}, "text": text})
+        run_bounded(lambda: _check(registry()["leaks"].detect(post, Context(watchlist=wl))), BOUND)

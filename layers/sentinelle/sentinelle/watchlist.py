@@ -7,6 +7,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
+import regex
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -22,12 +23,23 @@ class WatchlistError(ValueError):
         super().__init__(f"{where}: {key}: {problem}" if key else f"{where}: {problem}")
 
 
+# Rule patterns are the organisation's own regular expressions; one with nested repetition
+# (`(a+)+$`) can backtrack for ever on a short post. They run on the `regex` engine with this time
+# limit per search: a pattern that needs longer is abandoned on that text (and logged), never a hang.
+PATTERN_TIMEOUT = 0.25
+
+
+def compile_pattern(pattern: str) -> "regex.Pattern[str]":
+    """A rule pattern compiled for `search(text, timeout=PATTERN_TIMEOUT)` (case-insensitive)."""
+    return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+
+
 def check_patterns(patterns: list[str]) -> list[str]:
     """Each pattern must compile; the error quotes the one that does not (for pydantic validators)."""
     for p in patterns:
         try:
-            re.compile(p)
-        except re.error as exc:
+            compile_pattern(p)
+        except (regex.error, re.error, ValueError, OverflowError) as exc:
             raise ValueError(f"pattern {p!r} is not a valid regular expression: {exc}") from exc
     return patterns
 
