@@ -22,11 +22,18 @@ def _default_db() -> str:
     return os.environ.get("SENTINELLE_DB") or str(Path(".sentinelle") / "sentinelle.db")
 
 
-def _open_store(db: str | None) -> Any:
+def _open_store(db: str | None, *, readonly: bool = False) -> Any:
+    """The SQLite store at `db`; `readonly` (for commands that only read) opens an existing file
+    without writing to it, so a read-only file or mount can still be listed."""
     from sentinelle.store.sqlite import SQLiteStore
 
     path = Path(db or _default_db())
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if readonly and path.exists():
+        return SQLiteStore(str(path), readonly=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot create its folder: {exc.strerror or exc}") from None
     return SQLiteStore(str(path))
 
 
@@ -223,7 +230,7 @@ def cmd_incidents(args: argparse.Namespace) -> int:
 
     from sentinelle.model import Severity, Status
 
-    store = _open_store(args.db)
+    store = _open_store(args.db, readonly=True)
     try:
         page = store.list(status=Status(args.status) if args.status else None,
                           severity=Severity(args.severity) if args.severity else None,
@@ -349,12 +356,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sentinelle.store.base import StoreError
+
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
                         format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
     except UsageError as exc:
+        print(f"sentinelle: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:  # a corrupt, read-only or full database: one line, no traceback
         print(f"sentinelle: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
