@@ -12,7 +12,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sentinelle.detectors.base import Query
-from sentinelle.watchlist import Watchlist, WatchlistError, load_watchlist, parse_watchlist
+from sentinelle.watchlist import Watchlist, WatchlistError, load_watchlist, load_yaml, parse_watchlist
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -107,6 +107,8 @@ def _read(location: str) -> tuple[str, Path]:
         return p.read_text(encoding="utf-8"), p.resolve().parent
     except OSError as exc:
         raise ConfigError(f"{location}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{location}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -117,9 +119,13 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
     location = str(location)
     text, base = _read(location)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(f"{location}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{location}:{mark.line + 1}" if mark else location
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from None
+    except RecursionError:
+        raise ConfigError(f"{location}: nested too deeply to be a configuration") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{location}: the configuration must be a mapping with a `watchlist` key")
     try:
@@ -138,7 +144,10 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
         cfg.watchlist_dir = Path(wl).parent if "://" not in wl and not wl.startswith("ssm:") else base
         if wl.startswith(("s3://", "ssm:")):
             wtext, _ = _read(wl)
-            cfg.watchlist_model = parse_watchlist(yaml.safe_load(wtext), wl, wtext)
+            try:
+                cfg.watchlist_model = parse_watchlist(load_yaml(wtext), wl, wtext)
+            except (yaml.YAMLError, RecursionError) as exc:
+                raise ConfigError(f"{wl}: not a valid watchlist: {getattr(exc, 'problem', None) or type(exc).__name__}") from None
         else:
             cfg.watchlist_model = load_watchlist(wl)
     from sentinelle.detectors import registry

@@ -237,16 +237,53 @@ def parse_watchlist(data: Any, path: str = "<watchlist>", text: str | None = Non
         raise WatchlistError(path, _dotted(loc), problem + more, line) from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load that refuses a key given twice in one mapping (YAML says keys are unique; PyYAML
+    silently keeps the last, so a second `official_accounts:` would drop the first's accounts)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: construct_mapping reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML as configuration is read everywhere: safe, and strict about duplicate keys. Raises
+    yaml.YAMLError, or RecursionError for nesting deeper than the parser's stack."""
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_watchlist(path: str | Path) -> Watchlist:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise WatchlistError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise WatchlistError(str(p), "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line) from None
+    try:
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise WatchlistError(str(p), "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
                              mark.line + 1 if mark else None) from None
-    return parse_watchlist(data, str(p), text)
+    except RecursionError:
+        raise WatchlistError(str(p), "", "nested too deeply to be a watchlist") from None
+    try:
+        return parse_watchlist(data, str(p), text)
+    except RecursionError:
+        raise WatchlistError(str(p), "", "nested too deeply to be a watchlist") from None
