@@ -131,6 +131,25 @@ class Allowlist(_Strict):
     accounts: list[AccountRef] = Field(default_factory=list)
     domains: list[str] = Field(default_factory=list)
 
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, v: list[AccountRef]) -> list[AccountRef]:
+        from sentinelle.text.urls import mixed_script
+
+        for a in v:
+            if mixed_script(a.handle):
+                raise ValueError(f"{a.platform}:{a.handle}: the handle mixes scripts (a homograph of another account)")
+        return v
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        from sentinelle.text.urls import allow_domain
+
+        for d in v:
+            allow_domain(d)  # raises ValueError naming the entry and the problem
+        return v
+
 
 class Thresholds(_Strict):
     alert: Severity = Severity.medium  # findings below this are recorded but page no one

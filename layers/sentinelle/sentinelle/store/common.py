@@ -17,6 +17,7 @@ from sentinelle.model import (
     norm_handle,
 )
 from sentinelle.store.base import InvalidTransition
+from sentinelle.text.urls import allow_domain, mixed_script, split_host
 
 DEFAULT_TTL_DAYS = 180  # closed incidents are kept this long, then expire
 ACTOR = "sentinelle"
@@ -152,12 +153,10 @@ def allow_key(kind: str, key: str) -> str:
         platform, sep, handle = key.partition(":")
         if not sep or not platform.strip() or not norm_handle(handle):
             raise ValueError(f"an account key is 'platform:handle', not {key!r}")
+        if mixed_script(handle):
+            raise ValueError(f"{key!r}: the handle mixes scripts (a homograph of another account)")
         return f"{platform.strip().lower()}:{norm_handle(handle)}"
-    host = key.lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]  # a URL names its host
-    domain = host.rstrip(".").removeprefix("www.")
-    if not domain or "." not in domain:
-        raise ValueError(f"{key!r} is not a domain name")
-    return domain
+    return allow_domain(key)
 
 
 def allow_reason(reason: str | None) -> str:
@@ -178,9 +177,12 @@ def subject_allow_keys(subject: Subject) -> set[tuple[str, str]]:
             domain = allow_key("domain", subject.id)
         except ValueError:
             return keys
-        # An allowed domain covers its sub-domains too.
+        # An allowed domain covers its sub-domains too, down to the registrable domain: never a
+        # public suffix (an entry for `co.uk` made before they were refused covers nothing).
         parts = domain.split(".")
-        keys.update(("domain", ".".join(parts[i:])) for i in range(len(parts) - 1))
+        _, dom, suffix = split_host(domain)
+        last = len(parts) - (suffix.count(".") + 2) if dom and suffix else len(parts) - 2
+        keys.update(("domain", ".".join(parts[i:])) for i in range(last + 1))
     return keys
 
 
