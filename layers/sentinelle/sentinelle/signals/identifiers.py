@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import phonenumbers
 from stdnum import iban as std_iban
@@ -389,19 +389,36 @@ def _phone_number(raw: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> tuple
     return None, False
 
 
-def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
-            claimed: tuple[tuple[int, int], ...] = (), regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Match]:
+class _Spans:
+    """Spans (possibly overlapping) asked "does one cover this position?" in O(log n): a post
+    with thousands of numbers must not compare each candidate with every span."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach: list[int] = []  # the furthest end among the spans up to each one
+        for _, end in ordered:
+            self._reach.append(max(end, self._reach[-1]) if self._reach else end)
+
+    def cover(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        return i >= 0 and self._reach[i] > pos
+
+
+def _phones(text: str, low: str, taken: Iterable[tuple[int, int]] = (),
+            claimed: Iterable[tuple[int, int]] = (), regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Match]:
     """Phone numbers, skipping `taken` spans (surely something else) and, unless the number is
     valid, `claimed` ones (possibly something else: an SSN's digits are not a phone's to take)."""
+    surely, possibly = _Spans(taken), _Spans(claimed)
     for m in _PHONE.finditer(text):
         raw = m.group().rstrip(").- ")
         if raw.count("(") != raw.count(")"):
             raw = raw.lstrip("(")
         start = m.start() + m.group().index(raw)
-        if any(s <= start < e for s, e in taken):
+        if surely.cover(start):
             continue  # already a card, IBAN or NIR: parsing it as a phone is wasted time
         num, valid = _phone_number(raw, regions)
-        if num is None or (not valid and any(s <= start < e for s, e in claimed)):
+        if num is None or (not valid and possibly.cover(start)):
             continue
         end = start + len(raw)
         personal = _near(PHONE_PERSONAL, low, start, end)
