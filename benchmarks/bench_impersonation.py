@@ -134,7 +134,7 @@ def bench_detector() -> list[list[str]]:
             bio, links = rng.choice(["Photographe", "Fan de cuisine", "Développeuse", ""]), []
         profiles.append(Profile(platform="x", id=str(i), handle=name.lower().replace(" ", "_").replace(".", ""),
                                 display_name=name, bio=bio, links=links, followers=rng.randint(0, 5000)))
-    ctx = Context(watchlist=wl, now=NOW)
+    ctx = Context.ephemeral(watchlist=wl, now=NOW)
     det.detect(profiles[0], ctx)  # build the per-watchlist state outside the timing
     t = time.process_time()
     found = sum(len(det.detect(p, ctx)) for p in profiles if det.applies(p, ctx))

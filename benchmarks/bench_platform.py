@@ -172,11 +172,11 @@ def detector_rows(wl: Any) -> tuple[list[list[str]], dict[str, float], dict[str,
     rows, rates, finding_rates = [], {}, {}
     for name, det in sorted(registry().items()):
         items = corpus_for(det, posts, own_posts, profiles)
-        ctx = Context(watchlist=wl, now=NOW)
+        ctx = Context.ephemeral(watchlist=wl, now=NOW)
         detect_all(det, items[:50], ctx)  # compile per-watchlist state outside the timing
         rate, found = cpu_rate(lambda: detect_all(det, items, ctx), len(items))
         tracemalloc.start()
-        detect_all(det, items, Context(watchlist=wl, now=NOW))
+        detect_all(det, items, Context.ephemeral(watchlist=wl, now=NOW))
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
         rates[name], finding_rates[name] = rate, found / len(items)
@@ -200,7 +200,7 @@ def scaling_rows() -> tuple[list[list[str]], dict[str, dict[int, float]]]:
         cells = []
         for name, det in sorted(registry().items()):
             items = corpus_for(det, posts, own_posts, profiles)
-            ctx = Context(watchlist=wl, now=NOW)
+            ctx = Context.ephemeral(watchlist=wl, now=NOW)
             started = time.process_time()
             detect_all(det, items[:1], ctx)  # builds the per-watchlist indexes
             build = time.process_time() - started
@@ -270,7 +270,7 @@ def end_to_end_rows(wl: Any, finding_rates: dict[str, float]) -> tuple[list[list
             client = store.model._get_connection().connection.client
             client.meta.events.register("before-parameter-build.dynamodb", count)  # params as the API takes them
             started_wall, started_cpu = time.perf_counter(), time.process_time()
-            summary = asyncio.run(scan(det, wl, [source], store, store, now=NOW, ctx=Context(watchlist=wl, now=NOW)))
+            summary = asyncio.run(scan(det, wl, [source], store, store, now=NOW, ctx=Context.ephemeral(watchlist=wl, now=NOW)))
             wall, cpu = time.perf_counter() - started_wall, time.process_time() - started_cpu
             writes = sum(calls[op] for op in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem",
                                               "TransactWriteItems"))

@@ -109,7 +109,7 @@ def _fold_only(text: str) -> Prepared:
 
 def baseline_context() -> Context:
     """A context in which the scams detector runs with the baseline's regexes and folding."""
-    ctx = Context(watchlist=WATCHLIST)
+    ctx = Context.ephemeral(watchlist=WATCHLIST)
     rules = ScamRules(WATCHLIST)
     rules.phrases, rules.brands = _RegexPhrases(), _RegexBrands(WATCHLIST)  # type: ignore[assignment]
     rules.prepare = _fold_only
@@ -133,7 +133,7 @@ def run() -> str:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})  # one core
     items = posts()
     detector = get("scams")
-    ctx = Context(watchlist=WATCHLIST)
+    ctx = Context.ephemeral(watchlist=WATCHLIST)
 
     def detect_all(batch: list[Post]) -> int:
         return sum(len(detector.detect(p, ctx)) for p in batch)

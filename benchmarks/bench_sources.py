@@ -106,7 +106,7 @@ def _html_rows() -> list[tuple[str, str, str]]:
 
 
 def _replay_rows() -> list[tuple[str, str, str]]:
-    from sentinelle.detectors.base import Query
+    from sentinelle.ports import Query
     from sentinelle.sources.replay import ReplaySource
 
     rows = []
@@ -132,7 +132,7 @@ def _replay_rows() -> list[tuple[str, str, str]]:
 
 
 def _http_rows() -> list[tuple[str, str, str]]:
-    from sentinelle.detectors.base import Query
+    from sentinelle.ports import Query
     from sentinelle.http import make_client
     from sentinelle.sources.x import XSource
 

@@ -223,7 +223,7 @@ def profiles() -> str:
 
     def run(raw):
         item = parse_item(raw)
-        ctx = Context(watchlist=wl, now=NOW, cache=cache)
+        ctx = Context.ephemeral(watchlist=wl, now=NOW, cache=cache)
         return det.detect(item, ctx) if det.applies(item, ctx) else []
 
     by_variant: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])

@@ -77,7 +77,7 @@ def ours(rows: list[dict]) -> dict[str, set[str]]:
 def detector(rows: list[dict]) -> tuple[dict[str, set[str]], dict[str, set[str]], dict[str, Severity]]:
     """record id -> kinds the leaks detector reports for the text posted by an official account; the
     kinds it reports at medium or above (the alerting ones); and the highest severity per record."""
-    det, ctx = get("leaks"), Context(watchlist=WATCHLIST, explicit=True)
+    det, ctx = get("leaks"), Context.ephemeral(watchlist=WATCHLIST, explicit=True)
     kinds, loud, worst = {}, {}, {}
     for r in rows:
         post = Post(platform="x", id=r["id"].replace("/", "-"), text=r["text"], author={"handle": "evaluation"})
@@ -100,7 +100,7 @@ def ordinary() -> tuple[int, dict[tuple[str, Severity], int]]:
         texts = [t for t, _ in eval_scams.uci() + rows + posts] + spam + promo
     except OSError:
         return 0, {}
-    det, ctx = get("leaks"), Context(watchlist=WATCHLIST, explicit=True)
+    det, ctx = get("leaks"), Context.ephemeral(watchlist=WATCHLIST, explicit=True)
     counts: dict[tuple[str, Severity], int] = defaultdict(int)
     for i, text in enumerate(texts):
         for f in det.detect(Post(platform="x", id=str(i), text=text, author={"handle": "evaluation"}), ctx):

@@ -94,7 +94,7 @@ def _prf(pairs: Iterable[tuple[bool, bool]]) -> tuple[int, float, float, float]:
 
 def fixtures(path: Path = FIXTURES) -> tuple[int, float, float, float]:
     doc = json.loads(path.read_text(encoding="utf-8"))
-    ctx = Context(watchlist=parse_watchlist(doc["watchlist"]))
+    ctx = Context.ephemeral(watchlist=parse_watchlist(doc["watchlist"]))
     detector = get("scams")
 
     def reported(post: dict) -> bool:

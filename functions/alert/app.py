@@ -1,4 +1,7 @@
-"""Lambda entry point: one SNS alert per new, escalated or reopened incident, from the table's stream, exactly once."""
+"""Lambda entry point: one SNS alert per new, escalated or reopened incident, from the table's stream, exactly once.
+
+What alerts, and through which channels, is the same policy as local mode's (`sentinelle.alerting`)
+under the thresholds of the same watchlist (the run configuration in SSM or S3)."""
 
 import os
 from functools import lru_cache, partial
@@ -17,6 +20,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from sentinelle.alerts.sinks import SnsSink
 from sentinelle.alerts.stream import Batch, plan_batch
+from sentinelle.lambdas import get_config
 from sentinelle.model import Change, Incident
 from sentinelle.watchlist import Thresholds
 
@@ -28,9 +32,20 @@ processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=24 * 3600)
 
 
+def thresholds() -> Thresholds:
+    """The watchlist's thresholds, read per invocation (SSM reads are cached for five minutes)."""
+    return get_config().wl.thresholds
+
+
+def sink(limits: Thresholds) -> SnsSink:
+    return SnsSink(os.environ["SENTINELLE_TOPIC_ARN"], limits, client=sns_client())
+
+
 @lru_cache(maxsize=1)
-def sink() -> SnsSink:
-    return SnsSink(os.environ["SENTINELLE_TOPIC_ARN"])
+def sns_client() -> Any:
+    import boto3
+
+    return boto3.client("sns")
 
 
 @lru_cache(maxsize=1)
@@ -43,34 +58,31 @@ def publishers() -> tuple[Callable[..., Any], Callable[..., Any]]:
             static_pk_value="IDEMPOTENCY#alert", expiry_attr="expires_at")
 
     @idempotent_function(data_keyword_argument="digest", persistence_store=persistence(), config=IDEMPOTENCY)
-    def digest_once(digest: dict) -> dict:
+    def digest_once(digest: dict, limits: Thresholds) -> dict:
         items = [(Incident.model_validate(a["incident"]), Change(a["change"])) for a in digest["alerts"]]
-        message_id = sink().send_digest(items)
+        message_id = sink(limits).send_digest(items)
         metrics.add_metric(name="DigestsPublished", unit=MetricUnit.Count, value=1)
         return {"message_id": message_id}
 
     # One record per change, whether it went out alone or in a digest: a retried or split batch
     # never alerts a change twice, in either form.
     @idempotent_function(data_keyword_argument="alert", persistence_store=persistence(), config=IDEMPOTENCY)
-    def alert_once(alert: dict, batch: Batch | None = None) -> dict:
-        if batch is not None and batch.digest:
-            digest_once(digest={"key": batch.digest_key, "alerts": [a.payload() for a in batch.alerts.values()]})
+    def alert_once(alert: dict, batch: Batch, limits: Thresholds) -> dict:
+        if batch.digest:
+            digest_once(digest={"key": batch.digest_key, "alerts": [a.payload() for a in batch.alerts.values()]},
+                        limits=limits)
             return {"digest": batch.digest_key}
-        message_id = sink().send(Incident.model_validate(alert["incident"]), Change(alert["change"]))
+        message_id = sink(limits).send(Incident.model_validate(alert["incident"]), Change(alert["change"]))
         metrics.add_metric(name="AlertsPublished", unit=MetricUnit.Count, value=1)
         return {"message_id": message_id}
 
     return alert_once, digest_once
 
 
-def thresholds() -> Thresholds:
-    return Thresholds(digest_after=int(os.environ.get("SENTINELLE_DIGEST_AFTER") or 10))
-
-
-def record_handler(record: DynamoDBRecord, batch: Batch) -> None:
+def record_handler(record: DynamoDBRecord, batch: Batch, limits: Thresholds) -> None:
     alert = batch.alerts.get(record.dynamodb.sequence_number if record.dynamodb else "")
     if alert is not None:
-        publishers()[0](alert=alert.payload(), batch=batch)
+        publishers()[0](alert=alert.payload(), batch=batch, limits=limits)
 
 
 @logger.inject_lambda_context
@@ -78,10 +90,11 @@ def record_handler(record: DynamoDBRecord, batch: Batch) -> None:
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context: LambdaContext) -> dict:
     IDEMPOTENCY.register_lambda_context(context)
-    batch = plan_batch(event.get("Records", []), thresholds())
+    limits = thresholds()
+    batch = plan_batch(event.get("Records", []), limits)
     for seq, why in batch.unreadable.items():  # retrying cannot make them readable: report and skip
         logger.error("incident record skipped", extra={"sequence_number": seq, "reason": why})
     metrics.add_metric(name="IncidentChanges", unit=MetricUnit.Count, value=len(batch.alerts))
     metrics.add_metric(name="UnreadableRecords", unit=MetricUnit.Count, value=len(batch.unreadable))
     return process_partial_response(event=event, context=context, processor=processor,
-                                    record_handler=partial(record_handler, batch=batch))
+                                    record_handler=partial(record_handler, batch=batch, limits=limits))

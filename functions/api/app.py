@@ -38,7 +38,7 @@ def cursor_key() -> bytes:
 def get_app() -> SentinelleResolver:
     from sentinelle.store.dynamodb import DynamoDBStore
 
-    return create_app(DynamoDBStore(), auth=gateway_authorizer, cursor_key=cursor_key(),
+    return create_app(DynamoDBStore(os.environ["SENTINELLE_TABLE"]), auth=gateway_authorizer, cursor_key=cursor_key(),
                       reporters=reporters_from_env())
 
 

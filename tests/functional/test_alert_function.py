@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import tempfile
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -14,8 +15,9 @@ from aws_template import create_table, template
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from moto import mock_aws
 
+from sentinelle.alerts.sinks import SnsSink
 from sentinelle.model import Finding, Incident, Severity, Subject
-from sentinelle.store.common import merge_finding
+from sentinelle.incidents import merge_finding
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLE = "sentinelle-alert-test"
@@ -69,8 +71,8 @@ class Aws:
         monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
         monkeypatch.setenv("SENTINELLE_TOPIC_ARN", self.topic)
         monkeypatch.setenv("SENTINELLE_API_URL", "https://api.example.test")
-        monkeypatch.delenv("SENTINELLE_DIGEST_AFTER", raising=False)
-        app.sink.cache_clear()
+        configure(monkeypatch)
+        app.sns_client.cache_clear()
         app.publishers.cache_clear()
 
     def messages(self) -> list[dict[str, Any]]:
@@ -88,8 +90,16 @@ class Aws:
 def aws_resources():
     with mock_aws():
         yield Aws()
-    app.sink.cache_clear()
+    app.sns_client.cache_clear()
     app.publishers.cache_clear()
+
+
+def configure(monkeypatch: pytest.MonkeyPatch, **thresholds: Any) -> None:
+    """The run configuration the alert function reads its thresholds from (SSM on AWS, a file here)."""
+    folder = Path(tempfile.mkdtemp(prefix="sentinelle-alert-"))
+    config = {"watchlist": {"organization": "Maison Lumière", "thresholds": thresholds}, "detectors": {}}
+    (folder / "sentinelle.yaml").write_text(json.dumps(config))
+    monkeypatch.setenv("SENTINELLE_CONFIG", str(folder / "sentinelle.yaml"))
 
 
 @pytest.fixture
@@ -117,12 +127,14 @@ def finding(n: int = 1, severity: Severity = Severity.high, detector: str = "imp
                                    url=f"https://evil.example/@claire{n}"))
 
 
-def image(incident: Incident, version: int) -> dict[str, Any]:
+def image(incident: Incident, version: int, change: str = "new") -> dict[str, Any]:
+    """The item as DynamoDBStore writes it, with the change that write recorded (`last_change`)."""
     from sentinelle.store.dynamodb import INCIDENT_SK, DynamoDBStore, SentinelleTable
 
     item = SentinelleTable(f"INC#{incident.id}", INCIDENT_SK)
     DynamoDBStore._fill(item, incident)
     item.version = version
+    item.last_change = change
     return item.serialize()
 
 
@@ -152,7 +164,7 @@ def test_insert_publishes_once_with_attributes(aws):
     event["Records"] = [r for r in event["Records"] if r["eventName"] == "INSERT"]
     assert invoke(event) == {"batchItemFailures": []}
     (msg,) = aws.messages()
-    assert attrs(msg) == {"severity": "high", "detector": "impersonation"}
+    assert attrs(msg) == {"severity": "high", "detector": "impersonation", "channels": '["alert", "sms"]'}
     assert msg["Subject"].startswith("[Sentinelle HIGH] New impersonation")
     payload = json.loads(msg["Message"])  # the `default` variant: the JSON payload
     assert payload["incident"]["detector"] == "impersonation" and payload["text"]
@@ -178,7 +190,7 @@ def test_modify_without_escalation_publishes_nothing(aws):
     old, _ = merge_finding(None, finding(), T0)
     new, change = merge_finding(old, finding(), T0 + timedelta(minutes=15))
     assert change.value == "repeat"
-    assert invoke({"Records": [record(5, "MODIFY", image(new, 2), image(old, 1))]}) == {"batchItemFailures": []}
+    assert invoke({"Records": [record(5, "MODIFY", image(new, 2, "repeat"), image(old, 1))]}) == {"batchItemFailures": []}
     assert aws.messages() == []
 
 
@@ -186,7 +198,7 @@ def test_escalation_publishes_with_the_new_severity(aws):
     old, _ = merge_finding(None, finding(severity=Severity.medium), T0)
     new, change = merge_finding(old, finding(severity=Severity.critical), T0 + timedelta(minutes=15))
     assert change.value == "escalated"
-    invoke({"Records": [record(6, "MODIFY", image(new, 2), image(old, 1))]})
+    invoke({"Records": [record(6, "MODIFY", image(new, 2, "escalated"), image(old, 1))]})
     (msg,) = aws.messages()
     assert attrs(msg)["severity"] == "critical"
     assert "Escalated" in msg["Subject"]
@@ -219,16 +231,15 @@ def test_an_unreadable_record_is_reported_and_skipped_not_retried(aws, capsys, c
 def test_a_partly_failed_batch_retried_alerts_each_change_once(aws, monkeypatch):
     """One publish fails, Lambda retries from it: the others, already sent, are not sent again."""
     event = {"Records": [insert(40 + n, finding(n)) for n in range(3)]}
-    real = app.sink()
-    send, calls = real.send, {"n": 0}
+    send, calls = SnsSink.send, {"n": 0}
 
-    def flaky(incident, change):
+    def flaky(self, incident, change):
         calls["n"] += 1
         if calls["n"] == 2:
             raise ConnectionError("SNS throttled")
-        return send(incident, change)
+        return send(self, incident, change)
 
-    monkeypatch.setattr(real, "send", flaky)
+    monkeypatch.setattr(SnsSink, "send", flaky)
     assert invoke(event) == {"batchItemFailures": [{"itemIdentifier": f"{41:024d}"}]}
     retry = {"Records": event["Records"][1:]}  # from the lowest failed sequence number on
     assert invoke(retry) == {"batchItemFailures": []}
@@ -238,7 +249,7 @@ def test_a_partly_failed_batch_retried_alerts_each_change_once(aws, monkeypatch)
 
 def test_a_digest_then_a_split_retry_alerts_nothing_again(aws, monkeypatch):
     """The function timed out after the digest went out; Lambda splits the batch and retries."""
-    monkeypatch.setenv("SENTINELLE_DIGEST_AFTER", "3")
+    configure(monkeypatch, digest_after=3)
     records = [insert(50 + n, finding(n)) for n in range(6)]
     invoke({"Records": records})
     invoke({"Records": records[:3]})
@@ -250,18 +261,16 @@ def test_a_digest_then_a_split_retry_alerts_nothing_again(aws, monkeypatch):
 def test_publish_failure_is_reported_and_the_retry_publishes_once(aws, monkeypatch):
     event = {"Records": [insert(13, finding(1))]}
     monkeypatch.setenv("SENTINELLE_TOPIC_ARN", aws.topic + "-missing")
-    app.sink.cache_clear()
     with pytest.raises(BatchProcessingError):  # every record failed: the invocation fails, Lambda retries
         invoke(event)
     monkeypatch.setenv("SENTINELLE_TOPIC_ARN", aws.topic)
-    app.sink.cache_clear()
     assert invoke(event) == {"batchItemFailures": []}
     invoke(event)
     assert len(aws.messages()) == 1
 
 
 def test_a_burst_becomes_one_digest_exactly_once(aws, monkeypatch):
-    monkeypatch.setenv("SENTINELLE_DIGEST_AFTER", "3")
+    configure(monkeypatch, digest_after=3)
     event = {"Records": [insert(20 + n, finding(n, detector=d)) for n, d in
                          enumerate(["impersonation"] * 3 + ["scams"] * 2)]}
     event["Records"][0] = insert(20, finding(0, severity=Severity.critical))

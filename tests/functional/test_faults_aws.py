@@ -23,7 +23,8 @@ from moto.core.exceptions import JsonRESTError
 from moto.dynamodb.models import DynamoDBBackend
 from moto.sns.models import SNSBackend
 
-from sentinelle.detectors.base import Context, Detector, Query
+from sentinelle.detectors.base import Context, Detector
+from sentinelle.ports import Query
 from sentinelle.model import Finding, Severity, Subject
 from sentinelle.pipeline import RunSummary, scan
 from sentinelle.sources import build_source
@@ -102,7 +103,7 @@ def feed(tmp_path: Path, name: str, ids: range) -> Any:
 
 
 def run(store: DynamoDBStore, sources: list[Any], at: datetime = NOW) -> RunSummary:
-    return asyncio.run(scan(EveryItem(), WL, sources, store, store, now=at, ctx=Context(watchlist=WL, now=at)))
+    return asyncio.run(scan(EveryItem(), WL, sources, store, store, now=at, ctx=Context.ephemeral(watchlist=WL, now=at)))
 
 
 def incidents(ddb: Any) -> list[str]:
@@ -236,7 +237,7 @@ def test_cancelled_while_collecting_moves_nothing_and_the_rerun_records_all(aws,
         gate = asyncio.Event()
         task = asyncio.create_task(scan(EveryItem(), WL, [feed(tmp_path, "a", range(3)),
                                                            Slow(feed(tmp_path, "b", range(4)), gate)],
-                                        store, store, now=NOW, ctx=Context(watchlist=WL, now=NOW)))
+                                        store, store, now=NOW, ctx=Context.ephemeral(watchlist=WL, now=NOW)))
         await gate.wait()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
@@ -307,7 +308,7 @@ def stream_event(ddb: Any) -> dict[str, Any]:
          "eventSourceARN": f"arn:aws:dynamodb:eu-west-3:123456789012:table/{TABLE}/stream/2026-11-28T00:00:00.000",
          "dynamodb": {"Keys": {"pk": i["pk"], "sk": i["sk"]}, "NewImage": i, "SequenceNumber": f"{n:024d}",
                       "SizeBytes": 100, "StreamViewType": "NEW_AND_OLD_IMAGES"}}
-        for n, i in enumerate(items, 1)]}
+        for n, i in enumerate(({**i, "last_change": {"S": "new"}} for i in items), 1)]}
 
 
 @pytest.fixture
@@ -319,7 +320,10 @@ def alerting(aws, tmp_path, monkeypatch) -> Iterator[dict[str, Any]]:
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
     monkeypatch.setenv("SENTINELLE_TOPIC_ARN", topic)
     monkeypatch.setenv("SENTINELLE_API_URL", "https://api.example.test")
-    monkeypatch.setenv("SENTINELLE_DIGEST_AFTER", "100")  # one message per change in these tests
+    config = tmp_path / "sentinelle.yaml"  # the alert function's thresholds: one message per change here
+    config.write_text(json.dumps({"watchlist": {"organization": "Acme", "thresholds": {"digest_after": 100}},
+                                  "detectors": {}}))
+    monkeypatch.setenv("SENTINELLE_CONFIG", str(config))
     run(DynamoDBStore(TABLE), [feed(tmp_path, "a", range(6))])
     app = load_alert_app()
 

@@ -16,7 +16,8 @@ import httpx
 import pytest
 import respx
 
-from sentinelle.detectors.base import Context, Detector, Query
+from sentinelle.detectors.base import Context, Detector
+from sentinelle.ports import Query
 from sentinelle.http import RetryPolicy
 from sentinelle.model import Finding, Severity, Subject
 from sentinelle.pipeline import RunSummary, scan
@@ -80,7 +81,7 @@ def source(waits: Waits, *, max_pages: int = 3) -> Any:
 def run(store: SQLiteStore, src: Any, *, at: datetime = NOW, timeout: float = 30.0) -> RunSummary:
     async def go() -> RunSummary:
         try:
-            return await scan(EveryItem(), WL, [src], store, store, now=at, ctx=Context(watchlist=WL, now=at),
+            return await scan(EveryItem(), WL, [src], store, store, now=at, ctx=Context.ephemeral(watchlist=WL, now=at),
                               source_timeout=timeout)
         finally:
             await src.aclose()
@@ -227,7 +228,7 @@ def test_a_lone_surrogate_post_does_not_block_its_source(store) -> None:
 
     async def go() -> RunSummary:
         try:
-            return await scan(Quoting(), WL, [src], store, store, now=NOW, ctx=Context(watchlist=WL, now=NOW))
+            return await scan(Quoting(), WL, [src], store, store, now=NOW, ctx=Context.ephemeral(watchlist=WL, now=NOW))
         finally:
             await src.aclose()
 

@@ -128,7 +128,7 @@ def feed(tmp_path: Path, detector: str) -> Any:
 
 def run_scan(store: Any, tmp_path: Path) -> Any:
     """Every detector over the same items; the leaks run's summary is returned."""
-    ctx = Context(watchlist=WL)
+    ctx = Context.ephemeral(watchlist=WL)
     summaries = [asyncio.run(scan(get(name), WL, [feed(tmp_path, name)], store, store, ctx=ctx)) for name in DETECTORS]
     assert all(s.findings for s in summaries), [(s.detector, s.findings) for s in summaries]
     return summaries[0]
@@ -243,13 +243,14 @@ def test_console_alerts_and_the_outbox_hold_no_raw_value(sqlite_outputs, capsys)
 
 def test_sns_messages_hold_no_raw_value(dynamodb_outputs, monkeypatch) -> None:
     from sentinelle.alerts.sinks import SnsSink
+    from sentinelle.watchlist import Thresholds
 
     sns, sqs = boto3.client("sns"), boto3.client("sqs")
     topic = sns.create_topic(Name="alerts")["TopicArn"]
     queue = sqs.create_queue(QueueName="inbox")["QueueUrl"]
     arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=arn)
-    sink = SnsSink(topic)
+    sink = SnsSink(topic, Thresholds())
     incidents = dynamodb_outputs["store"].list(limit=200).items
     for inc in incidents:
         sink.send(inc, Change.new)
@@ -352,7 +353,7 @@ def _source_logs(answer: int, caplog: pytest.LogCaptureFixture, capsys: pytest.C
     import httpx
     import respx
 
-    from sentinelle.detectors.base import Query
+    from sentinelle.ports import Query
     from sentinelle.http import RetryPolicy
 
     async def no_wait(_: float) -> None:

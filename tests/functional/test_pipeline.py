@@ -7,10 +7,10 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from sentinelle.detectors.base import Context, Detector, Query
+from sentinelle.detectors.base import Context, Detector
+from sentinelle.ports import Query, SourceResult
 from sentinelle.model import Author, Finding, Post, Severity, Subject
 from sentinelle.pipeline import scan
-from sentinelle.sources.base import SourceResult
 from sentinelle.store.sqlite import SQLiteStore
 from sentinelle.watchlist import parse_watchlist
 
@@ -77,7 +77,7 @@ def store(tmp_path):
 
 
 def run(store, sources, *, now=NOW, **kw):
-    return asyncio.run(scan(WordDetector(), WL, sources, store, store, now=now, ctx=Context(watchlist=WL, now=now), **kw))
+    return asyncio.run(scan(WordDetector(), WL, sources, store, store, now=now, ctx=Context.ephemeral(watchlist=WL, now=now), **kw))
 
 
 def test_scan_records_and_a_second_run_adds_nothing(store):
@@ -173,5 +173,6 @@ def test_sources_are_collected_concurrently(store):
 
 def test_the_watchlist_allowlist_suppresses_too(store):
     wl = parse_watchlist({"organization": "Acme", "allowlist": {"accounts": [{"platform": "mastodon", "handle": "@Stranger"}]}})
-    summary = asyncio.run(scan(WordDetector(), wl, [FakeSource("fake:1", [post(1, "scam")])], store, store, now=NOW))
+    summary = asyncio.run(scan(WordDetector(), wl, [FakeSource("fake:1", [post(1, "scam")])], store, store, now=NOW,
+                               ctx=Context.ephemeral(watchlist=wl, now=NOW)))
     assert summary.suppressed == 1 and summary.findings == 0

@@ -29,6 +29,9 @@ def load_lambda(folder: str) -> Any:
 APPS = {name: load_lambda(f"scan_{name}") for name in DETECTORS}
 
 
+HASH_KEY_SECRET = "sentinelle/test/hash-key"
+
+
 class Context:
     function_version = "$LATEST"
     memory_limit_in_mb = 512
@@ -49,6 +52,8 @@ def table():
     with mock_aws():
         ddb = boto3.client("dynamodb")
         create_table(ddb, TABLE)
+        # The hash key as the template makes it: a generated Secrets Manager secret.
+        boto3.client("secretsmanager").create_secret(Name=HASH_KEY_SECRET, SecretString="k" * 64)
         yield ddb
 
 
@@ -61,6 +66,7 @@ def aws(table, monkeypatch):
         table.delete_item(TableName=TABLE, Key=item)
     monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
     monkeypatch.setenv("SENTINELLE_CONFIG", str(DEMO / "sentinelle.yaml"))
+    monkeypatch.setenv("SENTINELLE_HASH_KEY_SECRET", HASH_KEY_SECRET)
     get_store.cache_clear()
     yield table
     get_store.cache_clear()

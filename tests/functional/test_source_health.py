@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 
 from sentinelle.config import RunConfig
 from sentinelle.runner import SOURCE_ALERT_AFTER, run_detector_async
-from sentinelle.sources.base import SourceResult
+from sentinelle.ports import SourceResult
 from sentinelle.store.sqlite import SQLiteStore
 from sentinelle.watchlist import parse_watchlist
 

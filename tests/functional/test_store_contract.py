@@ -5,11 +5,12 @@ from __future__ import annotations
 import threading
 from datetime import datetime, timedelta, timezone
 
+import boto3
 import pytest
 
 from sentinelle.model import MAX_FINDINGS, Change, Finding, Severity, Status, Subject
 from sentinelle.store import InvalidTransition, NotFound, open_store
-from sentinelle.store.common import DEFAULT_TTL_DAYS
+from sentinelle.incidents import DEFAULT_TTL_DAYS
 
 T0 = datetime(2026, 3, 1, 12, 0, tzinfo=timezone.utc)
 BACKENDS = ["sqlite", "dynamodb"]
@@ -69,7 +70,8 @@ def make_store(backend: str, tmp_path, monkeypatch):
         from sentinelle.store.dynamodb import DynamoDBStore, create_table
 
         create_table("sentinelle-test")
-        yield lambda: DynamoDBStore("sentinelle-test")
+        boto3.client("secretsmanager").create_secret(Name="sentinelle/contract/hash-key", SecretString="c" * 64)
+        yield lambda: DynamoDBStore("sentinelle-test", hash_key_secret="sentinelle/contract/hash-key")
 
 
 @pytest.fixture
@@ -125,14 +127,28 @@ def test_false_positive_never_alerts_again(store):
     assert store.get(inc.id).occurrences == 2
 
 
-def test_allowlisted_subject_is_suppressed(store):
+def test_allowlist_entries_are_kept_folded_and_the_store_does_not_judge(store):
+    """The store keeps entries; what they suppress is decided once, by incidents.Allowlist, in the
+    pipeline (so the organisation's own accounts can never be silenced by one)."""
     store.allow("account", "Mastodon:@Acct7", "our reseller", "ana", T0)
-    r = store.record(finding(7), T0)
-    assert r.change is Change.suppressed
-    with pytest.raises(NotFound):
-        store.get(finding(7).incident_key)
-    store.disallow("account", "mastodon:acct7")
+    assert [(e["kind"], e["key"], e["reason"]) for e in store.allowlist()] == [("account", "mastodon:acct7", "our reseller")]
     assert store.record(finding(7), T0).change is Change.new
+    store.disallow("account", "mastodon:acct7")
+    assert store.allowlist() == []
+
+
+def test_small_values_round_trip(store):
+    assert store.get_value("health", "mastodon:social") is None
+    store.put_value("health", "mastodon:social", '{"failed": true}', T0)
+    store.put_value("session", "mastodon:social", "s", T0)
+    assert store.get_value("health", "mastodon:social") == '{"failed": true}'
+    assert store.get_checkpoint("health", "mastodon:social") is None  # not a checkpoint
+
+
+def test_each_store_has_a_hash_key_of_its_own(store):
+    key = store.hash_key()
+    assert isinstance(key, bytes) and len(key) >= 16 and key != b"sentinelle"
+    assert store.hash_key() == key
 
 
 def test_record_many_matches_record(store):

@@ -157,8 +157,10 @@ def test_stream_records_give_alerts_for_new_and_escalated_only(store):
     store.record(finding(1, severity="critical", score=99), T0)
     store.put_checkpoint("s", "q", "1", T0)
     records = _stream_records()
-    changes = [change_from_stream(r.get("OldImage"), r.get("NewImage")) for r in records]
+    changes = [change_from_stream(r.get("NewImage")) for r in records]
     assert changes == [Change.new, None, Change.escalated, None, None, None, None]
+    recorded = [r.get("NewImage", {}).get("last_change", {}).get("S") for r in records]
+    assert recorded == ["new", "repeat", "escalated", "triage", "triage", "repeat", None]
     first = incident_from_stream_image(records[0]["NewImage"])
     assert first is not None and first.id == key and first.occurrences == 1
     assert incident_from_stream_image(records[2]["NewImage"]).severity is Severity.high
@@ -173,20 +175,21 @@ def test_stream_records_give_an_alert_when_a_closed_incident_is_seen_again(store
     store.update(key, status=Status.resolved, note=None, assignee=None, actor="ana", now=T0 + timedelta(days=2))
     store.update(key, status=Status.open, note="not done", assignee=None, actor="ana", now=T0 + timedelta(days=2))
     records = _stream_records()
-    changes = [change_from_stream(r.get("OldImage"), r.get("NewImage")) for r in records]
+    changes = [change_from_stream(r.get("NewImage")) for r in records]
     # new, resolved by a person, reopened by a sighting (alert), resolved, reopened by a person (no alert)
     assert changes == [Change.new, None, Change.reopened, None, None]
 
 
-def test_change_from_stream_edge_cases():
+def test_change_from_stream_reads_what_the_store_recorded():
     inc = {"pk": {"S": "INC#a"}, "sk": {"S": "INC"}, "data": {"S": "{}"}, "status": {"S": "open"},
            "severity_rank": {"N": "2"}}
-    assert change_from_stream(None, None) is None  # TTL removal
-    assert change_from_stream(inc, None) is None
-    fp = {**inc, "status": {"S": "false_positive"}}
-    assert change_from_stream(None, fp) is None
-    assert change_from_stream(inc, {**inc, "severity_rank": {"N": "3"}}) is Change.escalated
-    assert change_from_stream({**inc, "severity_rank": {"N": "3"}}, inc) is None
+    assert change_from_stream(None) is None  # TTL removal
+    assert change_from_stream(inc) is None  # written before `last_change` existed: nothing to say
+    for recorded, expected in [("new", Change.new), ("escalated", Change.escalated), ("reopened", Change.reopened),
+                               ("repeat", None), ("triage", None), ("garbage", None)]:
+        assert change_from_stream({**inc, "last_change": {"S": recorded}}) is expected
+    checkpoint = {"pk": {"S": "CP#s"}, "sk": {"S": "Q#q"}, "last_change": {"S": "new"}}
+    assert change_from_stream(checkpoint) is None
 
 
 def test_model_matches_the_documented_key_schema():
@@ -215,11 +218,10 @@ def test_created_table_has_ttl_and_stream(aws):
     assert ttl["AttributeName"] == "expires_at"
 
 
-def test_open_store_and_table_from_env(aws, monkeypatch):
+def test_open_store_names_the_table(aws):
     s = open_store(f"dynamodb://{TABLE}")
     assert isinstance(s, DynamoDBStore) and s.model.Meta.table_name == TABLE
-    monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
-    s2 = DynamoDBStore()
+    s2 = DynamoDBStore(TABLE)
     s2.record(finding(3), T0)
     assert s.get(finding(3).incident_key).id == finding(3).incident_key
 

@@ -41,7 +41,33 @@ def test_outbox_one_alert_per_change(store):
     store.record(finding(1, severity="critical", score=95), T0 + timedelta(hours=2))
     (esc,) = store.pending_alerts()
     assert esc.change is Change.escalated and esc.incident.severity.value == "critical"
-    assert store.pending_alerts(limit=0) == []
+
+
+def test_claims_are_disjoint_and_a_lapsed_lease_comes_back(store):
+    store.record_many([finding(n) for n in range(1, 6)], T0)
+    first = store.claim_alerts("a", T0, lease_seconds=60, limit=3)
+    second = store.claim_alerts("b", T0)
+    assert len(first) == 3 and len(second) == 2
+    assert not {a.id for a in first} & {a.id for a in second}
+    assert store.claim_alerts("c", T0 + timedelta(seconds=30)) == []  # every row is held
+    store.mark_sent([first[0].id])
+    store.release([first[1].id])
+    again = store.claim_alerts("c", T0 + timedelta(seconds=30))
+    assert [a.id for a in again] == [first[1].id]  # given back: claimable at once
+    late = store.claim_alerts("d", T0 + timedelta(seconds=61))  # a's lease lapsed; b's (300 s) holds
+    assert [a.id for a in late] == [first[2].id]
+
+
+def test_an_outbox_made_before_the_lease_is_upgraded(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("CREATE TABLE outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL UNIQUE, "
+                 "incident_id TEXT NOT NULL, change TEXT NOT NULL, created_at TEXT NOT NULL, sent_at TEXT)")
+    conn.commit()
+    conn.close()
+    with SQLiteStore(path) as s:
+        s.record(finding(1), T0)
+        assert len(s.claim_alerts("x", T0)) == 1
 
 
 def test_outbox_row_rolls_back_with_the_incident(store, monkeypatch):
@@ -64,13 +90,11 @@ def test_new_then_escalated_in_one_batch_is_one_alert(store):
     assert alert.change is Change.new and alert.incident.severity.value == "high"
 
 
-def test_false_positive_and_allowlist_leave_no_alert(store):
+def test_a_false_positive_leaves_no_alert(store):
     inc = store.record(finding(1), T0).incident
     store.mark_sent([a.id for a in store.pending_alerts()])
     store.update(inc.id, status=Status.false_positive, note=None, assignee=None, actor="a", now=T0)
     store.record(finding(1, severity="critical", score=99), T0)
-    store.allow("account", "mastodon:acct2", "ok", "a", T0)
-    store.record(finding(2), T0)
     assert store.pending_alerts() == []
 
 

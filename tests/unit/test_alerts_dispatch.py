@@ -9,7 +9,7 @@ from sentinelle.alerts.dispatch import build_sinks, deliver
 from sentinelle.alerts.sinks import ConsoleSink, SmtpSink, WebhookSink
 from sentinelle.config import AlertConfig
 from sentinelle.model import Change, Finding, Incident, Severity, Subject
-from sentinelle.store.base import Alert
+from sentinelle.ports import Alert
 from sentinelle.watchlist import Thresholds
 
 T0 = datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)

@@ -67,7 +67,7 @@ def test_escalation_is_named_in_every_format():
 def test_reopening_is_named_in_every_format_and_the_email_says_why():
     from datetime import timedelta
 
-    from sentinelle.store.common import merge_finding
+    from sentinelle.incidents import merge_finding
 
     inc = incident(Severity.high).model_copy(update={"status": Status.takedown_accepted, "history": [
         HistoryEntry(at=T0, by="ana", action="takedown", status=Status.takedown_accepted)]})

@@ -11,6 +11,7 @@ import pytest
 import respx
 from rich.console import Console
 
+from sentinelle.watchlist import Thresholds
 from sentinelle.alerts.sinks import ConsoleSink, SmtpSink, SnsSink, WebhookSink
 from sentinelle.model import Change, Finding, Incident, Severity, Subject
 
@@ -122,6 +123,9 @@ def test_webhook_digest_is_one_post():
     assert json.loads(route.calls.last.request.content)["digest"] is True
 
 
+TOPIC = "arn:aws:sns:eu-west-3:123456789012:t"
+
+
 class FakeSns:
     def __init__(self) -> None:
         self.published: list[dict[str, Any]] = []
@@ -133,10 +137,11 @@ class FakeSns:
 
 def test_sns_message_has_variants_and_filterable_attributes():
     client = FakeSns()
-    assert SnsSink("arn:aws:sns:eu-west-3:123456789012:t", client=client).send(incident(), Change.new) == "m1"
+    assert SnsSink(TOPIC, Thresholds(), client=client).send(incident(), Change.new) == "m1"
     (kw,) = client.published
     assert kw["MessageStructure"] == "json"
-    assert kw["MessageAttributes"] == {"severity": {"DataType": "String", "StringValue": "high"},
+    assert kw["MessageAttributes"] == {"channels": {"DataType": "String.Array", "StringValue": '["alert", "sms"]'},
+                                       "severity": {"DataType": "String", "StringValue": "high"},
                                        "detector": {"DataType": "String", "StringValue": "scams"}}
     variants = json.loads(kw["Message"])
     assert set(variants) == {"default", "email", "sms"}
@@ -148,24 +153,30 @@ def test_sns_message_has_variants_and_filterable_attributes():
 
 def test_sns_digest_names_every_detector_for_filters():
     client = FakeSns()
-    SnsSink("arn:aws:sns:eu-west-3:123456789012:t", client=client).send_digest(
+    SnsSink(TOPIC, Thresholds(), client=client).send_digest(
         [(incident(Severity.medium, 1, "scams"), Change.new), (incident(Severity.critical, 2, "leaks"), Change.new)])
     attrs = client.published[0]["MessageAttributes"]
+    assert attrs["channels"]["StringValue"] == '["alert", "sms"]'  # the critical one reaches the SMS subscription
     assert attrs["severity"] == {"DataType": "String", "StringValue": "critical"}
     assert attrs["detector"] == {"DataType": "String.Array", "StringValue": '["leaks", "scams"]'}
 
 
-def test_sns_needs_a_topic(monkeypatch):
-    monkeypatch.delenv("SENTINELLE_TOPIC_ARN", raising=False)
+def test_sns_needs_a_topic():
     with pytest.raises(ValueError, match="SENTINELLE_TOPIC_ARN"):
-        SnsSink()
+        SnsSink("", Thresholds())
+
+
+def test_sns_channels_follow_the_watchlists_sms_threshold():
+    client = FakeSns()
+    SnsSink(TOPIC, Thresholds(sms="critical"), client=client).send(incident(), Change.new)
+    assert client.published[0]["MessageAttributes"]["channels"]["StringValue"] == '["alert"]'
 
 
 def test_sns_message_stays_under_the_size_limit():
     client = FakeSns()
     big = incident()
     big.evidence = {"context": "x" * 400_000}
-    SnsSink("arn:aws:sns:eu-west-3:123456789012:t", client=client).send(big, Change.new)
+    SnsSink(TOPIC, Thresholds(), client=client).send(big, Change.new)
     message = client.published[0]["Message"]
     assert len(message.encode()) <= SnsSink.MAX_BYTES
     default = json.loads(json.loads(message)["default"])

@@ -26,7 +26,7 @@ from tests.conftest import DEMO
 
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 WL = load_watchlist(DEMO / "watchlist.yaml")
-CTX = Context(watchlist=WL)
+CTX = Context.ephemeral(watchlist=WL)
 DETECTORS = sorted(registry().values(), key=lambda d: d.name)
 OWN = WL.official_accounts[0]
 
@@ -95,7 +95,7 @@ def _check(findings: object) -> None:
 @SETTINGS
 @given(item=st.one_of(posts, profiles), explicit=st.booleans())
 def test_detector_survives_arbitrary_unicode(detector, item, explicit) -> None:
-    ctx = Context(watchlist=WL, explicit=explicit, now=CTX.now)
+    ctx = Context.ephemeral(watchlist=WL, explicit=explicit, now=CTX.now)
     if detector.applies(item, ctx):
         run_bounded(lambda: _check(detector.detect(item, ctx)), 2.0)
 
@@ -120,7 +120,7 @@ def _surrogate_findings() -> list[Finding]:
         except ValidationError:
             continue  # refusing the item is a documented answer
         for det in DETECTORS:
-            out.extend(det.detect(item, Context(watchlist=WL, explicit=True)))
+            out.extend(det.detect(item, Context.ephemeral(watchlist=WL, explicit=True)))
     return out
 
 
@@ -191,7 +191,7 @@ CASES = [pytest.param(d, name, id=f"{d.name}-{name}", marks=KNOWN.get((d.name, n
 
 @pytest.mark.parametrize(("detector", "case"), CASES)
 def test_crafted_worst_case_is_bounded(detector, case: str) -> None:
-    ctx = Context(watchlist=WL, explicit=True)
+    ctx = Context.ephemeral(watchlist=WL, explicit=True)
     for item in _items_for(detector, CRAFTED[case]):
         run_bounded(lambda: _check(detector.detect(item, ctx)), BOUND)
 
@@ -206,7 +206,7 @@ HUGE_BOUND = 5.0  # a 1 MB item (no platform allows one; a poisoned response mig
 @pytest.mark.parametrize(("detector", "case"), [
     pytest.param(d, n, id=f"{d.name}-{n}") for d in DETECTORS for n in HUGE])
 def test_megabyte_item_is_bounded(detector, case: str) -> None:
-    ctx = Context(watchlist=WL, explicit=True)
+    ctx = Context.ephemeral(watchlist=WL, explicit=True)
     for item in _items_for(detector, HUGE[case]):
         run_bounded(lambda: _check(detector.detect(item, ctx)), HUGE_BOUND)
 

@@ -12,7 +12,7 @@ import pytest
 
 from sentinelle import cli
 from sentinelle.config import ConfigError, load_config
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.sources.replay import ReplaySource
 from sentinelle.watchlist import WatchlistError, load_watchlist
 

@@ -172,7 +172,7 @@ WATCHLIST = parse_watchlist({
     "official_accounts": [{"platform": "x", "handle": "maisonlumiere"}],
     "people": [{"name": "Claire Dubois", "accounts": [{"platform": "x", "handle": "clairedubois"}]}],
 })
-CTX = Context(watchlist=WATCHLIST, explicit=False)
+CTX = Context.ephemeral(watchlist=WATCHLIST, explicit=False)
 DETECTORS = sorted(registry().values(), key=lambda d: d.name)
 
 lines = st.one_of(

@@ -18,7 +18,7 @@ NOW = datetime(2026, 11, 28, tzinfo=timezone.utc)
 
 def run(raw):
     item = parse_item(raw)
-    ctx = Context(watchlist=WATCHLIST, now=NOW, cache=CACHE)
+    ctx = Context.ephemeral(watchlist=WATCHLIST, now=NOW, cache=CACHE)
     return DETECTOR.detect(item, ctx) if DETECTOR.applies(item, ctx) else []
 
 

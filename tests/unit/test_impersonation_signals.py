@@ -5,7 +5,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from sentinelle.detectors.base import Context, Query, get
+from sentinelle.detectors.base import Context, get
+from sentinelle.ports import Query
 from sentinelle.model import Post, Profile, Severity
 from sentinelle.signals.names import (NameIndex, handle_core, handle_matches, name_key, name_similarity,
                                       name_tokens)
@@ -65,7 +66,7 @@ def test_plan_searches_profiles_for_brands_and_people():
 
 
 def _ctx(online=False, enrichers=None):
-    return Context(watchlist=WATCHLIST, now=NOW, online=online, enrichers=enrichers)
+    return Context.ephemeral(watchlist=WATCHLIST, now=NOW, online=online, enrichers=enrichers)
 
 
 def test_own_and_allowlisted_accounts_never_reported():

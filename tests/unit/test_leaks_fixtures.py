@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from sentinelle.detectors import Context, get
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.model import Severity, parse_item
 from sentinelle.watchlist import load_watchlist, parse_watchlist
 
@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = json.loads((ROOT / "tests/fixtures/detectors/leaks.json").read_text(encoding="utf-8"))
 WATCHLIST = parse_watchlist(DOC["watchlist"])
 DETECTOR = get("leaks")
-CTX = Context(watchlist=WATCHLIST)  # one context: the compiled policies are cached in it
+CTX = Context.ephemeral(watchlist=WATCHLIST)  # one context: the compiled policies are cached in it
 
 
 def _findings(post: dict):
@@ -66,8 +66,15 @@ def test_dedup_is_keyed_on_the_value_not_the_post():
     b = dict(DOC["positive"][0], id="b", text="card number 4111-1111-1111-1111 again")
     (fa,), (fb,) = _findings(a), _findings(b)
     assert fa.dedup == fb.dedup
-    other = Context(watchlist=WATCHLIST, hash_key=b"another key")
+    other = Context(watchlist=WATCHLIST, hash_key=b"another key of 32 bytes or so...")
     assert DETECTOR.detect(parse_item(a), other)[0].dedup != fa.dedup
+
+
+def test_there_is_no_default_hash_key():
+    with pytest.raises(TypeError):
+        Context(watchlist=WATCHLIST)  # type: ignore[call-arg]
+    with pytest.raises(ValueError, match="at least 16 bytes"):
+        Context(watchlist=WATCHLIST, hash_key=b"sentinelle")
 
 
 def test_plan_reads_every_own_account_once():
@@ -84,7 +91,7 @@ def test_strangers_are_read_only_when_named_explicitly():
     post = parse_item({"type": "post", "platform": "x", "id": "9", "author": {"handle": "someone_else"},
                        "text": "ma carte 4111 1111 1111 1111 exp 09/28"})
     assert not DETECTOR.applies(post, CTX)
-    explicit = Context(watchlist=WATCHLIST, explicit=True)
+    explicit = Context.ephemeral(watchlist=WATCHLIST, explicit=True)
     assert DETECTOR.applies(post, explicit)
     (f,) = DETECTOR.detect(post, explicit)
     assert f.kind == "credit_card" and not any("official account" in r for r in f.reasons)
@@ -99,7 +106,7 @@ def test_demo_doctor_posting_a_patient_record_is_critical():
         "author": {"handle": "drmarchand@mastodon.social", "display_name": "Dr Julien Marchand"},
         "text": "Compte rendu pour la patiente Mme Isabelle Morel, NIR 2 74 04 54 395 326 67, "
                 "dossier patient n° 2024-00871 : suivi diabète à prévoir."})
-    ctx = Context(watchlist=wl)
+    ctx = Context.ephemeral(watchlist=wl)
     found = {f.kind: f for f in DETECTOR.detect(post, ctx)}
     assert {"fr_nir", "medical_record_number", "policy:health-patient-data"} <= set(found)
     assert all(f.severity == Severity.critical for f in found.values())
@@ -143,5 +150,5 @@ def test_possible_values_are_recorded_low_and_page_no_one(text, kind):
 def test_the_watchlist_regions_read_numbers_without_a_country_code():
     wl = parse_watchlist({**DOC["watchlist"], "regions": ["FR", "CN"]})
     post = parse_item(dict(DOC["positive"][0], text="Le client m'a dit : call me on 139 1234 5670"))
-    (f,) = DETECTOR.detect(post, Context(watchlist=wl))
+    (f,) = DETECTOR.detect(post, Context.ephemeral(watchlist=wl))
     assert f.kind == "phone_number" and f.reasons[0] == "valid phone number (mobile)"

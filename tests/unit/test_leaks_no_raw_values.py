@@ -32,7 +32,7 @@ def test_every_kind_is_found_and_nothing_raw_remains():
                           "policies": {"packs": ["health", "finance"]}})
     post = parse_item({"type": "post", "platform": "x", "id": "1", "url": "https://x.example/org/1",
                        "author": {"handle": "org"}, "text": TEXT})
-    findings = get("leaks").detect(post, Context(watchlist=wl))
+    findings = get("leaks").detect(post, Context.ephemeral(watchlist=wl))
     assert set(RAW) <= {f.kind for f in findings}
     blob = json.dumps([f.model_dump(mode="json") for f in findings], ensure_ascii=False)
     for kind, (raw, parts) in RAW.items():

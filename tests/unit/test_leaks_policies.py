@@ -47,7 +47,7 @@ def _watchlist(**policies):
 
 def _detect(wl, text):
     post = parse_item({"type": "post", "platform": "x", "id": "1", "author": {"handle": "org"}, "text": text})
-    return {f.kind: f for f in get("leaks").detect(post, Context(watchlist=wl))}
+    return {f.kind: f for f in get("leaks").detect(post, Context.ephemeral(watchlist=wl))}
 
 
 def test_only_enabled_packs_run():

@@ -69,7 +69,7 @@ def test_each_term_once():
 
 
 def test_matcher_is_cached_per_context():
-    ctx = Context(watchlist=WATCHLIST)
+    ctx = Context.ephemeral(watchlist=WATCHLIST)
     assert BrandMatcher.cached(ctx) is BrandMatcher.cached(ctx)
 
 

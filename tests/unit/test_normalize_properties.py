@@ -11,7 +11,7 @@ from sentinelle.watchlist import parse_watchlist
 
 WL = parse_watchlist({"organization": "Maison Lumière", "brands": [
     {"name": "Maison Lumière", "hashtags": ["LumiereDays"], "domains": ["maisonlumiere.fr"]}]})
-CTX = Context(watchlist=WL)
+CTX = Context.ephemeral(watchlist=WL)
 TEXT = st.text(max_size=300)
 
 

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOC = json.loads((ROOT / "tests/fixtures/detectors/scams.json").read_text(encoding="utf-8"))
 WATCHLIST = parse_watchlist(DOC["watchlist"])
 DETECTOR = get("scams")
-CTX = Context(watchlist=WATCHLIST)  # one context: the compiled rules are cached in it
+CTX = Context.ephemeral(watchlist=WATCHLIST)  # one context: the compiled rules are cached in it
 
 
 def _run(post: dict):
@@ -64,7 +64,7 @@ def test_aggregate_precision_recall():
 def test_later_sets_aggregate(name):
     """The sets written after tuning: only the aggregate is held to the done-when thresholds."""
     doc = json.loads((ROOT / "tests/fixtures/detectors" / name).read_text(encoding="utf-8"))
-    ctx = Context(watchlist=parse_watchlist(doc["watchlist"]))
+    ctx = Context.ephemeral(watchlist=parse_watchlist(doc["watchlist"]))
 
     def reported(post):
         item = parse_item(post)
@@ -86,7 +86,7 @@ def test_demo_scenario_is_high_or_critical():
                 "numéro de carte pour l'activer, aujourd'hui seulement.",
         "hashtags": ["MaisonLumiere", "LumiereDays"], "lang": "fr",
     })
-    ctx = Context(watchlist=wl)
+    ctx = Context.ephemeral(watchlist=wl)
     assert DETECTOR.applies(post, ctx)
     [f] = DETECTOR.detect(post, ctx)
     assert f.severity >= Severity.high

@@ -212,14 +212,19 @@ def test_api_function_reads_and_triages_without_scans():
     assert set(named_policies(fn)) <= {"SSMParameterReadPolicy", "AWSSecretsManagerGetSecretValuePolicy"}
 
 
-def test_alert_function_publishes_and_writes_idempotency_records_only():
+def test_alert_function_publishes_reads_its_config_and_writes_idempotency_records_only():
     fn = functions()["AlertFunction"]
-    assert named_policies(fn) == {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["AlertTopic", "TopicName"]}}}
+    assert named_policies(fn) == {"SNSPublishMessagePolicy": {"TopicName": {"Fn::GetAtt": ["AlertTopic", "TopicName"]}},
+                                  # the watchlist's thresholds, from the same configuration as the scans
+                                  "SSMParameterReadPolicy": {"ParameterName": "sentinelle/*"},
+                                  "S3ReadPolicy": {"BucketName": {"Ref": "ConfigBucket"}}}
     (stmt,) = statements(fn)
     assert set(stmt["Action"]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     assert stmt["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["IDEMPOTENCY#*"]}}
     env = fn["Properties"]["Environment"]["Variables"]
     assert env["SENTINELLE_TOPIC_ARN"] == {"Ref": "AlertTopic"}
+    assert env["SENTINELLE_CONFIG"] == {"Ref": "ConfigLocation"}
+    assert "SENTINELLE_HASH_KEY_SECRET" not in env  # it hashes nothing: only the scans get the key
 
 
 # ------------------------------------------------------------------------- alerts wiring
@@ -265,16 +270,33 @@ def test_stream_event_retries_then_dead_letters():
     assert "expires_after_seconds=24 * 3600" in app and props["MaximumRecordAgeInSeconds"] <= 24 * 3600
 
 
-def test_subscriptions_filter_on_severity():
+def test_subscriptions_filter_on_the_channels_the_alert_policy_chose():
+    """No severity is written in the template: the watchlist's thresholds decide, through the
+    `channels` attribute the alert function sets (sentinelle.alerting.channels)."""
     subs = {k: v for k, v in resources("AWS::SNS::Subscription").items() if v["Properties"]["TopicArn"] == {"Ref": "AlertTopic"}}
     by_protocol = {v["Properties"]["Protocol"]: v for v in subs.values()}
-    assert by_protocol["email"]["Properties"]["FilterPolicy"] == {"severity": ["medium", "high", "critical"]}
-    assert by_protocol["sms"]["Properties"]["FilterPolicy"] == {"severity": ["high", "critical"]}
-    assert by_protocol["https"]["Properties"]["FilterPolicy"] == {"severity": ["medium", "high", "critical"]}
+    assert by_protocol["email"]["Properties"]["FilterPolicy"] == {"channels": ["alert"]}
+    assert by_protocol["sms"]["Properties"]["FilterPolicy"] == {"channels": ["sms"]}
+    assert by_protocol["https"]["Properties"]["FilterPolicy"] == {"channels": ["alert"]}
     assert {v.get("Condition") for v in subs.values()} == {"HasAlertEmail", "HasAlertPhone", "HasWebhook"}
     for v in subs.values():
         assert v["Properties"]["FilterPolicyScope"] == "MessageAttributes"
     assert resources("AWS::SNS::Topic")["AlertTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+
+
+def test_the_hash_key_is_a_generated_secret_given_to_the_scans_only():
+    secret = resources("AWS::SecretsManager::Secret")["HashKeySecret"]
+    assert secret["DeletionPolicy"] == "Retain" and secret["UpdateReplacePolicy"] == "Retain"
+    assert secret["Properties"]["GenerateSecretString"]["PasswordLength"] >= 32
+    assert secret["Properties"]["Name"]["Fn::Sub"].startswith("sentinelle/")  # the scans' secret policy path
+    for name, fn in functions().items():
+        env = fn["Properties"].get("Environment", {}).get("Variables", {})
+        if name.startswith("Scan"):
+            assert env["SENTINELLE_HASH_KEY_SECRET"] == {"Ref": "HashKeySecret"}, name
+        else:
+            assert "SENTINELLE_HASH_KEY_SECRET" not in env, name
+    outputs = json.dumps(template().get("Outputs", {}))
+    assert "HashKeySecret" not in outputs
 
 
 # ------------------------------------------------------------------------------------ the API

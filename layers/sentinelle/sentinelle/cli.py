@@ -55,6 +55,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from sentinelle.detectors import Context, registry
+    from sentinelle.incidents import Allowlist
     from sentinelle.model import parse_item
     from sentinelle.watchlist import WatchlistError, load_watchlist
 
@@ -64,7 +65,9 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from None
     names = _detector_names(args.detector)
     detectors = [d for n, d in sorted(registry().items()) if names is None or n in names]
-    ctx = Context(watchlist=watchlist, explicit=names is not None, online=args.online)
+    allowed = Allowlist.build(watchlist)  # the watchlist's allowlist, as a scan applies it
+    # A random hash key: the output holds no keyed hash, and nothing is kept between runs.
+    ctx = Context.ephemeral(watchlist, explicit=names is not None, online=args.online)
     if args.online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
@@ -78,7 +81,7 @@ def cmd_check(args: argparse.Namespace) -> int:
         except UnicodeDecodeError as exc:
             result: dict[str, Any] = {"id": None, "error": f"not valid UTF-8: {exc.reason} at byte {exc.start}"}
         else:
-            result = check_line(line, detectors, ctx, parse_item, ValidationError)
+            result = check_line(line, detectors, ctx, parse_item, ValidationError, allowed)
         out.write(json.dumps(result, ensure_ascii=False))
         out.write("\n")
     out.flush()
@@ -94,7 +97,8 @@ def _error_text(exc: Exception) -> str:
     return f"invalid item: {exc}"
 
 
-def check_line(line: str, detectors: list[Any], ctx: Any, parse_item: Any, invalid: Any) -> dict[str, Any]:
+def check_line(line: str, detectors: list[Any], ctx: Any, parse_item: Any, invalid: Any,
+               allowed: Any = None) -> dict[str, Any]:
     """One output object for one input line, in the contract's shape; never raises."""
     try:
         data = json.loads(line)
@@ -115,7 +119,7 @@ def check_line(line: str, detectors: list[Any], ctx: Any, parse_item: Any, inval
         if not det.applies(item, ctx):
             continue
         try:
-            findings.extend(f.public() for f in det.detect(item, ctx))
+            findings.extend(f.public() for f in det.detect(item, ctx) if allowed is None or not allowed.suppresses(f))
         except Exception as exc:  # one hostile item must not end the stream
             logging.getLogger("sentinelle.check").exception("detector %s failed on %s", det.name, item.id)
             return {"id": item.id, "error": f"detector {det.name} failed: {type(exc).__name__}"}
@@ -136,14 +140,12 @@ def _load_config(path: str | None) -> Any:
 
 
 def drain_outbox(store: Any, config: Any) -> Any:
-    """Local mode's alert trigger: deliver what the scan put in the outbox, mark what went out."""
-    from sentinelle.alerts.dispatch import build_sinks, deliver
+    """Local mode's alert trigger: deliver what the scans put in the outbox, as each sink accepts it."""
+    from sentinelle.alerts.dispatch import build_sinks, drain
 
-    pending = store.pending_alerts()
-    if not pending:
+    report = drain(store, build_sinks(config.alerts), config.wl.thresholds)
+    if not report.delivered and not report.pending:
         return None
-    report = deliver(pending, build_sinks(config.alerts), config.wl.thresholds)
-    store.mark_sent(list(report.delivered))
     for sink, reason in report.failures:  # those alerts stay in the outbox for the next run
         print(f"sentinelle: alert sink {sink} failed: {reason}; {len(report.pending)} alert(s) kept for the next run",
               file=sys.stderr)
@@ -356,7 +358,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from sentinelle.store.base import StoreError
+    from sentinelle.ports import StoreError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,

@@ -11,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.watchlist import Watchlist, WatchlistError, load_watchlist, load_yaml, parse_watchlist
 
 _INTERVAL = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")

@@ -15,7 +15,7 @@ def get_store() -> Any:
     """The DynamoDB store of SENTINELLE_TABLE, created on first use and kept for warm invocations."""
     from sentinelle.store.dynamodb import DynamoDBStore  # late: pynamodb and botocore are heavy
 
-    return DynamoDBStore(os.environ["SENTINELLE_TABLE"])
+    return DynamoDBStore(os.environ["SENTINELLE_TABLE"], hash_key_secret=os.environ.get("SENTINELLE_HASH_KEY_SECRET"))
 
 
 def get_config() -> Any:

@@ -194,8 +194,9 @@ class Finding(BaseModel):
     evidence: dict[str, Any] = Field(default_factory=dict)
     subject: Subject
     # The part of the incident identity beyond detector, kind and subject: for example a keyed
-    # hash of a leaked value, or the protected identity copied. Never a raw sensitive value.
-    dedup: str = ""
+    # hash of a leaked value, or the protected identity copied. Never a raw sensitive value, and
+    # never written anywhere (store, API, alerts, logs): it only goes into `incident_key`.
+    dedup: str = Field(default="", exclude=True, repr=False)
     # The item that produced the finding (post or profile id and URL), for the evidence pack.
     item_id: str | None = None
     item_url: str | None = None
@@ -281,7 +282,6 @@ class Change(str, enum.Enum):
     escalated = "escalated"
     reopened = "reopened"
     repeat = "repeat"
-    suppressed = "suppressed"
 
     @property
     def alerts(self) -> bool:

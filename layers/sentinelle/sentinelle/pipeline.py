@@ -8,13 +8,13 @@ import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from sentinelle.detectors.base import Context, Detector, Query
+from sentinelle.detectors.base import Context, Detector
+from sentinelle.incidents import Allowlist
 from sentinelle.model import Change, Finding, Post, Profile, utcnow
-from sentinelle.sources.base import Source, SourceResult
-from sentinelle.store.base import CheckpointStore, IncidentStore, Recorded
-from sentinelle.store.common import allow_key, is_allowed
+from sentinelle.ports import CheckpointStore, IncidentStore, Query, Source, SourceResult
 from sentinelle.watchlist import Watchlist
 
 log = logging.getLogger("sentinelle.pipeline")
@@ -61,14 +61,6 @@ class RunSummary:
         return out
 
 
-def _allowlist(watchlist: Watchlist, store: IncidentStore) -> set[tuple[str, str]]:
-    """Entries from the watchlist file and from triage (the store), as (kind, folded key)."""
-    entries = {("account", allow_key("account", f"{a.platform}:{a.handle}")) for a in watchlist.allowlist.accounts}
-    entries |= {("domain", allow_key("domain", d)) for d in watchlist.allowlist.domains}
-    entries |= {(e["kind"], str(e["key"])) for e in store.allowlist()}
-    return entries
-
-
 def detect_items(detector: Detector, items: Iterable[Post | Profile], ctx: Context) -> tuple[list[Finding], int]:
     """Run a detector over items; an item that makes it fail is logged and skipped, not fatal."""
     findings: list[Finding] = []
@@ -82,13 +74,6 @@ def detect_items(detector: Detector, items: Iterable[Post | Profile], ctx: Conte
             errors += 1
             log.exception("detector %s failed on %s item %s", detector.name, item.platform, item.id)
     return findings, errors
-
-
-def _record(store: IncidentStore, findings: list[Finding], now: datetime) -> list[Recorded]:
-    many = getattr(store, "record_many", None)
-    if many is not None:
-        return list(many(findings, now))
-    return [store.record(f, now) for f in findings]
 
 
 async def _fetch(source: Source, query: Query, checkpoint: str | None, timeout: float) -> SourceResult:
@@ -108,8 +93,8 @@ async def scan(
     store: IncidentStore,
     checkpoints: CheckpointStore,
     *,
+    ctx: Context,
     now: datetime | None = None,
-    ctx: Context | None = None,
     plan: list[Query] | None = None,
     concurrency: int = 8,
     source_timeout: float = 120.0,
@@ -117,7 +102,6 @@ async def scan(
     """Scan once. Checkpoints move only after the items they cover are recorded."""
     now = now or utcnow()
     started = time.perf_counter()
-    ctx = ctx or Context(watchlist=watchlist, now=now)
     summary = RunSummary(detector=detector.name, started_at=now.isoformat())
     plan = detector.plan(watchlist) if plan is None else plan
     pairs = [(s, q) for s in sources for q in s.queries(plan)]
@@ -130,7 +114,7 @@ async def scan(
             return await _fetch(source, query, checkpoint, source_timeout)
 
     results = await asyncio.gather(*(collect(s, q) for s, q in pairs))
-    allowed = _allowlist(watchlist, store)
+    allowed = Allowlist.build(watchlist, store.allowlist())
     seen: set[tuple[str, str, str]] = set()
     changes: Counter[Change] = Counter()
 
@@ -148,10 +132,10 @@ async def scan(
                 fresh.append(item)
         findings, errors = detect_items(detector, fresh, ctx)
         summary.detector_errors += errors
-        kept = [f for f in findings if not is_allowed(f.subject, allowed)]
+        kept = [f for f in findings if not allowed.suppresses(f)]
         summary.suppressed += len(findings) - len(kept)
         try:
-            recorded = _record(store, kept, now)
+            recorded = store.record_many(kept, now)
         except Exception as exc:  # nothing moves: the next run reads these items again
             log.exception("could not record findings from %s", source.name)
             report.status, report.reason = "could_not_record", f"store error: {type(exc).__name__}"
@@ -165,7 +149,9 @@ async def scan(
     summary.escalated = changes[Change.escalated]
     summary.reopened = changes[Change.reopened]
     summary.repeat = changes[Change.repeat]
-    summary.suppressed += changes[Change.suppressed]
     summary.seconds = round(time.perf_counter() - started, 3)
-    log.info("scan %s: %s", detector.name, {k: v for k, v in summary.as_dict().items() if k != "sources"})
+    # One line per run; its fields are top-level keys in the JSON logs (Logs Insights filters on them).
+    fields = {k: v for k, v in summary.as_dict().items() if k != "sources"}
+    log.info("scan %s: %d read, %d findings, %d new", detector.name, summary.items_read, summary.findings,
+             summary.new, extra={"run": fields})
     return summary

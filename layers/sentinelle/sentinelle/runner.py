@@ -10,10 +10,11 @@ from sentinelle.config import RunConfig
 from sentinelle.detectors import Context, get
 from sentinelle.model import Finding, Severity, Subject, utcnow
 from sentinelle.pipeline import RunSummary, SourceReport, scan
-from sentinelle.store.base import CheckpointStore, IncidentStore
+from sentinelle.ports import CheckpointStore, KeyValueStore, Source, Store
 
 
-def build_sources(config: RunConfig, detector: str, *, client: Any = None, session_cache: Any = None) -> list[Any]:
+def build_sources(config: RunConfig, detector: str, *, client: Any = None,
+                  session_cache: KeyValueStore | None = None) -> list[Source]:
     from sentinelle.sources import build_source
 
     dcfg = config.detectors.get(detector)
@@ -22,41 +23,40 @@ def build_sources(config: RunConfig, detector: str, *, client: Any = None, sessi
             for spec in specs]
 
 
-def make_context(config: RunConfig, now: datetime, *, online: bool | None = None) -> Context:
+def make_context(config: RunConfig, now: datetime, hash_key: bytes, *, online: bool | None = None) -> Context:
     online = config.online if online is None else online
     enrichers = None
     if online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
         enrichers = OnlineEnrichers(config.wl, base_dir=config.watchlist_dir)
-    return Context(watchlist=config.wl, now=now, online=online, enrichers=enrichers)
+    return Context(watchlist=config.wl, hash_key=hash_key, now=now, online=online, enrichers=enrichers)
 
 
 async def run_detector_async(
     name: str,
     *,
     config: RunConfig,
-    store: IncidentStore,
+    store: Store,
     checkpoints: CheckpointStore | None = None,
     now: datetime | None = None,
     online: bool | None = None,
-    sources: list[Any] | None = None,
+    sources: list[Source] | None = None,
 ) -> RunSummary:
     detector = get(name)
     now = now or utcnow()
-    checkpoints = checkpoints or store  # type: ignore[assignment]
     own_sources = sources is None
-    sources = build_sources(config, name, session_cache=checkpoints) if sources is None else sources
+    sources = build_sources(config, name, session_cache=store) if sources is None else sources
     dcfg = config.detectors.get(name)
     plan = dcfg.queries if dcfg and dcfg.queries is not None else None
     try:
-        summary = await scan(detector, config.wl, sources, store, checkpoints,  # type: ignore[arg-type]
-                             now=now, ctx=make_context(config, now, online=online), plan=plan)
+        summary = await scan(detector, config.wl, sources, store, checkpoints or store,
+                             now=now, ctx=make_context(config, now, store.hash_key(), online=online), plan=plan)
     finally:
         if own_sources:
             for s in sources:
                 await s.aclose()
-    _track_source_health(summary, store, checkpoints, now)
+    _track_source_health(summary, store, now)
     return summary
 
 
@@ -64,7 +64,7 @@ SOURCE_ALERT_AFTER = 3  # consecutive failing runs before a source raises an inc
 SOURCE_ESCALATE_AFTER = 12
 
 
-def _track_source_health(summary: RunSummary, store: IncidentStore, checkpoints: Any, now: datetime) -> None:
+def _track_source_health(summary: RunSummary, store: Store, now: datetime) -> None:
     """Count consecutive failing runs per source; past a few, record an incident about the source.
 
     The incident travels the same road as any other (store, change feed, alert), so a source that
@@ -74,7 +74,7 @@ def _track_source_health(summary: RunSummary, store: IncidentStore, checkpoints:
 
     worst: dict[str, SourceReport] = {}
     for report in summary.sources:
-        report.consecutive_failures = record_source_status(checkpoints, report.source, report.status, now)
+        report.consecutive_failures = record_source_status(store, report.source, report.status, now)
         if report.consecutive_failures > getattr(worst.get(report.source), "consecutive_failures", 0):
             worst[report.source] = report
     findings = [source_down_finding(r, summary.detector, now) for r in worst.values()

@@ -201,9 +201,6 @@ class Watchlist(_Strict):
     def is_own(self, platform: str | None, handle: str | None) -> bool:
         return (str(platform or "").lower(), norm_handle(handle)) in self.own_accounts
 
-    def is_allowlisted_account(self, platform: str | None, handle: str | None) -> bool:
-        return (str(platform or "").lower(), norm_handle(handle)) in {a.key for a in self.allowlist.accounts}
-
     @cached_property
     def official_domains(self) -> frozenset[str]:
         return frozenset(d for b in self.brands for d in b.domains)

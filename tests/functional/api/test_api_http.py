@@ -237,19 +237,30 @@ def test_invalid_transition_is_409(client, store):
     assert store.get(iid).status.value == "open"
 
 
-def test_false_positive_allowlists_the_subject_and_it_stops_alerting(client, store):
+def test_false_positive_on_a_strangers_post_allowlists_that_stranger(client, store):
     from api_helpers import finding
 
-    ids = seed(store, 3)
+    from sentinelle.incidents import Allowlist
+    from sentinelle.watchlist import Watchlist
+
+    ids = seed(store, 3)[::-1]  # oldest first: scams, impersonation, leaks
     subject = store.get(ids[0]).subject
     r = client.patch(f"/incidents/{ids[0]}", json={"status": "false_positive", "note": "our partner"})
     assert r.status_code == 200
     keys = {(e["kind"], e["key"]) for e in client.get("/allowlist").json()["items"]}
-    assert ("account", f"{subject.platform}:{subject.handle.lower()}") in keys
-    # The same subject seen again is suppressed: no new alert.
-    again = finding(2).model_copy(update={"dedup": "another sighting"})
+    assert keys == {("account", f"{subject.platform}:{subject.handle.lower()}")}
+    # The same stranger seen again is suppressed by the scan: no new alert.
+    again = finding(0).model_copy(update={"dedup": "another sighting"})
     assert again.subject == subject
-    assert store.record(again, again.observed_at).change.value == "suppressed"
+    assert Allowlist.build(Watchlist(organization="Acme"), store.allowlist()).suppresses(again)
+
+
+def test_false_positive_on_a_leak_allowlists_nothing(client, store):
+    """Issue 13, item 1: a leak marked false positive silences that finding, never its account."""
+    ids = seed(store, 3)[::-1]
+    assert store.get(ids[2]).detector == "leaks"
+    assert client.patch(f"/incidents/{ids[2]}", json={"status": "false_positive"}).status_code == 200
+    assert client.get("/allowlist").json()["items"] == []
 
 
 def test_allowlist_add_list_delete(client):

@@ -39,16 +39,23 @@ def instant_policy(**kw: Any) -> RetryPolicy:
 
 
 class MemoryCheckpoints:
-    """A CheckpointStore in a dict (the real ones have their own contract tests)."""
+    """A CheckpointStore and KeyValueStore in dicts (the real ones have their own contract tests)."""
 
     def __init__(self) -> None:
         self.data: dict[tuple[str, str], str] = {}
+        self.values: dict[tuple[str, str], str] = {}
 
     def get_checkpoint(self, source: str, query: str) -> str | None:
         return self.data.get((source, query))
 
     def put_checkpoint(self, source: str, query: str, value: str, now: Any) -> None:
         self.data[(source, query)] = value
+
+    def get_value(self, namespace: str, key: str) -> str | None:
+        return self.values.get((namespace, key))
+
+    def put_value(self, namespace: str, key: str, value: str, now: Any) -> None:
+        self.values[(namespace, key)] = value
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ import httpx
 import respx
 
 from conftest import NOW, MemoryCheckpoints, instant_policy, load, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources.bluesky import BlueskySource, parse_page
 
@@ -77,7 +77,7 @@ def test_login_then_cursor_paging_and_time_checkpoint():
     assert search.calls[0].request.headers["Authorization"] == "Bearer fake-access-jwt-1"
     assert search.calls[1].request.url.params["cursor"] == "25"
     assert result.checkpoint == "2026-11-27T10:02:10.900000+00:00"
-    stored = json.loads(cache.get_checkpoint("session:bluesky:monitor.bsky.example", "session"))
+    stored = json.loads(cache.get_value("session", "bluesky:monitor.bsky.example"))
     assert stored["accessJwt"] == "fake-access-jwt-1"
 
 
@@ -102,11 +102,11 @@ def test_expired_access_token_is_refreshed_then_request_retried():
     cache = {"session:bluesky:monitor.bsky.example": json.dumps(load("bluesky/createSession.json"))}
 
     class DictCache:
-        def get(self, key):
-            return cache.get(key)
+        def get_value(self, namespace, key):
+            return cache.get(f"{namespace}:{key}")
 
-        def put(self, key, value):
-            cache[key] = value
+        def put_value(self, namespace, key, value, now):
+            cache[f"{namespace}:{key}"] = value
 
     result = run(fetch(source(session_cache=DictCache()), SEARCH))
     assert result.status == "ok" and len(result.items) == 1
@@ -125,7 +125,7 @@ def test_expired_refresh_token_falls_back_to_login():
         httpx.Response(200, json=load("bluesky/searchPosts_empty.json")),
     ])
     cache = MemoryCheckpoints()
-    cache.put_checkpoint("session:bluesky:monitor.bsky.example", "session",
+    cache.put_value("session", "bluesky:monitor.bsky.example",
                          json.dumps(load("bluesky/createSession.json")), None)
     result = run(fetch(source(session_cache=cache), SEARCH))
     assert result.status == "ok" and login.call_count == 1
@@ -265,5 +265,5 @@ def test_calls_go_to_the_pds_named_in_the_session_did_document():
     cache = MemoryCheckpoints()
     assert run(fetch(source(session_cache=cache), SEARCH)).status == "ok"
     assert search.call_count == 2 and refresh.call_count == 1
-    stored = json.loads(cache.get_checkpoint("session:bluesky:monitor.bsky.example", "session"))
+    stored = json.loads(cache.get_value("session", "bluesky:monitor.bsky.example"))
     assert stored["accessJwt"] == "fake-access-jwt-2"

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from conftest import MemoryCheckpoints, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.sources import SPECS, build_source, validate_spec
 from sentinelle.sources.common import search_terms
 from sentinelle.sources.health import consecutive_failures, record_source_status
@@ -76,7 +76,7 @@ def test_health_counts_consecutive_failing_runs_once_per_run():
     assert consecutive_failures(store, "x") == 2
     assert record_source_status(store, "x", "partial", t1 + timedelta(minutes=15)) == 0
     assert consecutive_failures(store, "other") == 0
-    assert ("health:x", "consecutive_failures") in store.data
+    assert ("health", "x") in store.values
 
 
 def test_a_query_the_source_does_not_serve_is_could_not_check():

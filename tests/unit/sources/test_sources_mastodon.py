@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from conftest import instant_policy, load, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources.mastodon import MastodonSource, html_to_text, next_max_id, parse_page
 

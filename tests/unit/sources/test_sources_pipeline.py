@@ -8,7 +8,8 @@ import httpx
 import respx
 
 from conftest import instant_policy, load, run
-from sentinelle.detectors.base import Detector, Query
+from sentinelle.detectors.base import Context, Detector
+from sentinelle.ports import Query
 from sentinelle.model import Finding, Severity, Subject
 from sentinelle.pipeline import scan
 from sentinelle.sources.mastodon import MastodonSource
@@ -40,7 +41,8 @@ def scan_once(store, policy):
 
     async def go():
         try:
-            return await scan(EveryPost(), wl, [source], store, store, now=NOW)
+            return await scan(EveryPost(), wl, [source], store, store, now=NOW,
+                              ctx=Context.ephemeral(watchlist=wl, now=NOW))
         finally:
             await source.aclose()
 

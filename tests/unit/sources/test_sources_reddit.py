@@ -6,7 +6,7 @@ import httpx
 import respx
 
 from conftest import instant_policy, load, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources.reddit import RedditSource, parse_page
 

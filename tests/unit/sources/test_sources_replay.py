@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from conftest import FIXTURES, load, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources import build_source
 

@@ -9,7 +9,7 @@ import pytest
 import respx
 
 from conftest import FIXTURES, instant_policy, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.sources import build_source
 from sentinelle.sources.common import MalformedPage
 from sentinelle.sources.rss import parse_page

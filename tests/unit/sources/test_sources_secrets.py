@@ -13,7 +13,7 @@ from aws_lambda_powertools.utilities.parameters import base as parameters_base
 from moto import mock_aws
 
 from conftest import instant_policy, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.secrets import Secret, env_name, get_secret
 from sentinelle.sources import build_source
 

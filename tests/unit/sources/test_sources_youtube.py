@@ -8,7 +8,7 @@ import httpx
 import respx
 
 from conftest import MemoryCheckpoints, instant_policy, load, run
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query
 from sentinelle.model import Post, Profile
 from sentinelle.sources.youtube import YouTubeSource, parse_page
 
@@ -60,7 +60,7 @@ def test_page_token_paging_checkpoint_and_quota_units():
     assert route.calls[1].request.url.params["pageToken"] == "CAUQAA"
     assert route.calls[0].request.headers["X-Goog-Api-Key"] == "fake-key"
     assert "key" not in route.calls[0].request.url.params  # never in a URL, which logs would show
-    usage = json.loads(store.get_checkpoint("quota:youtube", "usage"))
+    usage = json.loads(store.get_value("quota", "youtube"))
     assert (usage["units"], usage["searches"]) == (200, 2)
 
 

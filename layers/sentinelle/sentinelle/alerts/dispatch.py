@@ -1,28 +1,33 @@
-"""Delivering a run's alerts: thresholds, one digest instead of a storm, and no sink failure fatal.
+"""Delivering alerts: the policy (`sentinelle.alerting`) decides, sinks send, no sink failure is fatal.
 
-Rules (the same in local mode and in the AWS alert function):
-- Only new, escalated or reopened incidents at or above `thresholds.alert` go out; the rest are recorded
-  and marked done without paging anyone. A sink gated by `sms` needs `thresholds.sms`.
-- More than `thresholds.digest_after` alerts in one delivery: every sink gets ONE digest of the
-  alerts it would have received (an SMS sink one digest SMS, listing only those at or above
-  `thresholds.sms`), instead of one message each.
-- A failing sink is reported, never raised. An alert is done when every sink it was meant for
-  accepted it; otherwise it stays pending and the next run retries it (a console may show it
-  twice, an e-mail is never silently lost).
+- `deliver` sends what the policy wants to the sinks of each channel, one alert at a time (or one
+  digest per sink for a burst); a failing sink is reported, never raised. An alert is done when
+  every sink meant for it accepted it, and `done` is called at once, so a crash mid-delivery
+  re-sends at most the alert in flight.
+- `drain` is local mode's alert trigger: it claims the whole outbox under a lease (two processes
+  never send the same alert; a killed one's rows come back when the lease ends), delivers, marks
+  each alert sent as it goes and gives failed ones back for the next run.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import uuid
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Iterable, Sequence
+from datetime import datetime
+from typing import Any
 
-from sentinelle.alerts.sinks import ConsoleSink, Sink, SmtpSink, WebhookSink
-from sentinelle.model import Change, Severity
-from sentinelle.store.base import Alert
+from sentinelle import alerting
+from sentinelle.alerts.sinks import ConsoleSink, SmtpSink, WebhookSink
+from sentinelle.model import utcnow
+from sentinelle.ports import Alert, Outbox, Sink
 from sentinelle.watchlist import Thresholds
 
 log = logging.getLogger("sentinelle.alerts")
+
+LEASE_SECONDS = 300.0  # how long a drain holds the rows it claimed before others may take them
 
 
 @dataclass
@@ -45,45 +50,58 @@ def _reason(exc: BaseException) -> str:
     return redact(f"{type(exc).__name__}: {exc}")[:300]
 
 
-def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink], thresholds: Thresholds | None = None) -> DeliveryReport:
-    """Send `alerts` to `sinks` under `thresholds`; returns which alert ids are done."""
-    thresholds = thresholds or Thresholds()
-    report = DeliveryReport()
-    wanted: list[Alert] = []
-    for a in alerts:
-        if Change(a.change).alerts and a.incident.severity >= Severity(thresholds.alert):
-            wanted.append(a)
-        else:
-            report.below_threshold.append(a.id)
-    report.digest = len(wanted) > thresholds.digest_after
+def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: Thresholds,
+            done: Callable[[list[str]], None] | None = None) -> DeliveryReport:
+    """Send `alerts` to `sinks` as the policy says; `done(ids)` is called as alerts complete."""
+    plan = alerting.plan(alerts, thresholds)
+    report = DeliveryReport(digest=plan.digest, below_threshold=[a.id for a in plan.quiet])
+
+    def finish(ids: list[str]) -> None:
+        report.delivered.extend(ids)
+        if done is not None and ids:
+            done(ids)
+
+    finish(list(report.below_threshold))
+    live = [s for s in sinks if s is not None]  # an optional sink that is not configured is None
+    mine = {id(s): plan.for_channel(s.threshold, thresholds) for s in live}
+    mine_ids = {k: {a.id for a in v} for k, v in mine.items()}
     failed: set[str] = set()
-    for sink in sinks:
-        if sink is None:  # an optional sink that is not configured
-            continue
-        minimum = Severity(getattr(thresholds, getattr(sink, "threshold", "alert")))
-        mine = [a for a in wanted if a.incident.severity >= minimum]
-        if not mine:
-            continue
-        name = getattr(sink, "name", type(sink).__name__)
-        if report.digest:
-            try:
-                sink.send_digest([(a.incident, Change(a.change)) for a in mine])
-                report.messages[name] = report.messages.get(name, 0) + 1
-            except Exception as exc:  # one sink's failure must not stop the others
-                log.warning("alert sink %s failed on a digest of %d: %s", name, len(mine), _reason(exc))
-                report.failures.append((name, _reason(exc)))
-                failed.update(a.id for a in mine)
-            continue
-        for a in mine:
-            try:
-                sink.send(a.incident, Change(a.change))
-                report.messages[name] = report.messages.get(name, 0) + 1
-            except Exception as exc:
-                log.warning("alert sink %s failed on incident %s: %s", name, a.incident.id, _reason(exc))
-                report.failures.append((name, _reason(exc)))
-                failed.add(a.id)
-    report.pending = [a.id for a in wanted if a.id in failed]
-    report.delivered = [a.id for a in wanted if a.id not in failed] + report.below_threshold
+
+    def attempt(sink: Sink, what: str, ids: list[str], send: Callable[[], object]) -> None:
+        try:
+            send()
+            report.messages[sink.name] = report.messages.get(sink.name, 0) + 1
+        except Exception as exc:  # one sink's failure must not stop the others
+            log.warning("alert sink %s failed on %s: %s", sink.name, what, _reason(exc))
+            report.failures.append((sink.name, _reason(exc)))
+            failed.update(ids)
+
+    if plan.digest:
+        for sink in live:
+            items = mine[id(sink)]
+            if items:
+                attempt(sink, f"a digest of {len(items)}", [a.id for a in items],
+                        lambda s=sink, i=items: s.send_digest([(a.incident, a.change) for a in i]))
+        finish([a.id for a in plan.send if a.id not in failed])
+    else:
+        for a in plan.send:
+            for sink in live:
+                if a.id in mine_ids[id(sink)]:
+                    attempt(sink, f"incident {a.incident.id}", [a.id],
+                            lambda s=sink, x=a: s.send(x.incident, x.change))
+            if a.id not in failed:
+                finish([a.id])
+    report.pending = [a.id for a in plan.send if a.id in failed]
+    return report
+
+
+def drain(outbox: Outbox, sinks: Sequence[Sink | None], thresholds: Thresholds, *,
+          now: datetime | None = None, owner: str | None = None) -> DeliveryReport:
+    """Deliver everything in the outbox that no one else holds; see the module's docstring."""
+    owner = owner or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    claimed = outbox.claim_alerts(owner, now or utcnow(), lease_seconds=LEASE_SECONDS)
+    report = deliver(claimed, sinks, thresholds, done=lambda ids: outbox.mark_sent(ids))
+    outbox.release(report.pending)
     return report
 
 
@@ -93,8 +111,6 @@ def build_sinks(alerts_config: Any = None, *, console: Any = None) -> list[Sink]
     SMTP settings come from SENTINELLE_SMTP_*; the webhook URL from the config or
     SENTINELLE_WEBHOOK_URL. A misconfigured sink is logged and left out, not fatal.
     """
-    import os
-
     sinks: list[Sink] = []
     if alerts_config is None or getattr(alerts_config, "console", True):
         sinks.append(ConsoleSink(console))
@@ -118,4 +134,4 @@ def build_sinks(alerts_config: Any = None, *, console: Any = None) -> list[Sink]
     return sinks
 
 
-__all__ = ["DeliveryReport", "deliver", "build_sinks"]
+__all__ = ["DeliveryReport", "build_sinks", "deliver", "drain"]

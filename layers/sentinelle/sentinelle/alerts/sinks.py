@@ -10,30 +10,23 @@ import time
 import unicodedata
 from email.message import EmailMessage
 from functools import cached_property
-from typing import Any, ClassVar, Literal, Protocol, Sequence
+from collections.abc import Sequence
+from typing import Any, ClassVar
 
+from sentinelle import alerting
 from sentinelle.alerts import format as fmt
 from sentinelle.model import Change, Incident
+from sentinelle.ports import Channel, Items
+from sentinelle.watchlist import Thresholds
 
 log = logging.getLogger("sentinelle.alerts")
-
-Items = Sequence[tuple[Incident, Change]]
-
-
-class Sink(Protocol):
-    name: str
-    # Which watchlist threshold gates this sink: `alert` (default) or `sms`.
-    threshold: ClassVar[Literal["alert", "sms"]]
-
-    def send(self, incident: Incident, change: Change) -> None: ...
-    def send_digest(self, items: Items) -> None: ...
 
 
 class ConsoleSink:
     """A panel per alert in the terminal (local mode), a table for a digest."""
 
     name = "console"
-    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+    threshold: ClassVar[Channel] = "alert"
 
     def __init__(self, console: Any = None):
         self._console = console
@@ -75,7 +68,7 @@ class SmtpSink:
     """E-mail through an SMTP relay (STARTTLS unless port 465, which speaks TLS from the start)."""
 
     name = "smtp"
-    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+    threshold: ClassVar[Channel] = "alert"
 
     def __init__(self, host: str, port: int = 587, *, user: str | None = None, password: str | None = None,
                  sender: str = "sentinelle@localhost", to: Sequence[str] = (), starttls: bool = True,
@@ -124,7 +117,7 @@ class WebhookSink:
     """POSTs the JSON payload (a `text` field for Slack/Teams, the incident for SOARs)."""
 
     name = "webhook"
-    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+    threshold: ClassVar[Channel] = "alert"
     RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
     def __init__(self, url: str, *, client: Any = None, retries: int = 3, backoff: float = 0.5,
@@ -175,17 +168,19 @@ def _sns_subject(text: str) -> str:
 
 
 class SnsSink:
-    """Publishes to the alert topic: one message with e-mail, SMS and JSON variants, and the
-    `severity` and `detector` message attributes that subscriptions filter on."""
+    """Publishes to the alert topic: one message with e-mail, SMS and JSON variants, and message
+    attributes that subscriptions filter on: `channels` (what the alert policy chose under the
+    watchlist's thresholds: `alert`, and `sms` for the severe), `severity` and `detector`."""
 
     name = "sns"
-    threshold: ClassVar[Literal["alert", "sms"]] = "alert"
+    threshold: ClassVar[Channel] = "alert"
     MAX_BYTES = 250_000  # SNS takes 256 KB with the attributes
 
-    def __init__(self, topic_arn: str | None = None, *, client: Any = None):
-        self.topic_arn = topic_arn or os.environ.get("SENTINELLE_TOPIC_ARN", "")
-        if not self.topic_arn:
+    def __init__(self, topic_arn: str, thresholds: Thresholds, *, client: Any = None):
+        if not topic_arn:
             raise ValueError("SnsSink needs a topic ARN (SENTINELLE_TOPIC_ARN)")
+        self.topic_arn = topic_arn
+        self.thresholds = thresholds
         self._client = client
 
     @cached_property
@@ -211,9 +206,14 @@ class SnsSink:
                                    MessageStructure="json", MessageAttributes=attributes)
         return str(resp.get("MessageId", ""))
 
+    def _channels(self, incidents: list[Incident]) -> dict[str, str]:
+        names = sorted({c for inc in incidents for c in alerting.channels(inc, self.thresholds)})
+        return {"DataType": "String.Array", "StringValue": json.dumps(names)}
+
     def send(self, incident: Incident, change: Change) -> str:
         subject, body = fmt.email(incident, change)
         return self._publish(subject, body, fmt.sms(incident, change), fmt.webhook_payload(incident, change), {
+            "channels": self._channels([incident]),
             "severity": {"DataType": "String", "StringValue": incident.severity.value},
             "detector": {"DataType": "String", "StringValue": incident.detector},
         })
@@ -223,7 +223,10 @@ class SnsSink:
         detectors = sorted({inc.detector for inc, _ in items})
         # A String.Array matches a filter on any of its values: a `detector: [leaks]`
         # subscription still receives a digest that contains leaks.
-        return self._publish(subject, body, fmt.digest_sms(items), fmt.digest_payload(items), {
+        # The SMS variant names the SMS-worthy incidents only, as a local SMS sink's digest does.
+        severe = [(i, c) for i, c in items if "sms" in alerting.channels(i, self.thresholds)]
+        return self._publish(subject, body, fmt.digest_sms(severe or items), fmt.digest_payload(items), {
+            "channels": self._channels([inc for inc, _ in items]),
             "severity": {"DataType": "String", "StringValue": fmt.max_severity(i for i, _ in items).value},
             "detector": {"DataType": "String.Array", "StringValue": json.dumps(detectors)},
         })

@@ -1,12 +1,16 @@
-"""From a DynamoDB stream batch to alerts: which records are new, escalated or reopened incidents, and their keys."""
+"""From a DynamoDB stream batch to alerts: the change each write recorded (`last_change`), put
+through the same alert policy as local mode (`sentinelle.alerting`), with idempotency keys."""
 
 from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
-from sentinelle.model import Change, Incident, Severity
+from sentinelle import alerting
+from sentinelle.model import Change, Incident
+from sentinelle.ports import Alert
 from sentinelle.watchlist import Thresholds
 
 
@@ -38,14 +42,13 @@ def sequence_of(record: dict[str, Any]) -> str:
     return str((record.get("dynamodb") or {}).get("SequenceNumber", ""))
 
 
-def alert_of(record: dict[str, Any], thresholds: Thresholds | None = None) -> StreamAlert | None:
-    """The alert a stream record calls for, or None (not an incident, a repeat, below threshold).
+def alert_of(record: dict[str, Any]) -> StreamAlert | None:
+    """The recorded change a stream record carries, or None (not an incident, nothing that alerts).
 
     Raises ValueError for an incident record that cannot be read.
     """
     from sentinelle.store.dynamodb import change_from_stream, incident_from_stream_image
 
-    thresholds = thresholds or Thresholds()
     if record.get("eventName") not in ("INSERT", "MODIFY"):
         return None
     ddb = record.get("dynamodb") or {}
@@ -53,13 +56,13 @@ def alert_of(record: dict[str, Any], thresholds: Thresholds | None = None) -> St
     if not str(((ddb.get("Keys") or {}).get("pk") or {}).get("S", "")).startswith("INC#"):
         return None  # checkpoints, allowlist, idempotency records: the stream filter should drop them
     try:
-        change = change_from_stream(ddb.get("OldImage"), new)
-        if change is None or not change.alerts:
+        change = change_from_stream(new)
+        if change is None:
             return None
         incident = incident_from_stream_image(new)
     except Exception as exc:
         raise ValueError(f"unreadable incident record: {type(exc).__name__}: {str(exc)[:200]}") from exc
-    if incident is None or incident.severity < Severity(thresholds.alert):
+    if incident is None:
         return None
     # The item's version (pynamodb VersionAttribute) names this very write; last_seen stands in
     # for it on items written without one.
@@ -67,20 +70,22 @@ def alert_of(record: dict[str, Any], thresholds: Thresholds | None = None) -> St
     return StreamAlert(sequence_of(record), incident, change, f"{incident.id}:{change.value}:{version}")
 
 
-def plan_batch(records: Iterable[dict[str, Any]], thresholds: Thresholds | None = None) -> Batch:
-    """Read every record once; more alerts than `thresholds.digest_after` make a digest."""
-    thresholds = thresholds or Thresholds()
+def plan_batch(records: Iterable[dict[str, Any]], thresholds: Thresholds) -> Batch:
+    """Read every record once and apply the alert policy to the changes they carry."""
     batch = Batch()
+    found: dict[str, StreamAlert] = {}
     for record in records:
         try:
-            alert = alert_of(record, thresholds)
+            alert = alert_of(record)
         except ValueError as exc:
             batch.unreadable[sequence_of(record)] = str(exc)
             continue
         if alert is not None:
-            batch.alerts[alert.sequence] = alert
-    batch.digest = len(batch.alerts) > thresholds.digest_after
+            found[alert.key] = alert
+    plan = alerting.plan((Alert(a.key, a.incident, a.change) for a in found.values()), thresholds)
+    batch.alerts = {found[a.id].sequence: found[a.id] for a in plan.send}
+    batch.digest = plan.digest
     return batch
 
 
-__all__ = ["StreamAlert", "Batch", "alert_of", "plan_batch", "sequence_of"]
+__all__ = ["Batch", "StreamAlert", "alert_of", "plan_batch", "sequence_of"]

@@ -1,4 +1,4 @@
-"""The allowlist routes, and the one rule for what key a subject is allowlisted under."""
+"""The allowlist routes (what an entry suppresses is `sentinelle.incidents.Allowlist`)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from sentinelle.api.errors import BadRequest, NotFoundApi
 from sentinelle.api.models import AllowEntry, AllowList
-from sentinelle.model import Subject, utcnow
-from sentinelle.store.base import IncidentStore
-from sentinelle.store.common import allow_key, allow_reason
+from sentinelle.model import utcnow
+from sentinelle.ports import IncidentStore
+from sentinelle.incidents import allow_key, allow_reason
 
 
 def normalize(kind: str, key: str) -> str:
@@ -22,19 +22,6 @@ def normalize(kind: str, key: str) -> str:
         return allow_key(kind, key)
     except ValueError as exc:
         raise BadRequest("invalid allowlist key", str(exc)) from None
-
-
-def subject_entry(subject: Subject) -> tuple[str, str] | None:
-    """What to allowlist when an incident about `subject` is a false positive."""
-    try:
-        if subject.kind == "domain":
-            return "domain", allow_key("domain", subject.id)
-        handle = subject.handle or (subject.id if subject.kind == "account" else None)
-        if not handle:
-            return None  # a post without a known author: nothing lasting to allowlist
-        return "account", allow_key("account", f"{subject.platform}:{handle}")
-    except ValueError:
-        return None
 
 
 def build_router(store: IncidentStore, caller: Callable[[], str]) -> Router:

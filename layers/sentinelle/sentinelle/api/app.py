@@ -18,7 +18,7 @@ from sentinelle.api.models import Health
 from sentinelle.api.reporting import Reporter
 from sentinelle.playbooks import Playbook, playbook_for
 from sentinelle.secrets import get_secret
-from sentinelle.store.base import IncidentStore
+from sentinelle.ports import IncidentStore
 from sentinelle.watchlist import Watchlist
 
 PUBLIC_PATHS = frozenset({"/health"})

@@ -14,7 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 )
 
 from sentinelle.api.cursor import BadCursor
-from sentinelle.store.base import InvalidTransition, NotFound
+from sentinelle.ports import InvalidTransition, NotFound
 
 log = logging.getLogger(__name__)
 

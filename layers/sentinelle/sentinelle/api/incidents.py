@@ -8,7 +8,6 @@ from typing import Annotated, Any, Callable, Mapping
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from sentinelle.api import allowlist
 from sentinelle.api.cursor import BadCursor, CursorCodec
 from sentinelle.api.errors import BadGateway, BadRequest, Conflict, NotFoundApi
 from sentinelle.api.models import (
@@ -23,8 +22,8 @@ from sentinelle.api.reporting import Reporter, ReportError
 from sentinelle.api.takedown import evidence_pack
 from sentinelle.model import Incident, Severity, Status, utcnow
 from sentinelle.playbooks import Playbook
-from sentinelle.store.base import IncidentStore, InvalidTransition
-from sentinelle.store.common import TRANSITIONS
+from sentinelle.ports import IncidentStore, InvalidTransition
+from sentinelle.incidents import TRANSITIONS, false_positive_entry
 from sentinelle.watchlist import Watchlist
 
 IncidentId = Annotated[str, Path(min_length=1, max_length=128, description="the incident id")]
@@ -80,8 +79,9 @@ def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[
         incident = store.update(incident_id, status=change.status, note=change.note, assignee=change.assignee,
                                 actor=who, now=now)
         if change.status is Status.false_positive:
-            # Suppression that lasts: the same subject must not alert again on the next run.
-            entry = allowlist.subject_entry(incident.subject)
+            # The incident stays quiet by itself; a stranger's account or domain is also allowlisted
+            # so that its other posts do too (never one of the organisation's own accounts).
+            entry = false_positive_entry(incident, watchlist)
             if entry:
                 store.allow(*entry, f"false positive (incident {incident.id})", who, now)
         return IncidentDetail.of(incident, playbook(incident.detector, incident.kind))

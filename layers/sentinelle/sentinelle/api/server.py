@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlsplit
 from sentinelle.api.app import SentinelleResolver, create_app, default_cursor_key
 from sentinelle.api.auth import bearer_token
 from sentinelle.api.reporting import reporters_from_env
-from sentinelle.store.base import IncidentStore
+from sentinelle.ports import IncidentStore
 
 log = logging.getLogger(__name__)
 

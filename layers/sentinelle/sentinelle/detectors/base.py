@@ -6,53 +6,47 @@ import functools
 import hashlib
 import hmac
 import importlib
-import os
+import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Callable, ClassVar, Literal, Protocol, TypeVar
-
-from pydantic import BaseModel, ConfigDict
+from typing import Any, Callable, ClassVar, Literal, TypeVar
 
 from sentinelle.model import Finding, Post, Profile, utcnow
+from sentinelle.ports import Enrichers, Query
 from sentinelle.watchlist import Watchlist
 
 
 T = TypeVar("T")
 
 
-class Query(BaseModel):
-    """One thing to collect for a detector. Sources decide how (or whether) they serve a kind."""
-
-    model_config = ConfigDict(frozen=True)
-
-    kind: Literal["search_posts", "hashtag", "search_profiles", "profile", "account_posts"]
-    value: str
-    platform: str | None = None  # for account queries: the platform the account lives on
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}:{self.platform or '*'}:{self.value}"
-
-
-class Enrichers(Protocol):
-    """Network-backed checks handed to detectors in online mode (absent offline)."""
-
-    def link_report(self, url: str) -> Any: ...
-    def avatar_hash(self, url: str) -> Any: ...
+MIN_HASH_KEY_BYTES = 16
 
 
 @dataclass
 class Context:
     watchlist: Watchlist
+    # Key for hashing sensitive values into dedup keys (never the value itself). Required, never
+    # defaulted: a known key would let anyone with an incident id brute-force a leaked number.
+    # The entry points get it from `sentinelle.hashkey` (a file beside the database, or Secrets
+    # Manager on AWS); `sentinelle check`, whose output holds no key, uses a random one per run.
+    hash_key: bytes
     now: datetime = field(default_factory=utcnow)
     online: bool = False
-    enrichers: Any = None  # an Enrichers in online mode, else None
-    # Key for hashing sensitive values into dedup keys; never the value itself.
-    hash_key: bytes = field(default_factory=lambda: os.environ.get("SENTINELLE_HASH_KEY", "sentinelle").encode())
+    enrichers: Enrichers | None = None  # online mode only
     # Whether the detector was named explicitly (sentinelle check --detector X): it then reads
     # items outside its usual audience too.
     explicit: bool = False
     cache: dict[str, Any] = field(default_factory=dict)  # per-watchlist compiled state, see memo()
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.hash_key, bytes) or len(self.hash_key) < MIN_HASH_KEY_BYTES:
+            raise ValueError(f"a hash key of at least {MIN_HASH_KEY_BYTES} bytes is required")
+
+    @classmethod
+    def ephemeral(cls, watchlist: Watchlist, **options: Any) -> Context:
+        """A context whose hash key is random and dies with the process: for `sentinelle check`,
+        evaluations, benchmarks and tests, where no dedup key outlives the run."""
+        return cls(watchlist=watchlist, hash_key=secrets.token_bytes(32), **options)
 
     def memo(self, key: str, build: Callable[[Watchlist], T]) -> T:
         """`build(self.watchlist)`, once per watchlist: compiled state (automata, indexes) that

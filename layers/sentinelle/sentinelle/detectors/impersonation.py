@@ -20,7 +20,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from sentinelle.detectors.base import Context, Detector, Query, register
+from sentinelle.detectors.base import Context, Detector, register
+from sentinelle.ports import Query
 from sentinelle.model import Finding, Post, Profile, Severity, Subject
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.names import NameIndex, handle_core, handle_local, handle_matches, handle_similarity, name_similarity
@@ -146,7 +147,7 @@ class ImpersonationDetector(Detector):
         if profile is None:
             return []
         wl = ctx.watchlist
-        if wl.is_own(profile.platform, profile.handle) or wl.is_allowlisted_account(profile.platform, profile.handle):
+        if wl.is_own(profile.platform, profile.handle):
             return []
         state = _State.of(ctx)
         found = []

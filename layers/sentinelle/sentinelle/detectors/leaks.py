@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sentinelle.detectors.base import Context, Detector, Query, register
+from sentinelle.detectors.base import Context, Detector, register
+from sentinelle.ports import Query
 from sentinelle.masking import DOT, mask, redact
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
 from sentinelle.policies import CompiledRule, compile_policies, fold

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sentinelle.detectors.base import Context, Detector, Query, register
+from sentinelle.detectors.base import Context, Detector, register
+from sentinelle.ports import Query
 from sentinelle.model import Finding, Post, Severity, Subject, norm_handle
 from sentinelle.signals.domains import LookalikeIndex
 from sentinelle.signals.scam_lexicon import PHRASES, SIGNALS
@@ -68,8 +69,9 @@ class ScamRules:
         self.domains = domains or LookalikeIndex.from_watchlist(watchlist)
         self.allowed = frozenset(registrable_domain(d) for d in watchlist.allowlist.domains)
         self._authors: dict[tuple[str, str], list[BrandMatch]] = {}
-        # (platform, folded handle) of official, protected people's and allowlisted accounts.
-        self.never_reported = watchlist.own_accounts | {a.key for a in watchlist.allowlist.accounts}
+        # (platform, folded handle) of official and protected people's accounts (the allowlist is
+        # applied once, by `incidents.Allowlist`, to every detector's findings).
+        self.never_reported = watchlist.own_accounts
 
     @classmethod
     def cached(cls, ctx: Context) -> "ScamRules":

@@ -7,9 +7,8 @@ from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, Source, SourceResult
 from sentinelle.http import RetryPolicy
-from sentinelle.sources.base import Source, SourceResult
 
 __all__ = ["Source", "SourceResult", "build_source", "validate_spec", "SPECS"]
 

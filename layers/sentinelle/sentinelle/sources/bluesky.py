@@ -8,10 +8,9 @@ import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from sentinelle.detectors.base import Query
 from sentinelle.http import CredentialsError
-from sentinelle.model import Author, Post, Profile
-from sentinelle.sources.base import SourceResult
+from sentinelle.model import Author, Post, Profile, utcnow
+from sentinelle.ports import KeyValueStore, Query, SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items,
     search_terms, to_int, unique,
@@ -125,23 +124,20 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
 
 
 class SessionCache:
-    """Keeps the session outside the process (createSession is limited to 30 per 5 minutes).
+    """Keeps the session outside the process (createSession is limited to 30 per 5 minutes), as
+    value ("session", "bluesky:<identifier>") of the store's small key-value state."""
 
-    Wraps either an object with get(key)/put(key, value) or a CheckpointStore.
-    """
+    NAMESPACE = "session"
 
-    def __init__(self, backend: Any, key: str):
+    def __init__(self, backend: KeyValueStore | None, key: str):
         self.backend, self.key = backend, key
 
     def get(self) -> dict[str, Any] | None:
         if self.backend is None:
             return None
-        if hasattr(self.backend, "get_checkpoint"):
-            raw = self.backend.get_checkpoint(self.key, "session")
-        else:
-            raw = self.backend.get(self.key)
+        raw = self.backend.get_value(self.NAMESPACE, self.key)
         try:
-            value = json.loads(raw) if isinstance(raw, str) else raw
+            value = json.loads(raw) if raw else None
         except ValueError:
             return None
         return value if isinstance(value, dict) and value.get("accessJwt") else None
@@ -150,12 +146,7 @@ class SessionCache:
         if self.backend is None:
             return
         raw = json.dumps({k: session.get(k) for k in ("accessJwt", "refreshJwt", "did", "handle", "didDoc")})
-        if hasattr(self.backend, "put_checkpoint"):
-            from sentinelle.model import utcnow
-
-            self.backend.put_checkpoint(self.key, "session", raw, utcnow())
-        else:
-            self.backend.put(self.key, raw)
+        self.backend.put_value(self.NAMESPACE, self.key, raw, utcnow())
 
 
 class BlueskySource(HttpSource):
@@ -167,12 +158,12 @@ class BlueskySource(HttpSource):
     handle_pattern = re.compile(r"did:[a-z]+:[A-Za-z0-9._:%-]+|([A-Za-z0-9-]+\.)+[A-Za-z][A-Za-z0-9-]*")
 
     def __init__(self, *, identifier: str | None = None, app_password: str | None = None,
-                 service: str = ENTRYWAY, appview: str = PUBLIC_APPVIEW, session_cache: Any = None,
+                 service: str = ENTRYWAY, appview: str = PUBLIC_APPVIEW, session_cache: KeyValueStore | None = None,
                  name: str | None = None, page_size: int = 100, **kw: Any):
         super().__init__(name=name or "bluesky", page_size=min(page_size, 100), **kw)
         self.identifier, self._password = identifier, app_password
         self.service, self.appview = service.rstrip("/"), appview.rstrip("/")
-        self.cache = SessionCache(session_cache, f"session:bluesky:{identifier}")
+        self.cache = SessionCache(session_cache, f"bluesky:{identifier}")
         self._session: dict[str, Any] | None = None
         self._lock = asyncio.Lock()  # queries run concurrently; they share one session
         self._refused = False  # a refused login is not retried by every query of the run

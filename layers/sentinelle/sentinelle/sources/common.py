@@ -12,10 +12,9 @@ from typing import Any, Callable, Iterable
 import httpx
 from pydantic import ValidationError
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.http import Rejected, RetryPolicy, SourceError, Spent, Unavailable, make_client, request_with_retries
 from sentinelle.model import Post, Profile
-from sentinelle.sources.base import SourceResult
 
 log = logging.getLogger("sentinelle.sources")
 

@@ -6,15 +6,14 @@ import json
 from datetime import datetime
 from typing import Any
 
+from sentinelle.ports import KeyValueStore
+
 FAILING = ("could_not_check", "could_not_record")
+NAMESPACE = "health"  # key: the source's name; value: {"at", "base", "failed"}
 
 
-def health_key(source_name: str) -> str:
-    return f"health:{source_name}"
-
-
-def _load(checkpoints: Any, source_name: str) -> dict[str, Any]:
-    raw = checkpoints.get_checkpoint(health_key(source_name), "consecutive_failures")
+def _load(values: KeyValueStore, source_name: str) -> dict[str, Any]:
+    raw = values.get_value(NAMESPACE, source_name)
     try:
         state = json.loads(raw) if raw else {}
     except ValueError:
@@ -26,19 +25,19 @@ def _count(state: dict[str, Any]) -> int:
     return int(state.get("base", 0)) + 1 if state.get("failed") else 0
 
 
-def consecutive_failures(checkpoints: Any, source_name: str) -> int:
-    return _count(_load(checkpoints, source_name))
+def consecutive_failures(values: KeyValueStore, source_name: str) -> int:
+    return _count(_load(values, source_name))
 
 
-def record_source_status(checkpoints: Any, source_name: str, status: str, now: datetime) -> int:
+def record_source_status(values: KeyValueStore, source_name: str, status: str, now: datetime) -> int:
     """Record one (source, query) outcome of the run at `now`; return the source's count of
     consecutive failing runs. A run fails for a source when any of its queries could not be
     checked; calls for several queries of one run (same `now`) count that run once.
     """
-    state = _load(checkpoints, source_name)
+    state = _load(values, source_name)
     at = now.isoformat()
     if state.get("at") != at:  # the first outcome of a new run
         state = {"at": at, "base": _count(state), "failed": False}
     state["failed"] = bool(state["failed"] or status in FAILING)
-    checkpoints.put_checkpoint(health_key(source_name), "consecutive_failures", json.dumps(state), now)
+    values.put_value(NAMESPACE, source_name, json.dumps(state), now)
     return _count(state)

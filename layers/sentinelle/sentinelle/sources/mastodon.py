@@ -6,9 +6,8 @@ import re
 from typing import Any, Mapping
 from urllib.parse import parse_qs, urlparse
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.model import Author, Post, Profile
-from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, id_key, json_body, map_items, search_terms,
     to_int, unique,

@@ -7,10 +7,9 @@ import re
 from datetime import datetime
 from typing import Any, Mapping
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
-from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, epoch, item_time, json_body, map_items,
     search_terms, to_int, unique,

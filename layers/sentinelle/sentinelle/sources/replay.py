@@ -9,9 +9,8 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.model import parse_item
-from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import ITEM_ERRORS, Items, MalformedPage, Page, UnknownEndpoint, loads
 
 log = logging.getLogger("sentinelle.sources")

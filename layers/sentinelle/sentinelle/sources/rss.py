@@ -9,10 +9,9 @@ from typing import Any
 
 import feedparser
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.http import Unavailable
 from sentinelle.model import Author, Post
-from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, map_items, scrub, unique,
 )

@@ -5,9 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any, Mapping
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.model import Author, Post, Profile
-from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, id_key, json_body, map_items, obj,
     search_terms, to_int, unique,

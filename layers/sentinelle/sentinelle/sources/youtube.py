@@ -7,10 +7,9 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Mapping
 
-from sentinelle.detectors.base import Query
+from sentinelle.ports import Query, SourceResult
 from sentinelle.http import CredentialsError, RateLimited
 from sentinelle.model import Author, Post, Profile
-from sentinelle.sources.base import SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items, obj,
     search_terms, to_int,
@@ -117,14 +116,14 @@ class YouTubeSource(HttpSource):
         self._key = api_key
         self.credentials_missing = not api_key
         self.daily_quota, self.search_calls_per_day = daily_quota, search_calls_per_day
-        self.quota_store = quota_store  # a CheckpointStore: the day's usage is shared across runs
+        self.quota_store = quota_store  # the day's usage, shared across runs and workers
         self._usage: dict[str, Any] = {}
 
-    # Quota: {"day": "2026-11-28", "units": 203, "searches": 2}, kept under source "quota:<name>".
+    # Quota: {"day": "2026-11-28", "units": 203, "searches": 2}, kept as value ("quota", <name>).
     def usage(self) -> dict[str, Any]:
         day = quota_day(datetime.fromtimestamp(self.policy.clock(), timezone.utc))
         if self._usage.get("day") != day and self.quota_store is not None:
-            raw = self.quota_store.get_checkpoint(f"quota:{self.name}", "usage")
+            raw = self.quota_store.get_value("quota", self.name)
             try:
                 self._usage = json.loads(raw) if raw else {}
             except ValueError:
@@ -142,8 +141,8 @@ class YouTubeSource(HttpSource):
         usage["units"] += COST[endpoint]
         usage["searches"] += int(is_search)
         if self.quota_store is not None:
-            self.quota_store.put_checkpoint(f"quota:{self.name}", "usage", json.dumps(usage),
-                                            datetime.fromtimestamp(self.policy.clock(), timezone.utc))
+            self.quota_store.put_value("quota", self.name, json.dumps(usage),
+                                       datetime.fromtimestamp(self.policy.clock(), timezone.utc))
 
     async def _call(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
         self._spend(endpoint)  # counted before the call: a failed call is charged too

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sentinelle.store.base import (
+from sentinelle.ports import (
     Alert,
     CheckpointStore,
     IncidentStore,

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import functools
-import os
 import random
 import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute, VersionAttribute
@@ -17,27 +17,18 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from sentinelle.model import Change, Finding, Incident, Severity, Status
-from sentinelle.store.base import NotFound, Page, Recorded
-from sentinelle.store.common import (
-    ACTOR,
-    DEFAULT_TTL_DAYS,
-    REOPENS,
-    allow_key,
-    allow_reason,
-    apply_update,
-    expiry,
-    is_allowed,
-    last_seen_id,
-    merge_finding,
-    ts,
-)
+from sentinelle.ports import NotFound, Page, Recorded
+from sentinelle.hashkey import secret_key
+from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, allow_reason, apply_update, expiry, merge_finding, recorded_change
+from sentinelle.store.common import last_seen_id, ts
 
 DEFAULT_TABLE = "sentinelle"
 INCIDENT_SK = "INC"
 ENTITY = "incident"  # the single hash key of `by_recent`: every incident, newest first
 ALLOW_PK = "ALLOW"
 MAX_ATTEMPTS = 8  # conditional-write retries before giving up (each one means another writer won)
-ALLOW_CACHE_SECONDS = 60.0  # how stale the allowlist may be for single `record` calls
+KV_PREFIX = "KV#"
+TRIAGE = "triage"  # `last_change` of a person's update: never an alert
 WRITERS = 8  # concurrent writes in record_many (pynamodb's pool holds 10 connections)
 MAX_DATA_BYTES = 300_000  # an item stops at 400 KB: keep fewer past findings rather than fail
 
@@ -74,14 +65,17 @@ class SentinelleTable(Model):
 
     incident    pk "INC#<id>"      sk "INC"          data (Incident JSON), status, detector, platform,
                                                       severity_rank, last_seen_id, entity, version, expires_at
+                                                      last_change (what this write did: new, escalated,
+                                                      reopened, repeat or triage; the alert function reads it)
     checkpoint  pk "CP#<source>"   sk "Q#<query>"    value, updated_at
+    small state pk "KV#<namespace>" sk "K#<key>"     value, updated_at (source health, sessions, quotas)
     allowlist   pk "ALLOW"         sk "<kind>#<key>" reason, added_by, added_at
 
     Only incidents carry the index keys, so the three indexes hold incidents and nothing else.
     """
 
     class Meta:
-        table_name = os.environ.get("SENTINELLE_TABLE", DEFAULT_TABLE)
+        table_name = DEFAULT_TABLE  # the store binds the configured name (table_model)
         billing_mode = "PAY_PER_REQUEST"
         stream_view_type = "NEW_AND_OLD_IMAGES"
 
@@ -96,6 +90,7 @@ class SentinelleTable(Model):
     last_seen_id = UnicodeAttribute(null=True)
     entity = UnicodeAttribute(null=True)
     version = VersionAttribute(null=True)
+    last_change = UnicodeAttribute(null=True)
     expires_at = TTLAttribute(null=True)
     # checkpoint items
     value = UnicodeAttribute(null=True)
@@ -119,13 +114,9 @@ def table_model(table_name: str) -> type[SentinelleTable]:
     return type(f"SentinelleTable_{abs(hash(table_name))}", (SentinelleTable,), {"Meta": meta})
 
 
-def table_name_from_env() -> str:
-    return os.environ.get("SENTINELLE_TABLE") or DEFAULT_TABLE
-
-
-def create_table(table_name: str | None = None) -> type[SentinelleTable]:
+def create_table(table_name: str) -> type[SentinelleTable]:
     """Create the table with its indexes, stream and TTL (tests and local DynamoDB; AWS uses the template)."""
-    model = table_model(table_name or table_name_from_env())
+    model = table_model(table_name)
     model.create_table(wait=True, ignore_update_ttl_errors=True)
     return model
 
@@ -166,34 +157,30 @@ def _epoch(value: datetime | None) -> int | None:
 class DynamoDBStore:
     """IncidentStore and CheckpointStore on one DynamoDB table: conditional writes, index queries."""
 
-    def __init__(self, table_name: str | None = None, *, ttl_days: int = DEFAULT_TTL_DAYS):
-        self.model = table_model(table_name or table_name_from_env())
+    def __init__(self, table_name: str, *, ttl_days: int = DEFAULT_TTL_DAYS, hash_key_secret: str | None = None):
+        self.model = table_model(table_name)
         self.ttl_days = ttl_days
-        self._allowed: set[tuple[str, str]] | None = None
-        self._allowed_at = 0.0
+        self.hash_key_secret = hash_key_secret
+
+    def hash_key(self) -> bytes:
+        """The key of the keyed hashes: the Secrets Manager secret the template generates."""
+        return secret_key(self.hash_key_secret)
 
     # -- incidents ---------------------------------------------------------------------------
 
     def record(self, finding: Finding, now: datetime) -> Recorded:
-        allowed = self._allow_entries(max_age=ALLOW_CACHE_SECONDS)
-        if allowed and is_allowed(finding.subject, allowed):
-            return Recorded(Incident.from_finding(finding, now), Change.suppressed)
         return self._record([finding], now, self._get_item(finding.incident_key))[0]
 
-    def record_many(self, findings: Iterable[Finding], now: datetime) -> list[Recorded]:
+    def record_many(self, findings: Sequence[Finding], now: datetime) -> list[Recorded]:
         """Record a batch: batched reads, then ONE conditional write per incident touched (several
         findings of one incident merge first), incidents written concurrently."""
         findings = list(findings)
         if not findings:
             return []
-        allowed = self._allow_entries(max_age=0)
         out: list[Recorded | None] = [None] * len(findings)
         groups: dict[str, list[int]] = {}
         for i, finding in enumerate(findings):
-            if allowed and is_allowed(finding.subject, allowed):
-                out[i] = Recorded(Incident.from_finding(finding, now), Change.suppressed)
-            else:
-                groups.setdefault(finding.incident_key, []).append(i)
+            groups.setdefault(finding.incident_key, []).append(i)
         known: dict[str, SentinelleTable] = {}
         for item in self.model.batch_get([(f"INC#{k}", INCIDENT_SK) for k in groups], consistent_read=True):
             known[item.pk.removeprefix("INC#")] = item
@@ -224,6 +211,7 @@ class DynamoDBStore:
             assert incident is not None
             target = item if item is not None else self.model(f"INC#{key}", INCIDENT_SK)
             stored = self._fill(target, incident)
+            target.last_change = recorded_change([r.change for r in results]).value
             if any(r.change is Change.reopened for r in results):
                 target.expires_at = None  # open again: kept until someone closes it
             if stored is not incident:  # trimmed to fit the item size limit
@@ -353,6 +341,7 @@ class DynamoDBStore:
             incident = apply_update(before, status=status, note=note, assignee=assignee, actor=actor,
                                     now=now, detail=detail)
             incident = self._fill(item, incident)
+            item.last_change = TRIAGE
             if incident.status is not before.status:
                 epoch = expiry(incident, now, self.ttl_days)
                 item.expires_at = datetime.fromtimestamp(epoch, timezone.utc) if epoch else None
@@ -378,11 +367,9 @@ class DynamoDBStore:
         item = self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}", reason=allow_reason(reason), added_by=actor,
                           added_at=ts(now))
         item.save(add_version_condition=False)
-        self._allowed = None
 
     def disallow(self, kind: str, key: str) -> None:
         self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}").delete(add_version_condition=False)
-        self._allowed = None
 
     def allowlist(self) -> list[dict[str, Any]]:
         out = []
@@ -391,12 +378,6 @@ class DynamoDBStore:
             out.append({"kind": kind, "key": key, "reason": item.reason, "added_by": item.added_by,
                         "added_at": datetime.fromisoformat(item.added_at.replace("Z", "+00:00"))})
         return out
-
-    def _allow_entries(self, max_age: float) -> set[tuple[str, str]]:
-        if self._allowed is None or time.monotonic() - self._allowed_at > max_age:
-            self._allowed = {(e["kind"], e["key"]) for e in self.allowlist()}
-            self._allowed_at = time.monotonic()
-        return self._allowed
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -408,6 +389,19 @@ class DynamoDBStore:
 
     def put_checkpoint(self, source: str, query: str, value: str, now: datetime) -> None:
         self.model(f"CP#{source}", f"Q#{query}", value=value, updated_at=ts(now)).save(add_version_condition=False)
+
+
+    # -- small state: source health, sessions, quotas -----------------------------------------
+
+    def get_value(self, namespace: str, key: str) -> str | None:
+        try:
+            return self.model.get(f"{KV_PREFIX}{namespace}", f"K#{key}", consistent_read=True).value
+        except DoesNotExist:
+            return None
+
+    def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
+        self.model(f"{KV_PREFIX}{namespace}", f"K#{key}", value=value, updated_at=ts(now)).save(
+            add_version_condition=False)
 
 
 # -- the change feed (DynamoDB stream -> alert function) ------------------------------------------
@@ -427,20 +421,17 @@ def incident_from_stream_image(image: dict[str, Any] | None) -> Incident | None:
     return Incident.model_validate_json(item["data"])
 
 
-def change_from_stream(old_image: dict[str, Any] | None, new_image: dict[str, Any] | None) -> Change | None:
-    """What a stream record means for alerting: new, escalated, reopened, or nothing (None)."""
+def change_from_stream(new_image: dict[str, Any] | None) -> Change | None:
+    """The change the store recorded with this write (`last_change`), when it is one that may alert.
+
+    The store decided it in the same conditional write as the incident (`incidents.merge_finding`),
+    so the stream never works it out again; a person's update records `triage`.
+    """
     new = _plain(new_image)
     if new.get("sk") != INCIDENT_SK or "data" not in new:
         return None
-    if new.get("status") == Status.false_positive.value:
+    try:
+        change = Change(str(new.get("last_change", "")))
+    except ValueError:  # triage, or an item written before `last_change` existed
         return None
-    old = _plain(old_image)
-    if old.get("sk") != INCIDENT_SK:
-        return Change.new
-    if new.get("status") == Status.open.value and old.get("status") in REOPENS:  # str enum: values compare
-        last = (Incident.model_validate_json(new["data"]).history or [None])[-1]
-        if last is not None and last.by == ACTOR and last.action == "reopened":
-            return Change.reopened  # seen again after it was closed (a person's reopening pages no one)
-    if int(new.get("severity_rank", 0)) > int(old.get("severity_rank", 0)):
-        return Change.escalated
-    return None
+    return change if change.alerts else None

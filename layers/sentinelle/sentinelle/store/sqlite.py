@@ -2,26 +2,21 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 import uuid
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 from sentinelle.model import Change, Finding, Incident, Severity, Status, utcnow
-from sentinelle.store.base import Alert, NotFound, Page, Recorded, StoreError
-from sentinelle.store.common import (
-    DEFAULT_TTL_DAYS,
-    allow_key,
-    allow_reason,
-    apply_update,
-    expiry,
-    is_allowed,
-    merge_finding,
-    ts,
-)
+from sentinelle.ports import Alert, NotFound, Page, Recorded, StoreError
+from sentinelle.hashkey import key_beside, key_file
+from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, allow_reason, apply_update, expiry, merge_finding, recorded_change
+from sentinelle.store.common import ts
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS incidents (
@@ -44,7 +39,9 @@ CREATE TABLE IF NOT EXISTS outbox (
     incident_id TEXT NOT NULL,
     change TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    sent_at TEXT
+    sent_at TEXT,
+    claimed_by TEXT,
+    claimed_until TEXT
 );
 CREATE INDEX IF NOT EXISTS outbox_pending ON outbox (seq) WHERE sent_at IS NULL;
 CREATE TABLE IF NOT EXISTS checkpoints (
@@ -53,6 +50,13 @@ CREATE TABLE IF NOT EXISTS checkpoints (
     value TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (source, query)
+);
+CREATE TABLE IF NOT EXISTS kv (
+    namespace TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (namespace, key)
 );
 CREATE TABLE IF NOT EXISTS allowlist (
     kind TEXT NOT NULL,
@@ -89,6 +93,7 @@ class SQLiteStore:
         self.path = str(path)
         self.ttl_days = ttl_days
         self._lock = threading.RLock()  # one connection, shared by the threads of a local server
+        self._hash_key: bytes | None = None
         memory = self.path == ":memory:"
         if not memory and Path(self.path).is_dir():
             raise StoreError(f"{self.path}: is a directory, not a database file")
@@ -114,6 +119,10 @@ class SQLiteStore:
                     for statement in SCHEMA.split(";"):
                         if statement.strip():
                             c.execute(statement)
+                    columns = {r[1] for r in c.execute("PRAGMA table_info(outbox)")}
+                    for column in ("claimed_by", "claimed_until"):  # databases made before the lease
+                        if column not in columns:
+                            c.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
         except StoreError:
             self._close_quietly()
             raise
@@ -125,6 +134,14 @@ class SQLiteStore:
         conn = getattr(self, "_conn", None)
         if conn is not None:
             conn.close()
+
+    def hash_key(self) -> bytes:
+        """The key of this database's keyed hashes: `<database>.key`, made on first use (mode 0600);
+        an in-memory database has a random one that dies with it."""
+        if self._hash_key is None:
+            memory = self.path == ":memory:" or self.path.startswith("file::memory:")
+            self._hash_key = secrets.token_bytes(32) if memory else key_file(key_beside(self.path))
+        return self._hash_key
 
     def close(self) -> None:
         with self._lock:
@@ -162,28 +179,25 @@ class SQLiteStore:
     def record(self, finding: Finding, now: datetime) -> Recorded:
         return self.record_many([finding], now)[0]
 
-    def record_many(self, findings: Iterable[Finding], now: datetime) -> list[Recorded]:
-        """Record findings in one transaction: one read and one write per incident, one fsync."""
+    def record_many(self, findings: Sequence[Finding], now: datetime) -> list[Recorded]:
+        """Record findings in one transaction: one read and one write per incident, one fsync; the
+        change each incident went through is written with it, as its outbox row."""
         findings = list(findings)
         if not findings:
             return []
         out: list[Recorded] = []
         with self._write() as c:
-            allowed = self._allow_entries(c)
             current = self._load(c, {f.incident_key for f in findings})
             existed = set(current)
-            alerts: dict[str, Change] = {}
+            changes: dict[str, list[Change]] = {}
             for finding in findings:
-                if allowed and is_allowed(finding.subject, allowed):
-                    out.append(Recorded(Incident.from_finding(finding, now), Change.suppressed))
-                    continue
                 incident, change = merge_finding(current.get(finding.incident_key), finding, now)
                 current[incident.id] = incident
-                if change.alerts:
-                    # New then escalated in one batch is one alert: it shows the current incident.
-                    alerts.setdefault(incident.id, change)
+                changes.setdefault(incident.id, []).append(change)
                 out.append(Recorded(incident, change))
-            touched = {r.incident.id for r in out if r.change is not Change.suppressed}
+            alerts = {i: recorded_change(chs) for i, chs in changes.items()}
+            alerts = {i: ch for i, ch in alerts.items() if ch.alerts}
+            touched = set(changes)
             rows = [self._row(current[i]) for i in touched]
             # A sighting keeps expires_at: it does not change how long a closed incident is kept.
             c.executemany("UPDATE incidents SET status=?, detector=?, platform=?, severity_rank=?, "
@@ -331,10 +345,6 @@ class SQLiteStore:
         return [{"kind": r[0], "key": r[1], "reason": r[2], "added_by": r[3],
                  "added_at": datetime.fromisoformat(r[4].replace("Z", "+00:00"))} for r in rows]
 
-    @staticmethod
-    def _allow_entries(c: sqlite3.Connection) -> set[tuple[str, str]]:
-        return {(r[0], r[1]) for r in c.execute("SELECT kind, key FROM allowlist")}
-
     # -- checkpoints -------------------------------------------------------------------------
 
     def get_checkpoint(self, source: str, query: str) -> str | None:
@@ -348,22 +358,68 @@ class SQLiteStore:
             c.execute("INSERT OR REPLACE INTO checkpoints (source, query, value, updated_at) VALUES (?, ?, ?, ?)",
                       (source, query, value, ts(now)))
 
+    # -- small state: source health, sessions, quotas -----------------------------------------
+
+    def get_value(self, namespace: str, key: str) -> str | None:
+        with self._lock:
+            row = self._conn.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?",
+                                     (namespace, key)).fetchone()
+        return row[0] if row else None
+
+    def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
+        with self._write() as c:
+            c.execute("INSERT OR REPLACE INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                      (namespace, key, value, ts(now)))
+
     # -- outbox ------------------------------------------------------------------------------
 
-    def pending_alerts(self, limit: int = 1000) -> list[Alert]:
-        with self._lock:
-            rows = self._conn.execute(
-                "SELECT o.id, o.change, i.data FROM outbox o JOIN incidents i ON i.id = o.incident_id "
-                "WHERE o.sent_at IS NULL ORDER BY o.seq LIMIT ?", (int(limit),)).fetchall()
+    def claim_alerts(self, owner: str, now: datetime, *, lease_seconds: float = 300.0,
+                     limit: int | None = None) -> list[Alert]:
+        """Take the pending rows that no one holds (or whose holder's lease ran out), oldest first:
+        two processes draining one database never send the same alert, and a process killed while
+        delivering gives its rows back when the lease ends."""
+        until = ts(now + timedelta(seconds=lease_seconds))
+        with self._write() as c:
+            ids = [r[0] for r in c.execute(
+                "SELECT id FROM outbox WHERE sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < ?) "
+                "ORDER BY seq LIMIT ?", (ts(now), -1 if limit is None else int(limit)))]
+            c.executemany("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
+                          [(owner, until, i) for i in ids])
+            rows: list[tuple[str, str, str]] = []
+            for i in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
+                chunk = ids[i:i + 500]
+                rows += c.execute(
+                    "SELECT o.id, o.change, i.data FROM outbox o JOIN incidents i ON i.id = o.incident_id "
+                    f"WHERE o.id IN ({','.join('?' * len(chunk))}) ORDER BY o.seq", chunk).fetchall()
         return [Alert(id=r[0], incident=Incident.model_validate_json(r[2]), change=Change(r[1])) for r in rows]
 
-    def mark_sent(self, alert_ids: list[str], now: datetime | None = None) -> None:
+    def mark_sent(self, alert_ids: Sequence[str], now: datetime | None = None) -> None:
         if not alert_ids:
             return
         when = ts(now or utcnow())
         with self._write() as c:
             c.executemany("UPDATE outbox SET sent_at = ? WHERE id = ? AND sent_at IS NULL",
                           [(when, i) for i in alert_ids])
+
+    def release(self, alert_ids: Sequence[str]) -> None:
+        """Give claimed rows back (a sink failed): the next drain retries them."""
+        if not alert_ids:
+            return
+        with self._write() as c:
+            c.executemany("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND sent_at IS NULL",
+                          [(i,) for i in alert_ids])
+
+    def pending_alerts(self) -> list[Alert]:
+        """What the outbox still holds, claimed or not (a read: `claim_alerts` is how to take them)."""
+        with self._lock:
+            rows = self._conn.execute(
+                "SELECT o.id, o.change, i.data FROM outbox o JOIN incidents i ON i.id = o.incident_id "
+                "WHERE o.sent_at IS NULL ORDER BY o.seq").fetchall()
+        return [Alert(id=r[0], incident=Incident.model_validate_json(r[2]), change=Change(r[1])) for r in rows]
+
+    def pending_count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0])
 
     def counts(self) -> dict[str, int]:
         """Incidents per status (for summaries and `sentinelle incidents`)."""

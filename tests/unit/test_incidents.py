@@ -1,4 +1,4 @@
-"""The store rules both backends share: merging findings, triage transitions, allowlist keys."""
+"""The rules of an incident's life (sentinelle.incidents): merging, transitions, reopening, the allowlist."""
 
 from __future__ import annotations
 
@@ -8,18 +8,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sentinelle.model import MAX_FINDINGS, Change, Finding, Severity, Status, Subject
-from sentinelle.store.base import InvalidTransition
-from sentinelle.store.common import (
+from sentinelle.model import MAX_FINDINGS, Change, Finding, Incident, Severity, Status, Subject
+from sentinelle.ports import InvalidTransition
+from sentinelle.incidents import (
     TRANSITIONS,
     allow_key,
     apply_update,
     expiry,
-    is_allowed,
+    Allowlist,
+    false_positive_entry,
+    recorded_change,
     merge_finding,
     subject_allow_keys,
-    ts,
 )
+from sentinelle.store.common import ts
+from sentinelle.watchlist import Watchlist
 
 T0 = datetime(2026, 1, 1, tzinfo=timezone.utc)
 SUBJECT = Subject(platform="mastodon", kind="account", id="x", handle="X")
@@ -118,9 +121,56 @@ def test_subject_allow_keys():
     post = Subject(platform="Bluesky", kind="post", id="at://p/1", handle="@Shop.bsky.social")
     assert subject_allow_keys(post) == {("account", "bluesky:shop.bsky.social")}
     dom = Subject(platform="web", kind="domain", id="login.Example.org")
-    assert is_allowed(dom, {("domain", "example.org")})  # a parent domain covers sub-domains
-    assert not is_allowed(dom, {("domain", "other.org")})
-    assert not is_allowed(Subject(platform="web", kind="domain", id="example.org"), {("domain", "login.example.org")})
+    wl = Watchlist(organization="Acme")
+    assert Allowlist(frozenset({("domain", "example.org")}), wl).covers(dom)  # a parent covers sub-domains
+    assert not Allowlist(frozenset({("domain", "other.org")}), wl).covers(dom)
+    assert not Allowlist(frozenset({("domain", "login.example.org")}), wl).covers(
+        Subject(platform="web", kind="domain", id="example.org"))
+
+
+OWN = Watchlist.model_validate({
+    "organization": "Santé Lumière",
+    "official_accounts": [{"platform": "mastodon", "handle": "drmarchand@mastodon.social"}],
+    "people": [{"name": "Claire Dubois", "accounts": [{"platform": "x", "handle": "claire_dubois"}]}],
+})
+DOCTOR_POST = Subject(platform="mastodon", kind="post", id="1", handle="@DrMarchand@mastodon.social")
+
+
+def _leak(subject: Subject = DOCTOR_POST, kind: str = "fr_nir") -> Finding:
+    return Finding(detector="leaks", kind=kind, severity=Severity.critical, score=95, reasons=["NIR"],
+                   subject=subject, dedup="value-hash")
+
+
+def test_an_allowlist_entry_never_silences_the_organisations_own_accounts():
+    """Issue 13, item 1: even an entry naming an official account suppresses nothing it posts."""
+    entries = Allowlist.build(OWN, [{"kind": "account", "key": "mastodon:drmarchand@mastodon.social"},
+                                    {"kind": "account", "key": "x:claire_dubois"}])
+    assert entries.covers(DOCTOR_POST)
+    assert not entries.suppresses(_leak())
+    assert not entries.suppresses(_leak(Subject(platform="x", kind="account", id="9", handle="Claire_Dubois")))
+    stranger = Subject(platform="x", kind="account", id="7", handle="reseller")
+    assert not entries.suppresses(_leak(stranger, "credit_card"))
+    assert Allowlist.build(OWN, [{"kind": "account", "key": "x:reseller"}]).suppresses(_leak(stranger))
+
+
+def test_a_false_positive_allowlists_strangers_only():
+    """A leak marked false positive adds nothing (the incident stays quiet by itself); a scam by a
+    stranger allowlists that stranger; one of the organisation's accounts never."""
+    leak = Incident.from_finding(_leak(), T0)
+    assert false_positive_entry(leak, OWN) is None
+    assert false_positive_entry(leak, None) is None  # no watchlist at hand: still not
+    scam = Incident.from_finding(Finding(detector="scams", kind="scam_post", severity=Severity.high, score=80,
+                                         reasons=["r"], subject=Subject(platform="x", kind="account", id="7",
+                                                                        handle="@Reseller")), T0)
+    assert false_positive_entry(scam, OWN) == ("account", "x:reseller")
+    own = scam.model_copy(update={"subject": Subject(platform="x", kind="account", id="9", handle="claire_dubois")})
+    assert false_positive_entry(own, OWN) is None
+
+
+def test_recorded_change_is_the_first_that_alerts():
+    assert recorded_change([Change.new, Change.escalated]) is Change.new
+    assert recorded_change([Change.repeat, Change.escalated, Change.repeat]) is Change.escalated
+    assert recorded_change([Change.repeat, Change.repeat]) is Change.repeat
 
 
 def test_ts_sorts_like_time():
@@ -137,7 +187,7 @@ def test_ts_sorts_like_time():
 ])
 def test_the_allowlist_refuses_public_suffixes_invalid_hosts_and_mixed_scripts(key, problem):
     """Issue 13, item 10: an entry for co.uk would silence every British domain."""
-    from sentinelle.store.common import allow_key
+    from sentinelle.incidents import allow_key
 
     with pytest.raises(ValueError, match=problem):
         allow_key("domain", key)
@@ -146,13 +196,13 @@ def test_the_allowlist_refuses_public_suffixes_invalid_hosts_and_mixed_scripts(k
 @pytest.mark.parametrize("key", ["partner.co.uk", "www.partner-shop.example", "münchen.de", "例え.jp",
                                  "user.github.io"])
 def test_the_allowlist_takes_real_domains(key):
-    from sentinelle.store.common import allow_key
+    from sentinelle.incidents import allow_key
 
     assert allow_key("domain", key) == key.removeprefix("www.")
 
 
 def test_the_allowlist_refuses_a_mixed_script_handle_and_a_bad_watchlist_entry():
-    from sentinelle.store.common import allow_key
+    from sentinelle.incidents import allow_key
     from sentinelle.watchlist import WatchlistError, parse_watchlist
 
     with pytest.raises(ValueError, match="mixes scripts"):
@@ -164,9 +214,9 @@ def test_the_allowlist_refuses_a_mixed_script_handle_and_a_bad_watchlist_entry()
 
 
 def test_an_old_public_suffix_entry_covers_nothing():
+    from sentinelle.incidents import subject_allow_keys
     from sentinelle.model import Subject
-    from sentinelle.store.common import is_allowed
 
-    subject = Subject(platform="web", kind="domain", id="login.evil.co.uk")
-    assert not is_allowed(subject, {("domain", "co.uk"), ("domain", "uk")})
-    assert is_allowed(subject, {("domain", "evil.co.uk")})
+    keys = subject_allow_keys(Subject(platform="web", kind="domain", id="login.evil.co.uk"))
+    assert ("domain", "evil.co.uk") in keys and ("domain", "login.evil.co.uk") in keys
+    assert not keys & {("domain", "co.uk"), ("domain", "uk")}
