@@ -220,7 +220,7 @@ def test_a_catastrophic_rule_pattern_cannot_hang_a_scan(pattern: str) -> None:
                           "policies": {"rules": [{"id": "slow", "patterns": [pattern]}]}})
     for text in ("a" * 40 + "!", "a" * 10_000 + "!", "word " * 2_000 + "!"):
         post = parse_item({"type": "post", "platform": "x", "id": "1", "author": {"handle": "org"}, "text": text})
-        run_bounded(lambda: _check(registry()["leaks"].detect(post, Context(watchlist=wl))), BOUND)
+        run_bounded(lambda: _check(registry()["leaks"].detect(post, Context.ephemeral(watchlist=wl))), BOUND)
 
 
 def test_leaks_stay_linear_on_thousands_of_card_numbers() -> None:
@@ -239,5 +239,5 @@ def test_leaks_stay_linear_on_thousands_of_card_numbers() -> None:
     post = parse_item({"type": "post", "platform": "x", "id": "1", "author": {"handle": handle},
                        "text": " ".join(numbers)})
     found: list[Finding] = []
-    run_bounded(lambda: found.extend(registry()["leaks"].detect(post, Context(watchlist=WL))), HUGE_BOUND)
+    run_bounded(lambda: found.extend(registry()["leaks"].detect(post, Context.ephemeral(watchlist=WL))), HUGE_BOUND)
     assert len(found) == 8_000

@@ -331,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("serve", help="serve the incidents API on a local HTTP server (bearer token)",
-                       description="Serve the same routes as the Lambda api function. Requires SENTINELLE_API_TOKEN.")
+                       description="Serve the same routes as the Lambda api function. Requires SENTINELLE_API_TOKEN "
+                       "(a random secret, 16 characters at least).")
     s.add_argument("--db", help="SQLite file (default $SENTINELLE_DB, else .sentinelle/sentinelle.db)")
     s.add_argument("--config", help="run configuration whose watchlist names official accounts in takedown packs "
                    "(default $SENTINELLE_CONFIG)")
