@@ -76,6 +76,18 @@ def event(name: str) -> dict[str, Any]:
     return json.loads((ROOT / "events" / f"scan_{name}.json").read_text())
 
 
+def json_lines(text: str) -> list[dict[str, Any]]:
+    out = []
+    for line in text.splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(doc, dict):
+            out.append(doc)
+    return out
+
+
 def emf_lines(text: str) -> list[dict[str, Any]]:
     out = []
     for line in text.splitlines():
@@ -103,8 +115,8 @@ def test_scan_records_the_demo_and_emits_metrics_by_detector(aws, capsys, name):
     assert summary["detector"] == name
     assert summary["items_read"] > 0
     assert summary["could_not_check"] == []
-    metrics = [d for d in emf_lines(capsys.readouterr().out)
-               if "ItemsScanned" in d]
+    out = capsys.readouterr().out
+    metrics = [d for d in emf_lines(out) if "ItemsScanned" in d]
     (doc,) = metrics
     (block,) = doc["_aws"]["CloudWatchMetrics"]
     assert block["Namespace"] == "Sentinelle"
@@ -116,6 +128,29 @@ def test_scan_records_the_demo_and_emits_metrics_by_detector(aws, capsys, name):
     assert doc["SourceErrors"] == [0]
     recorded = [i for i in incidents(aws) if i["detector"] == name]
     assert len(recorded) == summary["new"]
+
+
+def test_the_run_summary_is_one_json_line_with_its_fields(aws):
+    """Logs Insights filters on the summary's fields (`filter run.new > 0`), not on a dict in text.
+    The handler's powertools Logger is the `sentinelle` logger (POWERTOOLS_SERVICE_NAME in the
+    template), so the package's own loggers propagate to its JSON handler."""
+    import io
+    import logging
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(APPS["leaks"].logger.registered_formatter)  # the handler's JSON formatter
+    package = logging.getLogger("sentinelle")
+    package.addHandler(handler)
+    try:
+        summary = APPS["leaks"].handler(event("leaks"), Context("leaks"))
+    finally:
+        package.removeHandler(handler)
+    (line,) = [d for d in json_lines(stream.getvalue()) if isinstance(d.get("run"), dict)]
+    assert line["level"] == "INFO" and line["message"].startswith("scan leaks:")
+    assert APPS["leaks"].logger.name == "sentinelle"
+    assert line["run"]["detector"] == "leaks" and line["run"]["findings"] == summary["findings"]
+    assert line["run"]["new"] == summary["new"] and "could_not_check" in line["run"]
 
 
 def test_a_second_run_records_no_duplicate(aws):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from datetime import datetime, timezone
 from typing import ClassVar
 
@@ -96,12 +98,19 @@ def test_a_failing_digest_keeps_the_whole_burst_pending():
     assert report.digest and sorted(report.pending) == ["a0", "a1", "a2"] and report.delivered == []
 
 
-def test_build_sinks_from_the_run_configuration(monkeypatch):
-    monkeypatch.delenv("SENTINELLE_WEBHOOK_URL", raising=False)
-    assert [type(s) for s in build_sinks(AlertConfig())] == [ConsoleSink]
-    monkeypatch.setenv("SENTINELLE_SMTP_HOST", "smtp.example.test")
-    monkeypatch.setenv("SENTINELLE_SMTP_TO", "soc@example.test")
-    sinks = build_sinks(AlertConfig(console=False, smtp=True, webhook="https://hooks.example.test/x"))
+def test_build_sinks_from_the_run_configuration():
+    assert [type(s) for s in build_sinks(AlertConfig(), {})] == [ConsoleSink]
+    env = {"SENTINELLE_SMTP_HOST": "smtp.example.test", "SENTINELLE_SMTP_TO": "soc@example.test"}
+    sinks = build_sinks(AlertConfig(console=False, smtp=True, webhook="https://hooks.example.test/x"), env)
     assert [type(s) for s in sinks] == [SmtpSink, WebhookSink]
-    monkeypatch.delenv("SENTINELLE_SMTP_HOST")
-    assert build_sinks(AlertConfig(console=False, smtp=True)) == []  # logged, not fatal
+    assert build_sinks(AlertConfig(console=False, smtp=True), {}) == []  # logged, not fatal
+    hook = build_sinks(AlertConfig(console=False), {"SENTINELLE_WEBHOOK_URL": "https://hooks.example.test/y"})
+    assert [type(s) for s in hook] == [WebhookSink]
+
+
+def test_local_sinks_register_once_by_name():
+    from sentinelle.alerts.sinks import LOCAL_SINKS, local_sink
+
+    assert set(LOCAL_SINKS) == {"console", "smtp", "webhook"}
+    with pytest.raises(ValueError, match="already registered"):
+        local_sink(type("Again", (), {"name": "console"}))

@@ -97,36 +97,6 @@ def test_sam_translation_lints(tmp_path, monkeypatch):
 
 # ------------------------------------------------------------------- the template matches the code
 
-@pytest.mark.parametrize("name", detectors())
-def test_every_detector_has_function_event_and_schedule(name):
-    assert (ROOT / "functions" / f"scan_{name}" / "app.py").is_file(), f"functions/scan_{name}/app.py is missing"
-    event = ROOT / "events" / f"scan_{name}.json"
-    assert event.is_file(), f"events/scan_{name}.json is missing"
-    assert json.loads(event.read_text())["detail-type"] == "Scheduled Event"
-    fn = functions().get(logical_id(name))
-    assert fn is not None, f"{logical_id(name)} is not in template.yaml"
-    assert fn["Properties"]["CodeUri"] == f"functions/scan_{name}/"
-    schedules = [e for e in fn["Properties"]["Events"].values() if e["Type"] == "Schedule"]
-    assert len(schedules) == 1, f"{logical_id(name)} needs one Schedule event"
-    rate = schedules[0]["Properties"]["Schedule"]
-    assert "Ref" in rate and rate["Ref"] in template()["Parameters"], "the schedule is a parameter"
-    # The function's handler names the detector it runs.
-    assert f'DETECTOR = "{name}"' in (ROOT / "functions" / f"scan_{name}" / "app.py").read_text()
-
-
-@pytest.mark.parametrize("name", detectors())
-def test_every_detector_has_fixtures(name):
-    path = ROOT / "tests" / "fixtures" / "detectors" / f"{name}.json"
-    if not path.is_file():
-        pytest.skip(f"tests/fixtures/detectors/{name}.json is not written yet (the {name} detector's owner adds it)")
-    assert json.loads(path.read_text())
-
-
-def test_every_scan_function_is_a_registered_detector():
-    scan_ids = {k for k in functions() if k.startswith("Scan")}
-    assert scan_ids == {logical_id(n) for n in detectors()}
-
-
 def test_table_matches_the_pynamodb_model():
     from sentinelle.store.dynamodb import cloudformation_properties
 

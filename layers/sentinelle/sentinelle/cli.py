@@ -143,7 +143,7 @@ def drain_outbox(store: Any, config: Any) -> Any:
     """Local mode's alert trigger: deliver what the scans put in the outbox, as each sink accepts it."""
     from sentinelle.alerts.dispatch import build_sinks, drain
 
-    report = drain(store, build_sinks(config.alerts), config.wl.thresholds)
+    report = drain(store, build_sinks(config.alerts, os.environ), config.wl.thresholds)
     if not report.delivered and not report.pending:
         return None
     for sink, reason in report.failures:  # those alerts stay in the outbox for the next run

@@ -7,6 +7,8 @@ that they do (`make test`).
 
 from __future__ import annotations
 
+import builtins
+
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -160,7 +162,7 @@ class IncidentStore(Protocol):
     # key "example.com"); `incidents.Allowlist` decides what an entry suppresses.
     def allow(self, kind: str, key: str, reason: str, actor: str, now: datetime) -> None: ...
     def disallow(self, kind: str, key: str) -> None: ...
-    def allowlist(self) -> list[dict[str, Any]]: ...
+    def allowlist(self) -> builtins.list[dict[str, Any]]: ...
 
 
 class CheckpointStore(Protocol):

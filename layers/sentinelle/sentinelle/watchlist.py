@@ -220,7 +220,7 @@ def _line_of(text: str, loc: tuple[Any, ...]) -> int | None:
         if isinstance(node, yaml.MappingNode):
             nxt = next((v for k, v in node.value if k.value == part), None)
             if nxt is None:
-                for k, v in node.value:
+                for k, _ in node.value:
                     if k.value == part:
                         return k.start_mark.line + 1
                 return node.start_mark.line + 1

@@ -14,13 +14,14 @@ from __future__ import annotations
 import logging
 import os
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from datetime import datetime
 from typing import Any
 
 from sentinelle import alerting
-from sentinelle.alerts.sinks import ConsoleSink, SmtpSink, WebhookSink
+from sentinelle.alerts.sinks import LOCAL_SINKS
 from sentinelle.model import utcnow
 from sentinelle.ports import Alert, Outbox, Sink
 from sentinelle.watchlist import Thresholds
@@ -81,14 +82,13 @@ def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: T
             items = mine[id(sink)]
             if items:
                 attempt(sink, f"a digest of {len(items)}", [a.id for a in items],
-                        lambda s=sink, i=items: s.send_digest([(a.incident, a.change) for a in i]))
+                        partial(sink.send_digest, [(a.incident, a.change) for a in items]))
         finish([a.id for a in plan.send if a.id not in failed])
     else:
         for a in plan.send:
             for sink in live:
                 if a.id in mine_ids[id(sink)]:
-                    attempt(sink, f"incident {a.incident.id}", [a.id],
-                            lambda s=sink, x=a: s.send(x.incident, x.change))
+                    attempt(sink, f"incident {a.incident.id}", [a.id], partial(sink.send, a.incident, a.change))
             if a.id not in failed:
                 finish([a.id])
     report.pending = [a.id for a in plan.send if a.id in failed]
@@ -105,32 +105,19 @@ def drain(outbox: Outbox, sinks: Sequence[Sink | None], thresholds: Thresholds, 
     return report
 
 
-def build_sinks(alerts_config: Any = None, *, console: Any = None) -> list[Sink]:
-    """Local sinks from the run configuration's `alerts` section (console, smtp, webhook).
-
-    SMTP settings come from SENTINELLE_SMTP_*; the webhook URL from the config or
-    SENTINELLE_WEBHOOK_URL. A misconfigured sink is logged and left out, not fatal.
-    """
+def build_sinks(alerts_config: Any, env: Mapping[str, str]) -> list[Sink]:
+    """Local sinks from the run configuration's `alerts` section and the environment (SMTP settings
+    from SENTINELLE_SMTP_*, the webhook URL from the config or SENTINELLE_WEBHOOK_URL): every
+    registered local sink is asked in turn. One that is on but not usable is logged and left out."""
     sinks: list[Sink] = []
-    if alerts_config is None or getattr(alerts_config, "console", True):
-        sinks.append(ConsoleSink(console))
-    if alerts_config is not None and getattr(alerts_config, "smtp", False):
+    for name, kind in LOCAL_SINKS.items():
         try:
-            smtp = SmtpSink.from_env()
+            sink = kind.from_config(alerts_config, env)
         except ValueError as exc:
-            log.warning("SMTP alerts are on but not usable: %s", exc)
-        else:
-            if smtp is None:
-                log.warning("SMTP alerts are on but SENTINELLE_SMTP_HOST is not set")
-            else:
-                sinks.append(smtp)
-    url = (getattr(alerts_config, "webhook", None) if alerts_config is not None else None) \
-        or os.environ.get("SENTINELLE_WEBHOOK_URL")
-    if url:
-        try:
-            sinks.append(WebhookSink(url))
-        except ValueError as exc:
-            log.warning("webhook alerts not usable: %s", exc)
+            log.warning("%s alerts are on but not usable: %s", name, exc)
+            continue
+        if sink is not None:
+            sinks.append(sink)
     return sinks
 
 

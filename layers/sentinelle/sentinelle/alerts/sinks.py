@@ -10,23 +10,52 @@ import time
 import unicodedata
 from email.message import EmailMessage
 from functools import cached_property
-from collections.abc import Sequence
-from typing import Any, ClassVar
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, Protocol, TypeVar
 
 from sentinelle import alerting
 from sentinelle.alerts import format as fmt
 from sentinelle.model import Change, Incident
-from sentinelle.ports import Channel, Items
+from sentinelle.ports import Channel, Items, Sink
 from sentinelle.watchlist import Thresholds
 
 log = logging.getLogger("sentinelle.alerts")
+T = TypeVar("T")
+
+# Local sinks by name, each registered once by its class (`@local_sink`); `alerts.dispatch.build_sinks`
+# asks each to build itself from the run configuration's `alerts` section and the environment.
+LOCAL_SINKS: dict[str, type[LocalSink]] = {}
 
 
+class LocalSink(Protocol):
+    name: ClassVar[str]
+
+    @classmethod
+    def from_config(cls, alerts: Any, env: Mapping[str, str]) -> Sink | None:
+        """The sink as `alerts` (the run configuration's section) and `env` set it up; None when it
+        is off. Raises ValueError when it is on but cannot work (logged and left out)."""
+        ...
+
+
+def local_sink(cls: type[T]) -> type[T]:
+    """Class decorator: register a local sink once; a second registration of a name is an error."""
+    name = cls.name  # type: ignore[attr-defined]
+    if name in LOCAL_SINKS:
+        raise ValueError(f"sink {name!r} is already registered by {LOCAL_SINKS[name].__module__}")
+    LOCAL_SINKS[name] = cls  # type: ignore[assignment]
+    return cls
+
+
+@local_sink
 class ConsoleSink:
     """A panel per alert in the terminal (local mode), a table for a digest."""
 
     name = "console"
     threshold: ClassVar[Channel] = "alert"
+
+    @classmethod
+    def from_config(cls, alerts: Any, env: Mapping[str, str]) -> ConsoleSink | None:
+        return cls() if alerts is None or alerts.console else None
 
     def __init__(self, console: Any = None):
         self._console = console
@@ -64,11 +93,21 @@ class ConsoleSink:
         self.console.print(table)
 
 
+@local_sink
 class SmtpSink:
     """E-mail through an SMTP relay (STARTTLS unless port 465, which speaks TLS from the start)."""
 
     name = "smtp"
     threshold: ClassVar[Channel] = "alert"
+
+    @classmethod
+    def from_config(cls, alerts: Any, env: Mapping[str, str]) -> SmtpSink | None:
+        if alerts is None or not alerts.smtp:
+            return None
+        sink = cls.from_env(env)
+        if sink is None:
+            raise ValueError("SENTINELLE_SMTP_HOST is not set")
+        return sink
 
     def __init__(self, host: str, port: int = 587, *, user: str | None = None, password: str | None = None,
                  sender: str = "sentinelle@localhost", to: Sequence[str] = (), starttls: bool = True,
@@ -79,9 +118,9 @@ class SmtpSink:
         self.sender, self.to, self.starttls, self.timeout = sender, list(to), starttls, timeout
 
     @classmethod
-    def from_env(cls, env: dict[str, str] | None = None) -> "SmtpSink | None":
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> SmtpSink | None:
         """From SENTINELLE_SMTP_HOST/PORT/USER/PASSWORD/FROM/TO (comma-separated); None without a host."""
-        env = os.environ if env is None else env
+        env: Mapping[str, str] = os.environ if environ is None else environ
         host = env.get("SENTINELLE_SMTP_HOST")
         if not host:
             return None
@@ -113,11 +152,17 @@ class SmtpSink:
         self._send(*fmt.digest_email(items))
 
 
+@local_sink
 class WebhookSink:
     """POSTs the JSON payload (a `text` field for Slack/Teams, the incident for SOARs)."""
 
     name = "webhook"
     threshold: ClassVar[Channel] = "alert"
+
+    @classmethod
+    def from_config(cls, alerts: Any, env: Mapping[str, str]) -> WebhookSink | None:
+        url = (alerts.webhook if alerts is not None else None) or env.get("SENTINELLE_WEBHOOK_URL")
+        return cls(url) if url else None
     RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 
     def __init__(self, url: str, *, client: Any = None, retries: int = 3, backoff: float = 0.5,
@@ -232,4 +277,4 @@ class SnsSink:
         })
 
 
-__all__ = ["Sink", "ConsoleSink", "SmtpSink", "WebhookSink", "SnsSink"]
+__all__ = ["ConsoleSink", "SmtpSink", "WebhookSink", "SnsSink"]

@@ -46,7 +46,7 @@ class IncidentDetail(IncidentSummary):
     playbook: Playbook | None = None
 
     @classmethod
-    def of(cls, incident: Incident, playbook: Playbook | None = None) -> "IncidentDetail":  # type: ignore[override]
+    def of(cls, incident: Incident, playbook: Playbook | None = None) -> "IncidentDetail":
         return cls.model_validate({**incident.model_dump(), "playbook": playbook})
 
 

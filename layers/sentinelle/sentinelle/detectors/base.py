@@ -84,7 +84,10 @@ class Detector:
             return False
         if self.reads == "profiles" and not isinstance(item, Profile):
             return False
-        handle = item.author.handle if isinstance(item, Post) and item.author else getattr(item, "handle", None)
+        if isinstance(item, Post):
+            handle = item.author.handle if item.author else None
+        else:
+            handle = item.handle
         own = ctx.watchlist.is_own(item.platform, handle)
         if self.audience == "strangers":
             return not own

@@ -31,7 +31,9 @@ def open_store(target: str | Path, **options: Any) -> Any:
         from sentinelle.store.dynamodb import DynamoDBStore  # pynamodb only when asked for
 
         table = text.removeprefix("dynamodb://").strip("/")
-        return DynamoDBStore(table or None, **options)
+        if not table:
+            raise ValueError(f"{target!r} names no table: use dynamodb://TABLE")
+        return DynamoDBStore(table, **options)
     if text.startswith("sqlite://"):
         text = text.removeprefix("sqlite://")
         # sqlite:///relative.db -> "relative.db"; sqlite:////abs/path.db -> "/abs/path.db"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import builtins
+
 import functools
 import random
 import time
@@ -125,7 +127,7 @@ def cloudformation_properties() -> dict[str, Any]:
     """The table's CloudFormation properties as the code needs them (compared with template.yaml)."""
     schema = SentinelleTable._get_schema()
 
-    def keys(key_schema: list[dict[str, str]]) -> list[dict[str, str]]:
+    def keys(key_schema: Sequence[Any]) -> list[Any]:
         return sorted(key_schema, key=lambda k: k["KeyType"])  # HASH before RANGE, as DynamoDB wants
 
     return {
@@ -271,6 +273,7 @@ class DynamoDBStore:
     ) -> Page:
         m = self.model
         filters = []
+        index: GlobalSecondaryIndex[SentinelleTable]
         if status is not None:
             index, hash_attr, hash_key = m.by_status, "status", Status(status).value
             if detector is not None:
@@ -301,7 +304,7 @@ class DynamoDBStore:
             last_evaluated_key=position,
             page_size=page_size,
         )
-        items: list[SentinelleTable] = []
+        items: builtins.list[SentinelleTable] = []
         try:
             for item in results:
                 items.append(item)
@@ -371,7 +374,7 @@ class DynamoDBStore:
     def disallow(self, kind: str, key: str) -> None:
         self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}").delete(add_version_condition=False)
 
-    def allowlist(self) -> list[dict[str, Any]]:
+    def allowlist(self) -> builtins.list[dict[str, Any]]:
         out = []
         for item in self.model.query(ALLOW_PK, consistent_read=True):
             kind, _, key = item.sk.partition("#")

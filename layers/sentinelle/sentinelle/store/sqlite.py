@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import builtins
+
 import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -250,7 +252,8 @@ class SQLiteStore:
         limit: int = 50,
         position: dict[str, Any] | None = None,
     ) -> Page:
-        where, args = [], []
+        where: builtins.list[str] = []
+        args: builtins.list[str | int] = []
         if status is not None:
             where.append("status = ?")
             args.append(Status(status).value)
@@ -316,7 +319,7 @@ class SQLiteStore:
             row = self._conn.execute("SELECT expires_at FROM incidents WHERE id = ?", (incident_id,)).fetchone()
         if row is None:
             raise NotFound(incident_id)
-        return row[0]
+        return int(row[0]) if row[0] is not None else None
 
     def purge_expired(self, now: datetime | None = None) -> int:
         """Delete incidents whose TTL has passed (DynamoDB does this by itself); returns the count."""
@@ -338,7 +341,7 @@ class SQLiteStore:
         with self._write() as c:
             c.execute("DELETE FROM allowlist WHERE kind = ? AND key = ?", (kind, folded))
 
-    def allowlist(self) -> list[dict[str, Any]]:
+    def allowlist(self) -> builtins.list[dict[str, Any]]:
         with self._lock:
             rows = self._conn.execute(
                 "SELECT kind, key, reason, added_by, added_at FROM allowlist ORDER BY kind, key").fetchall()
@@ -374,7 +377,7 @@ class SQLiteStore:
     # -- outbox ------------------------------------------------------------------------------
 
     def claim_alerts(self, owner: str, now: datetime, *, lease_seconds: float = 300.0,
-                     limit: int | None = None) -> list[Alert]:
+                     limit: int | None = None) -> builtins.list[Alert]:
         """Take the pending rows that no one holds (or whose holder's lease ran out), oldest first:
         two processes draining one database never send the same alert, and a process killed while
         delivering gives its rows back when the lease ends."""
@@ -385,7 +388,7 @@ class SQLiteStore:
                 "ORDER BY seq LIMIT ?", (ts(now), -1 if limit is None else int(limit)))]
             c.executemany("UPDATE outbox SET claimed_by = ?, claimed_until = ? WHERE id = ?",
                           [(owner, until, i) for i in ids])
-            rows: list[tuple[str, str, str]] = []
+            rows: builtins.list[tuple[str, str, str]] = []
             for i in range(0, len(ids), 500):  # stay under SQLite's bound-parameter limit
                 chunk = ids[i:i + 500]
                 rows += c.execute(
@@ -409,7 +412,7 @@ class SQLiteStore:
             c.executemany("UPDATE outbox SET claimed_by = NULL, claimed_until = NULL WHERE id = ? AND sent_at IS NULL",
                           [(i,) for i in alert_ids])
 
-    def pending_alerts(self) -> list[Alert]:
+    def pending_alerts(self) -> builtins.list[Alert]:
         """What the outbox still holds, claimed or not (a read: `claim_alerts` is how to take them)."""
         with self._lock:
             rows = self._conn.execute(
