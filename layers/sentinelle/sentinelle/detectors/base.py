@@ -141,7 +141,7 @@ def register(cls: type[Detector]) -> type[Detector]:
     if name in _REGISTRY:
         raise DuplicateDetector(f"detector {name!r} is already registered by {type(_REGISTRY[name]).__module__}")
     if not cls.masks_itself and not getattr(cls.detect, "__wrapped_by_masking__", False):
-        setattr(cls, "detect", _masking(cls.detect))
+        cls.detect = _masking(cls.detect)  # type: ignore[method-assign,assignment]
     _REGISTRY[name] = cls()
     return cls
 

@@ -190,7 +190,7 @@ def is_shortener(host: str) -> bool:
 
 # Scripts that one language writes together (Japanese mixes kanji and kana; Korean hanja and hangul).
 _SCRIPT_FAMILY = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN"}
-_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 
 
 def mixed_script(text: str) -> bool:
@@ -214,7 +214,7 @@ def domain_problem(host: str) -> str | None:
     except (idna.IDNAError, UnicodeError, ValueError):
         return "is not a valid host name"
     labels = ascii_host.split(".")
-    if len(ascii_host) > 253 or len(labels) < 2 or not all(_LABEL.match(label) for label in labels):
+    if len(ascii_host) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
         return "is not a valid host name"
     try:
         unicode_labels = [idna.decode(label) if label.startswith("xn--") else label for label in labels]
