@@ -7,7 +7,12 @@ STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 EVAL_VENV := .venv-eval
 EVAL_STAMP := $(EVAL_VENV)/.installed-$(shell cat evaluation/requirements-presidio.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test eval bench lint install clean build eval-env
+E2E_VENV := .venv-e2e
+SAM_VENV := .venv-sam
+# Python 3.12 for the emulator's functions (the Lambda runtime's version) and for `sam build`.
+E2E_PYTHON ?= $(shell command -v python3.12 || echo $(PYTHON))
+
+.PHONY: run test eval bench lint install clean build eval-env e2e e2e-env
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,6 +47,26 @@ eval: $(STAMP) $(EVAL_STAMP)
 bench: $(STAMP) $(EVAL_STAMP)
 	$(BIN)/python -m benchmarks
 
+# MiniStack (a local AWS emulator; it pins botocore exactly) and the SAM CLI, each in its own
+# environment: never in the project's .venv or the Lambda layer.
+$(E2E_VENV)/.installed:
+	test -x $(E2E_VENV)/bin/python || $(E2E_PYTHON) -m venv $(E2E_VENV)
+	$(E2E_VENV)/bin/python -m pip install -q --upgrade pip
+	$(E2E_VENV)/bin/python -m pip install -q ministack aws-sam-translator boto3
+	touch $@
+
+$(SAM_VENV)/.installed:
+	test -x $(SAM_VENV)/bin/python || $(E2E_PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install -q --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install -q aws-sam-cli
+	touch $@
+
+e2e-env: $(E2E_VENV)/.installed $(SAM_VENV)/.installed
+
+## The real stack on an emulator: sam build, sam deploy, scans, alerts, API (docs/deploy.md). Minutes; not in `make test`.
+e2e: $(STAMP) e2e-env
+	$(BIN)/python -m e2e
+
 lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 
@@ -49,4 +74,4 @@ build:
 	sam build
 
 clean:
-	rm -rf $(VENV) $(EVAL_VENV) .sentinelle .aws-sam
+	rm -rf $(VENV) $(EVAL_VENV) $(E2E_VENV) $(SAM_VENV) .sentinelle .aws-sam .e2e

@@ -105,3 +105,24 @@ def test_person_names_only_where_a_name_must_stand(text, name):
     wl = parse_watchlist({"organization": "Org", "people": [{"name": "Julien Marchand"}]})
     found = [n for _, _, n in person_names(text, wl)]
     assert found == ([name] if name else [])
+
+
+def test_policy_index_runs_only_the_rules_a_text_can_fire_and_finds_the_same(monkeypatch):
+    """Thousands of rules: the automaton picks the candidates; running every rule finds the same."""
+    from benchmarks.bench_impersonation import scaled_rules
+    from benchmarks.bench_leaks import posts
+    from sentinelle.policies import PolicyIndex
+
+    wl = scaled_rules(400)
+    terms = [r.terms[0] for r in wl.policies.rules if r.terms]
+    items = [parse_item(i) for i in posts(300)]
+    items = [it.model_copy(update={"text": f"{it.text} {terms[k * 7 % len(terms)]}" if k % 3 == 0 else it.text})
+             for k, it in enumerate(items)]
+    index = PolicyIndex.of(wl)
+    assert len(index.relevant(fold("nothing to see here"))) < 10 < len(index.rules)
+    det, ctx = get("leaks"), Context(watchlist=wl)
+    blocked = [[f.model_dump() for f in det.detect(it, ctx)] for it in items]
+    monkeypatch.setattr(PolicyIndex, "relevant", lambda self, folded: list(self.rules))
+    every = [[f.model_dump() for f in det.detect(it, ctx)] for it in items]
+    assert blocked == every
+    assert sum(any(f["kind"].startswith("policy:rule-") for f in fs) for fs in blocked) >= 90

@@ -44,6 +44,6 @@ def build_router(store: IncidentStore, caller: Callable[[], str]) -> Router:
         if not any(e.get("kind") == kind and e.get("key") == key for e in store.allowlist()):
             raise NotFoundApi("not found", f"no {kind} {key!r} on the allowlist")
         store.disallow(kind, key)
-        return Response(status_code=204)
+        return Response(status_code=204, body="")  # an empty body, not null (API Gateway and emulators expect a string)
 
     return router

@@ -24,7 +24,7 @@ from sentinelle.detectors.base import Context, Detector, register
 from sentinelle.ports import Query
 from sentinelle.model import Finding, Post, Profile, Severity, Subject
 from sentinelle.signals.domains import LookalikeIndex
-from sentinelle.signals.names import NameIndex, handle_core, handle_local, handle_matches, handle_similarity, name_similarity
+from sentinelle.signals.names import HandleMatcher, NameMatcher, handle_core, handle_local, handle_similarity
 from sentinelle.text.brands import BrandMatcher
 from sentinelle.text.normalize import compact
 from sentinelle.text.urls import extract_urls
@@ -48,6 +48,9 @@ class Identity:
     handles: list[str]  # official handles, as "platform:handle"
     cores: set[str] = field(default_factory=set)  # handle cores: official handles and squeezed names
 
+    def __post_init__(self) -> None:
+        self.handle_cores = {handle_core(h.split(":", 1)[1]) for h in self.handles}  # of the official handles
+
 
 @dataclass
 class _Assessment:
@@ -65,10 +68,15 @@ class _Assessment:
 
 
 class _State:
-    """Per-watchlist compiled state: identities, name and handle indexes, brand matcher."""
+    """Per-watchlist compiled state: identities, name and handle matchers, brand matcher.
 
-    def __init__(self, watchlist: Watchlist, brands: BrandMatcher):
+    `exhaustive` scores every identity instead of the blocked candidates: the reference that the
+    blocked path is tested against, never used in a scan.
+    """
+
+    def __init__(self, watchlist: Watchlist, brands: BrandMatcher, exhaustive: bool = False):
         self.watchlist = watchlist
+        self.exhaustive = exhaustive
         self.identities: list[Identity] = []
         official = [f"{a.platform}:{a.handle}" for a in watchlist.official_accounts]
         for b in watchlist.brands:
@@ -88,14 +96,14 @@ class _State:
             for n in ident.names:
                 names.append(n)
                 self.name_owner.append(i)
-        self.names = NameIndex(names)
+        self.names = NameMatcher(names)
         self.core_owner: list[int] = []
         cores: list[str] = []
         for i, ident in enumerate(self.identities):
             for c in sorted(ident.cores):
                 cores.append(c)
                 self.core_owner.append(i)
-        self.handles = NameIndex(cores, normalise=handle_core)
+        self.handles = HandleMatcher(cores)
         self.brands = brands
 
     @classmethod
@@ -170,10 +178,9 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
     # 1. The display name.
     name_scores: dict[int, tuple[int, str]] = {}
     if profile.display_name:
-        for j in state.names.candidates(profile.display_name):
-            s = name_similarity(profile.display_name, state.names.source[j])
+        for j, s in state.names.match(profile.display_name, NAME_COPY, exhaustive=state.exhaustive):
             owner = state.name_owner[j]
-            if s >= NAME_COPY and s > name_scores.get(owner, (0, ""))[0]:
+            if s > name_scores.get(owner, (0, ""))[0]:
                 name_scores[owner] = (s, state.names.source[j])
     for i, (s, matched) in name_scores.items():
         a = get(i)
@@ -186,13 +193,12 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
     # 2. The handle.
     if profile.handle:
         best: dict[int, tuple[int, str]] = {}
-        for j in state.handles.candidates(profile.handle):
+        for j in state.handles.match(profile.handle, exhaustive=state.exhaustive):
             core = state.handles.source[j]
-            if handle_matches(profile.handle, core):
-                s = handle_similarity(profile.handle, core)
-                owner = state.core_owner[j]
-                if s > best.get(owner, (-1, ""))[0]:
-                    best[owner] = (s, core)
+            s = handle_similarity(profile.handle, core)
+            owner = state.core_owner[j]
+            if s > best.get(owner, (-1, ""))[0]:
+                best[owner] = (s, core)
         for i, (s, core) in best.items():
             a = get(i)
             a.copies = True
@@ -201,7 +207,7 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
             same = handle_core(profile.handle) == core
             a.add(25 if i in name_scores else 45 if a.identity.kind == "brand" else 30,
                   f"handle @{shown} {'is' if same else 'imitates'} {a.identity.kind} {a.identity.name}'s "
-                  f"{'handle' if core in {handle_core(h.split(':', 1)[1]) for h in a.identity.handles} else 'name'}"
+                  f"{'handle' if core in a.identity.handle_cores else 'name'}"
                   + ("" if same else f" ({s}% alike)"))
 
     if not copied:

@@ -18,7 +18,7 @@ from sentinelle.detectors.base import Context, Detector, register
 from sentinelle.ports import Query
 from sentinelle.masking import DOT, mask, redact
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
-from sentinelle.policies import CompiledRule, compile_policies, fold
+from sentinelle.policies import CompiledRule, PolicyIndex, fold
 from sentinelle.signals.identifiers import POSSIBLE, REPORT, Match, find_sensitive, scan
 from sentinelle.watchlist import Watchlist
 
@@ -173,7 +173,7 @@ class Leaks(Detector):
         if not text:
             return []
         wl = ctx.watchlist
-        policies: tuple[CompiledRule, ...] = ctx.memo("leaks.policies", compile_policies)
+        policies: PolicyIndex = ctx.memo("leaks.policies", PolicyIndex.of)
         handle = item.author.handle if item.author else None
         who = ctx.memo("leaks.who", _posters).get((str(item.platform).lower(), norm_handle(handle)),
                                                   "found in a post by an account outside the watchlist")
@@ -182,7 +182,7 @@ class Leaks(Detector):
         matches = [m for m in scanned if m.score >= REPORT and self._is_leak(m, wl)]
         folded = fold(text)
         fired: list[tuple[CompiledRule, str]] = []  # (rule, context word or "")
-        for rule in policies:
+        for rule in policies.relevant(folded):
             word = rule.context_word(folded)
             if word is not None:
                 fired.append((rule, word))

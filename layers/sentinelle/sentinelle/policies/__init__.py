@@ -10,6 +10,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import Iterable
 
+import ahocorasick
 import regex
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -154,6 +155,57 @@ def compile_policies(watchlist: Watchlist) -> tuple[CompiledRule, ...]:
         out.append(_compile(PolicyRule(id=_slug(r.id), description=r.description or f"organisation rule {r.id}",
                                        severity=r.severity, terms=r.terms, patterns=r.patterns), None))
     return tuple(out)
+
+
+class PolicyIndex:
+    """The compiled rules, and the few worth running on one text.
+
+    A rule can only fire where its context word is (when it names one) and where one of its terms
+    is (unless it also fires on patterns, names or identifiers): one pass of an automaton over the
+    folded text finds the words present, so thousands of rules cost about what a few do. The rules
+    it returns are then run as before, their own expressions deciding (word boundaries included).
+    """
+
+    def __init__(self, rules: tuple[CompiledRule, ...]):
+        self.rules = rules
+        self._automaton = ahocorasick.Automaton()
+        words: dict[str, list[tuple[int, bool]]] = {}  # folded word → (rule, is a context word)
+        self._always: list[int] = []  # rules no word gates
+        for i, r in enumerate(rules):
+            gated = False
+            for w in r.rule.context:
+                words.setdefault(fold(w).strip(), []).append((i, True))
+                gated = True
+            if not (r.rule.patterns or r.rule.names or r.rule.kinds):
+                for w in r.rule.terms:
+                    words.setdefault(fold(w).strip(), []).append((i, False))
+                    gated = True
+            if not gated:
+                self._always.append(i)
+        for w, hits in words.items():
+            if w:
+                self._automaton.add_word(w, tuple(hits))
+        if len(self._automaton):
+            self._automaton.make_automaton()
+
+    @classmethod
+    def of(cls, watchlist: Watchlist) -> "PolicyIndex":
+        return cls(compile_policies(watchlist))
+
+    def relevant(self, folded: str) -> list[CompiledRule]:
+        """The rules that may fire on `folded` (a `fold`ed text), in the watchlist's order."""
+        context: set[int] = set()
+        term: set[int] = set()
+        if len(self._automaton):
+            for _, hits in self._automaton.iter(folded):
+                for i, is_context in hits:
+                    (context if is_context else term).add(i)
+        out = set(self._always)
+        for i in context | term:
+            r = self.rules[i].rule
+            if (not r.context or i in context) and (r.patterns or r.names or r.kinds or not r.terms or i in term):
+                out.add(i)
+        return [self.rules[i] for i in sorted(out)]
 
 
 def _slug(rule_id: str) -> str:

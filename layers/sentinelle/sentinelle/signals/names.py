@@ -1,13 +1,17 @@
-"""Name and handle similarity for impersonation, and a blocked matcher for many names at once."""
+"""Name and handle similarity for impersonation, and blocked matchers for many names at once."""
 
 from __future__ import annotations
 
 import re
+from array import array
+from bisect import bisect_left
 from collections import defaultdict
+from functools import lru_cache
 from typing import Iterable, Sequence
 
+import ahocorasick
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import OSA
+from rapidfuzz.distance import OSA, Indel
 
 from sentinelle.signals.domains import glyph_skeleton
 from sentinelle.text.normalize import deleet, skeleton
@@ -80,7 +84,11 @@ def name_similarity(candidate: str | None, protected: str | None) -> int:
     """0-100: how alike a display name is to a protected name once folded (word order, spacing
     and titles ignored). A candidate that holds every word of a name of two words or more plus
     others ("Claire Dubois | Lumière Patrimoine") scores as the words it copies."""
-    ta, tb = name_tokens(candidate), name_tokens(protected)
+    return tokens_similarity(name_tokens(candidate), name_tokens(protected))
+
+
+def tokens_similarity(ta: Sequence[str], tb: Sequence[str]) -> int:
+    """`name_similarity` on names already split into folded words (`name_tokens`)."""
     if not ta or not tb:
         return 0
     ka, kb = " ".join(sorted(ta)), " ".join(sorted(tb))
@@ -110,7 +118,11 @@ def handle_matches(candidate: str | None, official: str | None) -> bool:
     """A handle that passes for the official one: the same core (look-alike letters folded), or
     one edit from a core of six letters or more. One edit only: in a crowded namespace (crypto
     handles) two edits join too many different accounts."""
-    a, b = handle_core(candidate), handle_core(official)
+    return cores_match(handle_core(candidate), handle_core(official))
+
+
+def cores_match(a: str, b: str) -> bool:
+    """`handle_matches` on two handle cores already computed (`b` the protected one)."""
     if not a or not b or len(b) < 4:
         return False
     if a == b or glyph_skeleton(a) == glyph_skeleton(b):
@@ -201,5 +213,220 @@ class NameIndex:
         return pairs
 
 
-__all__ = ["NameIndex", "TITLES", "handle_core", "handle_local", "handle_matches", "handle_similarity",
-           "name_key", "name_similarity", "name_tokens"]
+def typo_keys(word: str) -> list[str]:
+    """`word` and each string made by deleting one of its letters (none shorter than 2).
+
+    Two words within one typo of each other (a letter changed, added or dropped, or two letters
+    swapped) always share one of these keys: the deletion-neighbourhood ("SymSpell") index.
+    """
+    if len(word) <= 2:
+        return [word]
+    return [word, *{word[:i] + word[i + 1:] for i in range(len(word))}]
+
+
+_HIGH = 0xFFFF_FFFF_FFFF_FFFF & ~((1 << 22) - 1)  # a typo key's hash, the low bits left for an id
+
+
+@lru_cache(maxsize=4096)  # the words display names share (first names) come back often
+def _typo_hashes(word: str) -> tuple[int, ...]:
+    return tuple({hash(k) & _HIGH for k in typo_keys(word)})
+
+
+_SHARED = 16  # a word held by this many protected names keeps its own lists to screen
+_FEW = 64  # protected names or handles up to this many are all tested rather than looked up
+
+
+class _TypoIndex:
+    """Entries found by any word within one typo of one of their words.
+
+    Compact, as a watchlist of 10,000 people makes about 800,000 keys: each key is the hash of a
+    typo key with the entry's id in its low bits, all in one sorted array (8 bytes a key) searched
+    by bisection, behind a bitmap of the hashes (one byte per key) that answers most misses at
+    once. Two typo keys sharing a hash only add a candidate, which is then scored.
+    """
+
+    _ID_BITS = 22  # up to 4 million entries (the bits _HIGH leaves)
+    _LOW = (1 << _ID_BITS) - 1
+
+    def __init__(self) -> None:
+        self._pending: set[int] = set()
+        self._keys = array("Q")
+        self._bits = bytearray(1)
+        self._mask = 0
+
+    def add(self, word: str, entry: int) -> None:
+        if entry > self._LOW:
+            raise ValueError("too many entries for one typo index")
+        self._pending.update((hash(k) & _HIGH) | entry for k in typo_keys(word))
+
+    def freeze(self) -> None:
+        """Sort what was added; call once, after the last `add`."""
+        self._keys = array("Q", sorted(self._pending))
+        self._pending = set()
+        size = 1024
+        while size < len(self._keys):
+            size *= 2
+        self._bits, self._mask = bytearray(size), size * 8 - 1
+        for k in self._keys:
+            b = (k >> self._ID_BITS) & self._mask
+            self._bits[b >> 3] |= 1 << (b & 7)
+
+    def lookup(self, word: str, into: set[int]) -> None:
+        keys, bits, mask, low, n = self._keys, self._bits, self._mask, self._LOW, len(self._keys)
+        for h in _typo_hashes(word):
+            b = (h >> 22) & mask
+            if not bits[b >> 3] >> (b & 7) & 1:
+                continue
+            i = bisect_left(keys, h)
+            while i < n and keys[i] & ~low == h:
+                into.add(keys[i] & low)
+                i += 1
+
+
+class HandleMatcher:
+    """Handles against many protected handle cores: `handle_matches` on the candidates only.
+
+    `handle_matches` accepts a handle whose core (or its look-alike skeleton) is within one typo
+    of a protected core; such a pair always shares a typo key of the core or of its skeleton, so
+    blocking on those keys finds every match that testing each core in turn would.
+    """
+
+    def __init__(self, cores: Sequence[str]):
+        self.source = list(cores)
+        self._cores = [handle_core(c) for c in self.source]  # what handle_matches compares
+        self._index = _TypoIndex()
+        for j, b in enumerate(self._cores):
+            if len(b) >= 4:  # handle_matches refuses shorter protected cores
+                for form in {b, glyph_skeleton(b)}:
+                    self._index.add(form, j)
+        self._index.freeze()
+
+    def candidates(self, handle: str) -> list[int]:
+        """Indexes of the protected cores `handle` may match: a superset, never missing one."""
+        return self._candidates(handle_core(handle))
+
+    def _candidates(self, a: str) -> list[int]:
+        found: set[int] = set()
+        if a:
+            for form in {a, glyph_skeleton(a)}:
+                self._index.lookup(form, found)
+        return sorted(found)
+
+    def match(self, handle: str, exhaustive: bool = False) -> list[int]:
+        """Indexes of the protected cores `handle` passes for (`exhaustive`: tests every core)."""
+        if exhaustive:
+            return [j for j in range(len(self.source)) if handle_matches(handle, self.source[j])]
+        a = handle_core(handle)
+        ids = range(len(self._cores)) if len(self._cores) <= _FEW else self._candidates(a)  # few: test them all
+        return [j for j in ids if cores_match(a, self._cores[j])]
+
+
+class NameMatcher:
+    """Display names against many protected names: blocked by their words, scored exactly.
+
+    A protected name is a candidate when the display name, its words run together, holds one of
+    its words of four letters or more ("sophieriche" holds "sophie"), or when a word of the
+    display name, or its words run together, is within one typo of one of the protected name's
+    words or of its words run together (in their order or sorted). The candidates of each word found are
+    screened in one `rapidfuzz` pass (compiled code) on the two strings `name_similarity` compares,
+    and only those that can reach the cut-off, or whose every word was found (the "name plus other
+    words" rule), are scored by `name_similarity`. A name escapes only if none of its words is
+    written out whole and each of them, and its words run together, is two typos away or more.
+    """
+
+    def __init__(self, names: Sequence[str]):
+        self.source = list(names)
+        self._index = _TypoIndex()  # typo keys → word ids
+        self._within = ahocorasick.Automaton()  # words of four letters or more → word id
+        word_ids: dict[str, int] = {}
+        self._names_of: list[list[int]] = []  # word id → the names holding it
+        self._words: list[frozenset[int]] = []  # name → its key words (not run together), as ids
+        self._tokens = [name_tokens(n) for n in self.source]
+        for j, toks in enumerate(self._tokens):
+            words = _key_words(toks)
+            for w in {*words, "".join(toks), "".join(sorted(toks))}:
+                if w not in word_ids:
+                    word_ids[w] = len(self._names_of)
+                    self._names_of.append([])
+                    self._index.add(w, word_ids[w])
+                    if len(w) >= 4:
+                        self._within.add_word(w, word_ids[w])
+                self._names_of[word_ids[w]].append(j)
+            self._words.append(frozenset(word_ids[w] for w in words))
+        self._index.freeze()
+        if len(self._within):
+            self._within.make_automaton()
+        # The two strings name_similarity compares; for a word many names share (a common first
+        # name), kept as lists to be screened in one call without building them per display name.
+        self._sorted = [" ".join(sorted(t)) for t in self._tokens]
+        self._joined = ["".join(t) for t in self._tokens]
+        self._shared = {w: ([self._sorted[j] for j in js], [self._joined[j] for j in js])
+                        for w, js in enumerate(self._names_of) if len(js) >= _SHARED}
+
+    def match(self, display_name: str, cutoff: int = 85, exhaustive: bool = False) -> list[tuple[int, int]]:
+        """(protected index, `name_similarity`) for every protected name scoring `cutoff` or more.
+
+        `exhaustive` scores every protected name: the reference the blocked path must agree with.
+        """
+        toks = name_tokens(display_name)
+        if not toks:
+            return []
+        ids: Iterable[int]
+        if exhaustive:
+            ids = range(len(self.source))
+        else:
+            key, run = " ".join(sorted(toks)), "".join(toks)
+            words: set[int] = set()
+            keep: set[int] = set()
+            if len(self.source) > _FEW or len(toks) > 2:
+                for w in _key_words(toks) | {run}:
+                    self._index.lookup(w, words)
+                if len(self._within):
+                    words.update(w for _, w in self._within.iter(run))
+            if len(self.source) <= _FEW:  # a short list is screened whole, faster than looked up
+                keep = self._screen(key, run, range(len(self.source)), self._sorted, self._joined, cutoff)
+            else:
+                few: list[int] = []
+                for w in words:
+                    names = self._names_of[w]
+                    if w in self._shared:
+                        keep |= self._screen(key, run, names, *self._shared[w], cutoff)
+                    else:
+                        few += names
+                if few:
+                    keep |= self._screen(key, run, few, [self._sorted[j] for j in few],
+                                         [self._joined[j] for j in few], cutoff)
+            if len(toks) > 2:  # "name plus other words": every word of the protected name found
+                keep |= {j for w in words for j in self._names_of[w] if self._words[j] <= words}
+            ids = sorted(keep)
+        out = []
+        for j in ids:
+            s = tokens_similarity(toks, self._tokens[j])
+            if s >= cutoff:
+                out.append((j, s))
+        return out
+
+    @staticmethod
+    def _screen(key: str, run: str, names: Sequence[int], sorted_keys: Sequence[str], joined: Sequence[str],
+                cutoff: int) -> set[int]:
+        """The names whose sorted words, or words run together, are few enough edits away to score
+        `cutoff`: `fuzz.ratio` ≥ r needs an Indel distance ≤ (1 - r/100)·(len a + len b), and a
+        partner that long is at most (1 + t)/(1 - t) times as long (t = 1 - r/100)."""
+        t = 1 - (cutoff - 0.5) / 100  # name_similarity rounds its score
+        keep = set()
+        for query, choices in ((key, sorted_keys), (run, joined)):
+            most = int(t * len(query) * (1 + (1 + t) / (1 - t)) + 1e-9)
+            for _, _, i in process.extract(query, choices, scorer=Indel.distance, processor=None, score_cutoff=most,
+                                           limit=None):
+                keep.add(names[i])
+        return keep
+
+
+def _key_words(toks: Sequence[str]) -> set[str]:
+    """The words a name is found by: those of three letters or more (all of them if none is)."""
+    long = {t for t in toks if len(t) >= 3}
+    return long or set(toks)
+
+
+__all__ = ["HandleMatcher", "NameIndex", "NameMatcher", "TITLES", "cores_match", "typo_keys", "handle_core", "handle_local", "handle_matches", "handle_similarity",
+           "name_key", "name_similarity", "name_tokens", "tokens_similarity"]

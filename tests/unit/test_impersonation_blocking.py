@@ -1,0 +1,64 @@
+"""The impersonation detector scores only blocked candidates, and finds what scoring every identity finds."""
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from benchmarks.bench_impersonation import NOW, exhaustive_context, scaled_profiles, scaled_watchlist
+from sentinelle.detectors import Context, get
+from sentinelle.signals.names import HandleMatcher, NameMatcher, handle_matches, name_similarity, typo_keys
+
+DET = get("impersonation")
+WORD = st.text("abcdeilmnorstu", min_size=3, max_size=12)
+
+
+def _one_typo(word: str, how: int, i: int, c: str) -> str:
+    i %= len(word)
+    if how == 0:
+        return word[:i] + c + word[i + 1:]  # changed
+    if how == 1:
+        return word[:i] + c + word[i:]  # added
+    if how == 2:
+        return word[:i] + word[i + 1:]  # dropped
+    j = min(i + 1, len(word) - 1)
+    return word[:i] + word[j] + word[i] + word[j + 1:] if j > i else word  # swapped
+
+
+@given(WORD, st.integers(0, 3), st.integers(0, 20), st.sampled_from("aeiouxz"))
+def test_words_one_typo_apart_share_a_typo_key(word, how, i, c):
+    other = _one_typo(word, how, i, c)
+    if len(other) >= 3:
+        assert set(typo_keys(word)) & set(typo_keys(other))
+
+
+@settings(max_examples=200)
+@given(st.lists(WORD, min_size=1, max_size=30), WORD, st.integers(0, 3), st.integers(0, 20), st.sampled_from("aeiox1"))
+def test_handle_matcher_finds_every_handle_the_exhaustive_test_finds(cores, base, how, i, c):
+    matcher = HandleMatcher(cores)
+    for handle in (base, _one_typo(base, how, i, c), _one_typo(cores[0], how, i, c), cores[-1] + "_official"):
+        assert matcher.match(handle) == matcher.match(handle, exhaustive=True)
+        assert matcher.match(handle) == [j for j, core in enumerate(cores) if handle_matches(handle, core)]
+
+
+def test_name_matcher_agrees_with_name_similarity_on_each_name():
+    names = ["Claire Dubois", "Sophie Riche", "Yanis Naudmer", "Maison Lumière", "Li Na", "Jean de la Croix"]
+    matcher = NameMatcher(names)
+    for shown in ["DUBOIS Claire", "SophieRicier", "Rayan Sanaudmer", "MaisonLumire", "Li Na", "Jean Delacroix",
+                  "Claire Dubois | Lumière Patrimoine", "Dr. Cl4ire Dub0is", "nobody here", ""]:
+        expected = [(j, s) for j, n in enumerate(names) if (s := name_similarity(shown, n)) >= 85]
+        assert matcher.match(shown) == expected == matcher.match(shown, exhaustive=True)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("identities, seed", [(40, 1), (250, 2)])
+def test_blocked_detector_equals_exhaustive_on_a_generated_corpus(identities, seed):
+    """Typos, swapped words, titles, leetspeak, words run together, the employer added, two typos
+    at once, handles copied with claim words: the same findings, reasons and scores either way."""
+    wl = scaled_watchlist(identities)
+    profiles = scaled_profiles(wl, 1200, seed=seed, copies=0.3)
+    blocked, exhaustive = Context(watchlist=wl, now=NOW), exhaustive_context(wl)
+    found = 0
+    for p in profiles:
+        a = [f.model_dump() for f in DET.detect(p, blocked)]
+        assert a == [f.model_dump() for f in DET.detect(p, exhaustive)], p
+        found += len(a)
+    assert found > 200  # the corpus does copy people
