@@ -22,8 +22,14 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The local OCR engine (RapidOCR on onnxruntime, about 400 MB): for `make run`, not for `make test`.
+OCR_STAMP := $(VENV)/.ocr-installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+$(OCR_STAMP): $(STAMP)
+	$(BIN)/python -m pip install -q -e '.[test,ocr]'
+	rm -f $(VENV)/.ocr-installed-* && touch $(OCR_STAMP)
+
 ## Scan the demo (recorded feeds, offline) into the embedded store and print incidents.
-run: $(STAMP)
+run: $(STAMP) $(OCR_STAMP)
 	$(BIN)/sentinelle run
 	$(BIN)/sentinelle incidents
 

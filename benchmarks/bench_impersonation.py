@@ -113,7 +113,7 @@ def scaled_profiles(wl: Watchlist, n: int, seed: int = 12, copies: float = 0.1) 
 
 def exhaustive_context(wl: Watchlist) -> Context:
     """A context whose impersonation state scores every identity: the reference for the blocked path."""
-    ctx = Context.ephemeral(watchlist=wl, now=NOW)
+    ctx = Context.ephemeral(wl, now=NOW)
     ctx.memo(CACHE_KEY, lambda w: _State(w, BrandMatcher.cached(ctx), exhaustive=True))
     return ctx
 
@@ -290,14 +290,14 @@ def bench_scaling() -> tuple[list[list[str]], int]:
     for n in SCALES:
         wl = scaled_watchlist(n)
         profiles = scaled_profiles(wl, 5_000)
-        rate, found = _rate("impersonation", Context.ephemeral(watchlist=wl, now=NOW), profiles)
+        rate, found = _rate("impersonation", Context.ephemeral(wl, now=NOW), profiles)
         t = time.process_time()
         _State(wl, BrandMatcher(wl))
         build = time.process_time() - t
         if n <= 1_000:
             sample = profiles[: 5_000 if n <= 100 else 500]
             ex_rate, ex_found = _rate("impersonation", exhaustive_context(wl), sample, repeats=1)
-            same = ("same findings" if ex_found == sum(len(get("impersonation").detect(p, Context.ephemeral(watchlist=wl, now=NOW)))
+            same = ("same findings" if ex_found == sum(len(get("impersonation").detect(p, Context.ephemeral(wl, now=NOW)))
                                                         for p in sample) else "**findings differ**")
             exhaustive = f"{ex_rate:,.0f} ({same} on {len(sample):,})"
         else:
@@ -306,11 +306,11 @@ def bench_scaling() -> tuple[list[list[str]], int]:
                      f"{build:.2f} s", f"{found:,}"])
     scams = scam_posts(5_000)
     for n in SCALES:
-        rate, found = _rate("scams", Context.ephemeral(watchlist=scaled_brands(n), now=NOW), scams)
+        rate, found = _rate("scams", Context.ephemeral(scaled_brands(n), now=NOW), scams)
         rows.append([f"scams, {n:,} brands", f"**{rate:,.0f}** posts/s", "", "", f"{found:,}"])
     leaks = [parse_item(i) for i in leak_posts(5_000)]
     for n in SCALES:
-        rate, found = _rate("leaks", Context.ephemeral(watchlist=scaled_rules(n), now=NOW), leaks)
+        rate, found = _rate("leaks", Context.ephemeral(scaled_rules(n), now=NOW), leaks)
         rows.append([f"leaks, {n:,} organisation rules (+ health and finance packs)", f"**{rate:,.0f}** posts/s",
                      "", "", f"{found:,}"])
     return rows, 5_000

@@ -21,6 +21,11 @@ for _k, _v in {
 for _k in ("SENTINELLE_CONFIG", "SENTINELLE_DB", "SENTINELLE_API_TOKEN", "SENTINELLE_ALLOW_NETWORKS",
            "SENTINELLE_SMTP_HOST", "SENTINELLE_WEBHOOK_URL"):
     os.environ.pop(_k, None)
+# Pictures (the demo's record and flyer) are read by a stand-in engine that returns what they were
+# drawn with, in this process and in the commands tests start: results do not depend on which OCR
+# engine the machine has. The real engines are tested on their own (test_readers, test_demo_run).
+os.environ["SENTINELLE_OCR"] = "ocr_transcripts:Transcripts"
+os.environ["PYTHONPATH"] = os.pathsep.join(p for p in (str(ROOT / "tests"), str(ROOT), os.environ.get("PYTHONPATH")) if p)
 
 
 @pytest.fixture

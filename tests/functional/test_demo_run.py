@@ -6,10 +6,14 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
+from sentinelle.readers import ReaderUnavailable, make_reader
 from sentinelle.store.sqlite import SQLiteStore
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def sentinelle(*args, env=None, cwd=None):
@@ -35,9 +39,11 @@ def test_demo_runs_and_finds_all_three_scenarios(demo_runs):
         incidents = store.list(limit=200).items
     by_detector = {d: [i for i in incidents if i.detector == d] for d in ("scams", "impersonation", "leaks")}
 
-    # (a) the fake coupon account under #MaisonLumiere asking for a call and the card: high or critical.
+    # (a) the fake coupon account under #MaisonLumiere whose flyer asks for a call and the card: high or
+    # critical, and the finding says the flyer was read.
     coupon = [i for i in by_detector["scams"] if i.subject.handle == "maisonlumiere_offres@mastodon.social"]
     assert coupon and coupon[0].severity.value in ("high", "critical")
+    assert any("read by OCR" in r for r in coupon[0].reasons), coupon[0].reasons
     # (b) six accounts copying the adviser; the five with lookalike login links are high.
     copies = [i for i in by_detector["impersonation"] if i.severity.value in ("medium", "high", "critical")]
     handles = {i.subject.handle for i in copies}
@@ -46,9 +52,10 @@ def test_demo_runs_and_finds_all_three_scenarios(demo_runs):
     assert "claire-dubois-run.bsky.social" not in handles
     assert "clairedubois@mastodon.social" not in handles  # her own account
     assert sum(1 for i in copies if i.severity.value in ("high", "critical")) >= 5
-    # (c) the doctor's post with a patient's record: critical, and nothing raw in the incident.
+    # (c) the doctor's photographed patient record: critical, found in the picture, nothing raw kept.
     record = [i for i in by_detector["leaks"] if i.subject.handle == "drmarchand@mastodon.social"]
     assert record and max(i.severity.value == "critical" for i in record)
+    assert {i.evidence.get("picture", {}).get("which") for i in record} == {"image 1 of 1, read by OCR"}
     stored = json.dumps([i.model_dump(mode="json") for i in record])
     assert "112 045" not in stored and "2580375112045" not in stored
     # Official accounts are never reported as scammers or impersonators.
@@ -123,3 +130,21 @@ def test_a_source_that_could_not_be_checked_is_named_and_exits_1(tmp_path):
     out = sentinelle("run", "--config", str(cfg), "--db", str(tmp_path / "s.db"), env={"COLUMNS": "200"})
     assert out.returncode == 1
     assert "could not check replay:gone.jsonl" in out.stdout and "for scams" in out.stdout
+
+
+@pytest.mark.parametrize("engine", ["rapidocr", "tesseract"])
+def test_a_real_engine_reads_the_demo_pictures(engine, tmp_path):
+    """The other tests read the demo's pictures with a stand-in; here the engine `make run` installs
+    (RapidOCR) or Tesseract, when the machine has it, must keep scenarios (a) and (c) found."""
+    try:
+        make_reader(engine)
+    except ReaderUnavailable as exc:
+        pytest.skip(str(exc))
+    env = {"SENTINELLE_DB": str(tmp_path / "sentinelle.db"), "SENTINELLE_OCR": engine}
+    assert sentinelle("run", env=env, cwd=tmp_path).returncode == 0
+    with SQLiteStore(tmp_path / "sentinelle.db") as store:
+        incidents = store.list(limit=200).items
+    record = [i for i in incidents if i.detector == "leaks" and i.subject.handle == "drmarchand@mastodon.social"]
+    assert any(i.severity.value == "critical" and "picture" in i.evidence for i in record)
+    coupon = [i for i in incidents if i.detector == "scams" and i.subject.handle == "maisonlumiere_offres@mastodon.social"]
+    assert coupon and coupon[0].severity.value in ("high", "critical")

@@ -55,7 +55,7 @@ def test_blocked_detector_equals_exhaustive_on_a_generated_corpus(identities, se
     at once, handles copied with claim words: the same findings, reasons and scores either way."""
     wl = scaled_watchlist(identities)
     profiles = scaled_profiles(wl, 1200, seed=seed, copies=0.3)
-    blocked, exhaustive = Context.ephemeral(watchlist=wl, now=NOW), exhaustive_context(wl)
+    blocked, exhaustive = Context.ephemeral(wl, now=NOW), exhaustive_context(wl)
     found = 0
     for p in profiles:
         a = [f.model_dump() for f in DET.detect(p, blocked)]

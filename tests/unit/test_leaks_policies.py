@@ -120,7 +120,7 @@ def test_policy_index_runs_only_the_rules_a_text_can_fire_and_finds_the_same(mon
              for k, it in enumerate(items)]
     index = PolicyIndex.of(wl)
     assert len(index.relevant(fold("nothing to see here"))) < 10 < len(index.rules)
-    det, ctx = get("leaks"), Context.ephemeral(watchlist=wl)
+    det, ctx = get("leaks"), Context.ephemeral(wl)
     blocked = [[f.model_dump() for f in det.detect(it, ctx)] for it in items]
     monkeypatch.setattr(PolicyIndex, "relevant", lambda self, folded: list(self.rules))
     every = [[f.model_dump() for f in det.detect(it, ctx)] for it in items]

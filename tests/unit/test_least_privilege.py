@@ -26,7 +26,7 @@ pytestmark = [pytest.mark.skipif(not TEMPLATE.exists(), reason="template.yaml is
 SCAN_FUNCTIONS = ("ScanScamsFunction", "ScanImpersonationFunction", "ScanLeaksFunction")
 # Actions AWS only grants on "*" (no resource-level permissions), and why each function has them.
 STAR_ONLY = {"ssm:DescribeParameters", "xray:PutTraceSegments", "xray:PutTelemetryRecords",
-             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"}
+             "logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "textract:DetectDocumentText"}
 # Granted but not exercised by the recorded runs, each with the reason it stays.
 JUSTIFIED_UNUSED = {
     # SAM's SSMParameterReadPolicy template grants the three reads and DescribeParameters together.
@@ -38,6 +38,8 @@ JUSTIFIED_UNUSED = {
     "s3:GetObject": "config from s3:// (conditional)", "s3:ListBucket": "S3ReadPolicy (conditional)",
     "s3:GetBucketLocation": "S3ReadPolicy (conditional)", "s3:GetObjectVersion": "S3ReadPolicy (conditional)",
     "s3:GetLifecycleConfiguration": "S3ReadPolicy (conditional)",
+    # Called only online for posts with pictures (scams, leaks); tests/unit/test_readers.py calls it under moto.
+    "textract:DetectDocumentText": "pictures read by OCR on AWS (online runs of scams and leaks)",
 }
 
 
@@ -128,6 +130,8 @@ def test_scan_functions_reach_only_the_table_ssm_path_and_config_bucket(function
             assert s["conditional"], "S3 only when a config bucket is given"
             assert all("ConfigBucket" in r for r in s["resources"])
             assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in s["actions"])
+        elif services == {"textract"}:  # pictures read by OCR: only the detectors that read posts
+            assert s["actions"] == {"textract:DetectDocumentText"} and function != "ScanImpersonationFunction"
         else:
             pytest.fail(f"{function}: unexpected services {services}")
 

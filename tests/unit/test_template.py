@@ -322,8 +322,8 @@ def test_globals_set_the_runtime_and_the_environment():
     assert layer["Metadata"]["BuildMethod"] == "makefile"  # imagehash without scipy: see the layer's Makefile
     makefile = (ROOT / "layers" / "sentinelle" / "Makefile").read_text()
     assert "build-SentinelleLayer:" in makefile and "--no-deps -r requirements-nodeps.txt" in makefile
-    assert "LAYER_PYTHON ?= 3.12" in makefile and "--python-version $(LAYER_PYTHON)" in makefile  # a build variable
-    assert "manylinux2014_aarch64" in makefile
+    assert "--python-version $(LAYER_PYTHON)" in makefile and "LAYER_PYTHON ?= 3.12" in makefile
+    assert "LAYER_PLATFORM ?= manylinux2014_aarch64" in makefile
 
 
 @pytest.mark.skipif(shutil.which("sam") is None, reason="the SAM CLI is not installed")

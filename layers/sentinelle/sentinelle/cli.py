@@ -71,7 +71,10 @@ def cmd_check(args: argparse.Namespace) -> int:
     if args.online:
         from sentinelle.signals.fetch import OnlineEnrichers
 
+        from sentinelle.readers.pictures import PictureReader, guarded_fetch
+
         ctx.enrichers = OnlineEnrichers(watchlist, base_dir=Path(args.watchlist).resolve().parent)
+        ctx.pictures = PictureReader(guarded_fetch(ctx.enrichers.client))
     # UTF-8 whatever the locale; a lone surrogate left in an id is written as its JSON escape.
     sys.stdout.reconfigure(encoding="utf-8", errors="backslashreplace")  # type: ignore[union-attr]
     out = sys.stdout
@@ -319,7 +322,8 @@ def build_parser() -> argparse.ArgumentParser:
     r.add_argument("--db", help="SQLite file (default $SENTINELLE_DB, else .sentinelle/sentinelle.db)")
     r.add_argument("--every", metavar="INTERVAL", help="keep running on this interval, e.g. 15m, 1h")
     r.add_argument("--detector", action="append", metavar="NAME", help="only this detector (repeatable)")
-    r.add_argument("--online", action="store_true", help="allow checks that fetch pages, expand links, hash avatars")
+    r.add_argument("--online", action="store_true",
+                   help="allow checks that fetch pages, expand links, hash avatars and read pictures (OCR)")
     r.set_defaults(func=cmd_run)
 
     c = sub.add_parser("check", help="run detectors over JSON-lines items on stdin (one result line per line)",
@@ -327,7 +331,8 @@ def build_parser() -> argparse.ArgumentParser:
                        "line per input line with the findings, in order. Offline unless --online.")
     c.add_argument("--watchlist", required=True, help="watchlist YAML")
     c.add_argument("--detector", action="append", metavar="NAME", help="only this detector (repeatable)")
-    c.add_argument("--online", action="store_true", help="allow network checks (page analysis, link expansion)")
+    c.add_argument("--online", action="store_true",
+                   help="allow network checks (page analysis, link expansion, pictures read by OCR)")
     c.set_defaults(func=cmd_check)
 
     s = sub.add_parser("serve", help="serve the incidents API on a local HTTP server (bearer token)",

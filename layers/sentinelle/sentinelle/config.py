@@ -62,6 +62,9 @@ class RunConfig(BaseModel):
     online: bool = False
     alerts: AlertConfig = Field(default_factory=AlertConfig)
     detectors: dict[str, DetectorConfig] = Field(default_factory=dict)
+    # Pictures served from files instead of the network (URL -> path relative to this file): how a
+    # replayed demo shows posts with pictures offline. Other pictures are read only with `online`.
+    recorded_media: dict[str, str] = Field(default_factory=dict)
 
     # Filled by load_config: where relative paths resolve, and the parsed watchlist.
     base_dir: Path = Field(default=Path("."), exclude=True)

@@ -133,12 +133,36 @@ class Author(_Received):
     display_name: str | None = None
 
 
+class Media(_Received):
+    """A picture, GIF or video attached to a post: its URL and the alt text its author wrote."""
+
+    type: Literal["image", "gif", "video"] = "image"
+    url: str = Field(min_length=1)
+    alt: str | None = None
+
+    @field_validator("type", mode="before")
+    @classmethod
+    def _type(cls, v: Any) -> Any:
+        return "image" if v is None else v
+
+    @field_validator("alt", mode="before")
+    @classmethod
+    def _alt(cls, v: Any) -> Any:
+        return v if isinstance(v, str) and v.strip() else None
+
+
 class Post(_Item):
     type: Literal["post"] = "post"
     author: Author | None = None
     text: str = ""
     lang: str | None = None
     hashtags: list[str] = Field(default_factory=list)
+    media: list[Media] = Field(default_factory=list)
+
+    @field_validator("media", mode="before")
+    @classmethod
+    def _media(cls, v: Any) -> Any:
+        return [] if v is None else v
 
     @field_validator("text", mode="before")
     @classmethod
@@ -157,10 +181,18 @@ class Profile(_Item):
     display_name: str | None = None
     bio: str | None = None
     avatar_url: str | None = None
+    banner_url: str | None = None
     followers: int | None = None
     following: int | None = None
     post_count: int | None = None
     verified: bool | None = None
+    # Moderation labels the platform put on the account (Bluesky: "impersonation", "spam", ...).
+    labels: list[str] = Field(default_factory=list)
+
+    @field_validator("labels", mode="before")
+    @classmethod
+    def _labels(cls, v: Any) -> Any:
+        return [] if v is None else v
 
 
 Item = Annotated[Post | Profile, Field(discriminator="type")]

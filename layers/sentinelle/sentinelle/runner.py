@@ -30,7 +30,21 @@ def make_context(config: RunConfig, now: datetime, hash_key: bytes, *, online: b
         from sentinelle.signals.fetch import OnlineEnrichers
 
         enrichers = OnlineEnrichers(config.wl, base_dir=config.watchlist_dir)
-    return Context(watchlist=config.wl, hash_key=hash_key, now=now, online=online, enrichers=enrichers)
+    return Context(watchlist=config.wl, hash_key=hash_key, now=now, online=online, enrichers=enrichers,
+                   pictures=picture_reader(config, enrichers))
+
+
+def picture_reader(config: RunConfig, enrichers: Any = None) -> Any:
+    """What reads a post's pictures: through the guard online, from recorded files offline when
+    the configuration maps media URLs to files, else nothing (alt text is still read)."""
+    from sentinelle.readers.pictures import PictureReader, guarded_fetch, recorded_fetch
+
+    if enrichers is not None:
+        return PictureReader(guarded_fetch(enrichers.client))
+    if config.recorded_media:
+        files = {url: config.base_dir / path for url, path in config.recorded_media.items()}
+        return PictureReader(recorded_fetch(files))
+    return None
 
 
 async def run_detector_async(

@@ -32,10 +32,18 @@ async def fetch(src, checkpoint=None):
 
 def test_parse_rss_and_atom():
     items, skipped, cursor = parse_page("feed", RSS, platform="mastodon", author="maisonlumiere@social.example")
-    assert skipped == 1 and cursor is None and len(items) == 2
+    # An empty entry is skipped; one with neither guid nor link is read, under an id made of its words.
+    assert skipped == 1 and cursor is None and len(items) == 3
     post = items[0]
     assert post.id == "https://social.example/@maisonlumiere/113520411870009002" and post.platform == "mastodon"
     assert post.links == ["https://maisonlumiere.example/horaires"] and post.hashtags == ["LumiereDays"]
+    # Enclosures and media:content are media (the audio one neither media nor a link).
+    assert [(m.type, m.url) for m in post.media] == [
+        ("image", "https://files.social.example/media/horaires.png"),
+        ("image", "https://files.social.example/media/vitrine.jpg")]
+    assert items[2].id.startswith("sha256:") and items[2].url is None
+    assert items[2].text.startswith("Horaires de fin d'année\n\nAn entry")
+    assert parse_page("feed", RSS)[0][2].id == items[2].id  # stable from run to run
     assert post.author.handle == "maisonlumiere@social.example" and post.created_at.day == 27
     (entry,), _, _ = parse_page("feed", (FIXTURES / "rss" / "blog.atom").read_text())
     assert entry.author.handle == "Press Office" and entry.text.startswith("Our new loyalty programme\n\nMembers")
@@ -50,7 +58,7 @@ def test_etag_is_kept_and_sent_and_304_changes_nothing():
         httpx.Response(304),
     ])
     first = run(fetch(source()))
-    assert first.status == "ok" and len(first.items) == 2 and first.skipped == 1
+    assert first.status == "ok" and len(first.items) == 3 and first.skipped == 1
     state = json.loads(first.checkpoint)
     assert state == {"etag": '"v1"', "modified": "Fri, 27 Nov 2026 10:00:00 GMT", "newest": "2026-11-27T10:00:00+00:00"}
     second = run(fetch(source(), first.checkpoint))
@@ -79,7 +87,7 @@ def test_errors_and_429():
     respx.get(FEED).mock(side_effect=[httpx.Response(429, headers={"Retry-After": "2"}),
                                       httpx.Response(200, content=RSS)])
     src = build_source({"type": "rss", "url": FEED}, policy=policy)
-    assert len(run(fetch(src)).items) == 2 and policy.waits == [2.5]
+    assert len(run(fetch(src)).items) == 3 and policy.waits == [2.5]
 
 
 def test_queries_are_the_configured_one():
@@ -95,5 +103,5 @@ def test_a_future_dated_entry_does_not_hide_later_ones():
     future = RSS.replace(b"Fri, 27 Nov 2026 10:00:00 +0000", b"Mon, 01 Jan 2035 10:00:00 +0000")
     respx.get(FEED).respond(200, content=future)
     result = run(fetch(source()))
-    assert len(result.items) == 2
+    assert len(result.items) == 3
     assert json.loads(result.checkpoint)["newest"] == "2026-11-26T09:00:00+00:00"

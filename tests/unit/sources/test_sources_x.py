@@ -34,6 +34,13 @@ def test_parse_recent_search_maps_authors_from_includes():
     assert isinstance(post, Post) and post.author.handle == "LumiereHelp_"
     assert post.url == "https://x.com/LumiereHelp_/status/1861999000000000003"
     assert post.links == ["https://lumiere-verify.example"] and post.hashtags == ["MaisonLumiere"]
+    # Text unescaped; media from attachments.media_keys in includes.media; a photo's own link is not a link.
+    pictured = items[1]
+    assert pictured.text.startswith("#MaisonLumiere refund desk & coupons")
+    assert [(m.type, m.url, m.alt) for m in pictured.media] == [
+        ("image", "https://pbs.x.example/media/coupon.jpg", "Coupon -50% call 01 23 45 67 89"),
+        ("video", "https://pbs.x.example/ext_tw_video_thumb/102.jpg", None)]
+    assert pictured.links == ["https://lumiere-verify.example"] and post.media == []
 
 
 def test_parse_user_and_malformed_and_empty():
@@ -56,7 +63,8 @@ def test_next_token_paging_query_and_since_id_checkpoint():
     assert result.status == "ok" and len(result.items) == 3 and result.checkpoint == "1861999000000000003"
     first, second = (c.request.url.params for c in route.calls)
     assert first["query"] == '"Maison Lumière" -is:retweet' and first["since_id"] == "1861999000000000000"
-    assert first["expansions"] == "author_id" and second["next_token"] == "b26v89c19zqg8o3f"
+    assert first["expansions"] == "author_id,attachments.media_keys" and first["media.fields"] == "type,url,preview_image_url,alt_text"
+    assert second["next_token"] == "b26v89c19zqg8o3f"
     assert route.calls[0].request.headers["Authorization"] == "Bearer fake-bearer"
 
 

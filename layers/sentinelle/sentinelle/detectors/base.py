@@ -33,6 +33,9 @@ class Context:
     now: datetime = field(default_factory=utcnow)
     online: bool = False
     enrichers: Enrichers | None = None  # online mode only
+    # Reads the text in a post's pictures (sentinelle.readers.pictures.PictureReader): set online,
+    # or offline when the run configuration maps media URLs to recorded files; None otherwise.
+    pictures: Any = None
     # Whether the detector was named explicitly (sentinelle check --detector X): it then reads
     # items outside its usual audience too.
     explicit: bool = False
@@ -58,6 +61,95 @@ class Context:
 
     def keyed_hash(self, value: str) -> str:
         return hmac.new(self.hash_key, value.encode(), hashlib.sha256).hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class Part:
+    """One piece of what a post says: its own text, or the text of one of its pictures."""
+
+    label: str  # "text", "image 2 of 3, alt text", "image 2 of 3, read by OCR"
+    text: str
+    start: int  # offset of this part in Readable.text
+    url: str | None = None  # the picture's URL
+    phash: str | None = None  # the picture's perceptual hash, when it was fetched
+
+
+@dataclass
+class Readable:
+    """Everything a detector reads in a post, joined into one text, and where each part starts:
+    the post's text, then each picture's alt text (always, offline too), then the text read from
+    each picture (when `ctx.pictures` can read them). Pictures that could not be read are named in
+    `unread` with the reason, never an error."""
+
+    text: str
+    parts: list[Part]
+    unread: list[str] = field(default_factory=list)
+
+    def where(self, offset: int) -> Part:
+        """The part holding `offset` of `text`."""
+        for part in self.parts:
+            if part.start <= offset < part.start + len(part.text):
+                return part
+        return self.parts[0]  # text added after the parts (the platform's links) is the post's
+
+    @property
+    def pictures(self) -> list[Part]:
+        return [p for p in self.parts if p.url is not None]
+
+    def reasons(self) -> list[str]:
+        """What a finding made from this post should say about its pictures."""
+        out = []
+        if self.pictures:
+            out.append("text read from " + ", ".join(p.label for p in self.pictures))
+        return out + [f"not read: {why}" for why in self.unread]
+
+    def annotate(self, finding: Finding, offset: int | None = None) -> Finding:
+        """Say in the finding which picture its match came from (at `offset` of `text`), or which
+        pictures were read; and mask whatever sensitive value the picture text adds to the evidence."""
+        if not self.pictures and not self.unread:
+            return finding
+        from sentinelle.masking import redact
+
+        part = self.where(offset) if offset is not None else None
+        if part is None:
+            finding.reasons.extend(self.reasons())
+        else:
+            if part.url is not None:
+                finding.evidence["picture"] = {"which": part.label, "url": part.url,
+                                               **({"phash": part.phash} if part.phash else {})}
+                finding.reasons.append(f"found in {part.label}")
+            finding.reasons.extend(f"not read: {why}" for why in self.unread)
+        for key in ("excerpt", "context"):
+            if isinstance(finding.evidence.get(key), str):
+                finding.evidence[key] = redact(finding.evidence[key])
+        return finding
+
+
+def readable(item: Post, ctx: "Context") -> Readable:
+    """The one place detectors get a post's readable text from (see Readable)."""
+    parts = [Part("text", item.text or "", 0)]
+    pieces = [item.text or ""]
+    offset = len(pieces[0])
+
+    def add(label: str, text: str, url: str, phash: str | None = None) -> None:
+        nonlocal offset
+        offset += 2
+        parts.append(Part(label, text, offset, url, phash))
+        pieces.append(text)
+        offset += len(text)
+
+    total = len(item.media)
+    for number, m in enumerate(item.media, 1):
+        if m.alt:
+            add(f"{m.type} {number} of {total}, alt text", m.alt, m.url)
+    unread: list[str] = []
+    if ctx.pictures is not None and item.media:
+        for read in ctx.pictures.read(item):
+            if read.text:
+                add(f"{read.label}, read by OCR", read.text, read.url, read.phash)
+            elif read.error:
+                unread.append(f"{read.label} ({read.error})")
+    return Readable("\n\n".join(pieces), parts, unread)
 
 
 class Detector:

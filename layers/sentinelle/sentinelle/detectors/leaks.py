@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sentinelle.detectors.base import Context, Detector, register
+from sentinelle.detectors.base import Context, Detector, readable, register
 from sentinelle.ports import Query
 from sentinelle.masking import DOT, mask, redact
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
@@ -169,7 +169,8 @@ class Leaks(Detector):
         if not isinstance(item, Post):
             return []
         # Links the platform gave apart from the text can carry credentials (webhooks, user:pass@).
-        text = "\n".join([item.text, *(u for u in item.links if u and u not in item.text)]).strip()
+        view = readable(item, ctx)  # the text, then the pictures' alt text and OCR text
+        text = "\n".join([view.text, *(u for u in item.links if u and u not in item.text)]).strip()
         if not text:
             return []
         wl = ctx.watchlist
@@ -219,9 +220,9 @@ class Leaks(Detector):
                     severity = _max(severity, rule.rule.severity)
                     reasons.append(self._policy_reason(rule, word))
             reasons.append(who)
-            findings.append(self._finding(ctx, item, subject, m.kind, severity, m.score, reasons,
-                                          mask(m.kind, m.value), masked.snippet(m.start, m.end),
-                                          m.kind + ":" + m.normalized))
+            findings.append(view.annotate(self._finding(ctx, item, subject, m.kind, severity, m.score, reasons,
+                                                     mask(m.kind, m.value), masked.snippet(m.start, m.end),
+                                                     m.kind + ":" + m.normalized), m.start))
 
         for rule, word in fired:
             hit = self._policy_hit(rule, text, folded, names)
@@ -236,8 +237,9 @@ class Leaks(Detector):
             evidence_extra = {"policy": {"id": rule.rule.id, "pack": rule.pack, "version": rule.version,
                                          "description": rule.rule.description}}
             snippet = masked.snippet(start, end)
-            findings.append(self._finding(ctx, item, subject, rule.kind, rule.rule.severity, 90, reasons,
-                                          shown, snippet, rule.kind + ":" + value, evidence_extra))
+            findings.append(view.annotate(self._finding(ctx, item, subject, rule.kind, rule.rule.severity, 90,
+                                                        reasons, shown, snippet, rule.kind + ":" + value,
+                                                        evidence_extra), start))
         return findings
 
     # -----------------------------------------------------------------------------------------

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
-from sentinelle.detectors.base import Context, Detector, register
+from sentinelle.detectors.base import Context, Detector, readable, register
 from sentinelle.ports import Query
 from sentinelle.model import Finding, Post, Severity, Subject, norm_handle
 from sentinelle.signals.domains import LookalikeIndex
@@ -327,7 +327,9 @@ class ScamsDetector(Detector):
         rules = ScamRules.cached(ctx)
         if handle and (item.platform.lower(), norm_handle(handle)) in rules.never_reported:
             return []
-        found = rules.assess(item, enrichers=ctx.enrichers if ctx.online else None)
+        view = readable(item, ctx)  # alt text and pictures' text read like the post's own
+        post = item.model_copy(update={"text": view.text}) if len(view.parts) > 1 else item
+        found = rules.assess(post, enrichers=ctx.enrichers if ctx.online else None)
         if found is None or found.score < REPORT_FROM:
             return []
         subject = (
@@ -336,6 +338,6 @@ class ScamsDetector(Detector):
             if author and (author.id or author.handle)
             else Subject(platform=item.platform, kind="post", id=item.id, url=item.url)
         )
-        return [Finding(detector=self.name, kind=KIND, severity=found.severity, score=found.score,
-                        reasons=found.reasons, evidence=found.evidence, subject=subject,
-                        item_id=item.id, item_url=item.url, observed_at=ctx.now)]
+        return [view.annotate(Finding(detector=self.name, kind=KIND, severity=found.severity, score=found.score,
+                                      reasons=found.reasons, evidence=found.evidence, subject=subject,
+                                      item_id=item.id, item_url=item.url, observed_at=ctx.now))]

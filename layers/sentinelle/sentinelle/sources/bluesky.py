@@ -13,8 +13,9 @@ from sentinelle.model import Author, Post, Profile, utcnow
 from sentinelle.ports import KeyValueStore, Query, SourceResult
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items,
-    search_terms, to_int, unique,
+    media, media_list, obj, search_terms, to_int, unique,
 )
+from sentinelle.text.urls import extract_urls
 
 PLATFORM = "bluesky"
 PUBLIC_APPVIEW = "https://public.api.bsky.app"
@@ -60,12 +61,35 @@ def sort_at(*values: Any) -> datetime | None:
     return min(times, default=None)
 
 
+def _embeds(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The post's embeds, a `recordWithMedia`'s media part included (a quote with pictures or a
+    link card): the record as written and the view the AppView resolved."""
+    found = []
+    for embed in (obj(obj(view.get("record")).get("embed")), obj(view.get("embed"))):
+        found.append(embed)
+        if "media" in embed:
+            found.append(obj(embed.get("media")))
+    return found
+
+
+def _media(view: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`images#view` (fullsize and alt) and `video#view` (its thumbnail picture) of the resolved view."""
+    found = []
+    for embed in _embeds(view):
+        kind = str(embed.get("$type", ""))
+        if kind.endswith("images#view"):
+            found += [media("image", obj(i).get("fullsize") or obj(i).get("thumb"), obj(i).get("alt"))
+                      for i in embed.get("images") or []]
+        elif kind.endswith("video#view"):
+            found.append(media("video", embed.get("thumbnail"), embed.get("alt")))
+    return media_list(found)
+
+
 def to_post(view: Mapping[str, Any]) -> Post:
     record = view["record"]
     author = view["author"]
     links, tags = _facets(record)
-    embeds = [record.get("embed") or {}, view.get("embed") or {}]
-    links += [(e.get("external") or {}).get("uri") for e in embeds]
+    links += [uri for e in _embeds(view) if isinstance(uri := obj(e.get("external")).get("uri"), str)]
     langs = record.get("langs") or []
     return Post(
         platform=PLATFORM,
@@ -77,6 +101,7 @@ def to_post(view: Mapping[str, Any]) -> Post:
         lang=langs[0] if langs else None,
         links=unique(links),
         hashtags=unique([*tags, *(record.get("tags") or [])]),
+        media=_media(view),
     )
 
 
@@ -92,11 +117,14 @@ def to_profile(view: Mapping[str, Any]) -> Profile:
         display_name=view.get("displayName") or None,
         bio=view.get("description") or None,
         avatar_url=view.get("avatar"),
+        banner_url=view.get("banner"),
         followers=to_int(view.get("followersCount")),
         following=to_int(view.get("followsCount")),
         post_count=to_int(view.get("postsCount")),
         verified=None if status is None else status == "valid",
-        links=unique([view.get("website")]),
+        # The bio has no link facets in a profile view: its URLs are read from the text.
+        links=unique([view.get("website"), *extract_urls(view.get("description"))]),
+        labels=unique(obj(label).get("val") for label in view.get("labels") or [] if not obj(label).get("neg")),
     )
 
 

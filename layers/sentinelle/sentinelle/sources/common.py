@@ -7,6 +7,7 @@ import logging
 import re
 from contextvars import ContextVar
 from datetime import datetime, timedelta, timezone
+from html import unescape
 from typing import Any, Callable, Iterable
 
 import httpx
@@ -70,6 +71,38 @@ def unique(values: Iterable[str | None]) -> list[str]:
     return list(seen)
 
 
+MEDIA_TYPES = ("image", "gif", "video")
+
+
+def media(kind: str, url: Any, alt: Any = None) -> dict[str, Any] | None:
+    """One `Post.media` entry, or None when the platform gave no usable web URL (a media entry that
+    cannot be fetched is left out rather than making the whole post malformed)."""
+    if kind not in MEDIA_TYPES or not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        return None
+    # Reddit escapes `&` in URLs unless asked for raw JSON; only that escape is undone (a full
+    # unescape would read "&copy=1" in a query string as "©=1").
+    return {"type": kind, "url": url.replace("&amp;", "&"), "alt": alt if isinstance(alt, str) and alt.strip() else None}
+
+
+def media_list(entries: Iterable[dict[str, Any] | None]) -> list[dict[str, Any]]:
+    """The media entries that exist, each URL once, in the platform's order."""
+    seen: dict[str, dict[str, Any]] = {}
+    for entry in entries:
+        if entry is not None:
+            seen.setdefault(entry["url"], entry)
+    return list(seen.values())
+
+
+def web_url(value: Any) -> str | None:
+    """`value` if it is an absolute web URL (a relative path such as a crosspost's is not a link)."""
+    return value if isinstance(value, str) and value.startswith(("https://", "http://")) else None
+
+
+def plain(value: Any) -> str:
+    """A text field some APIs send HTML-escaped (`&amp;`, `&#39;`): the characters a reader sees."""
+    return unescape(value) if isinstance(value, str) else ""
+
+
 def to_int(value: Any) -> int | None:
     """Counts arrive as ints, strings (YouTube) or not at all."""
     if value is None or isinstance(value, bool):
@@ -109,6 +142,8 @@ def html_to_text(html: str | None) -> tuple[str, list[str]]:
         br.replace_with("\n")
     for p in tree.css("p"):
         p.insert_after("\n\n")
+    for block in tree.css("h1, h2, h3, h4, h5, h6, li, div, blockquote, pre, tr"):
+        block.insert_after("\n")  # a feed's headings and lists: "Kitchen" and "HEY" are two words
     body = tree.body
     text = body.text() if body is not None else ""
     return "\n".join(line.strip() for line in text.strip().splitlines()).strip(), unique(links)

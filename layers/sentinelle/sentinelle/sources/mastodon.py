@@ -9,8 +9,8 @@ from urllib.parse import parse_qs, urlparse
 from sentinelle.ports import Query, SourceResult
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, id_key, json_body, map_items, search_terms,
-    to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, id_key, json_body, map_items, media,
+    media_list, search_terms, to_int, unique, web_url,
 )
 
 PLATFORM = "mastodon"
@@ -43,6 +43,27 @@ def full_acct(account: Mapping[str, Any], instance: str | None = None) -> str:
     return f"{acct}@{host}" if host else acct
 
 
+# Mastodon's attachment types; "audio" and "unknown" (a remote file it could not fetch) are not pictures.
+_MEDIA_TYPES = {"image": "image", "gifv": "gif", "video": "video"}
+
+
+def _media(status: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """`media_attachments`: the file (or, for video, its preview picture) and its description."""
+    found = []
+    for attachment in status.get("media_attachments") or []:
+        kind = _MEDIA_TYPES.get(attachment.get("type"))
+        if kind is None:
+            continue
+        url = attachment.get("url") or attachment.get("remote_url") or attachment.get("preview_url")
+        found.append(media(kind, url, attachment.get("description")))
+    return media_list(found)
+
+
+def _header(account: Mapping[str, Any]) -> str | None:
+    header = web_url(account.get("header"))
+    return None if header is None or header.endswith("/missing.png") else header  # the default header
+
+
 def is_suspended(account: Mapping[str, Any]) -> bool:
     return bool(account.get("suspended"))
 
@@ -62,6 +83,7 @@ def to_profile(account: Mapping[str, Any], instance: str | None = None) -> Profi
         display_name=account.get("display_name") or None,
         bio=bio or None,
         avatar_url=account.get("avatar"),
+        banner_url=_header(account),
         followers=to_int(account.get("followers_count")),
         following=to_int(account.get("following_count")),
         post_count=to_int(account.get("statuses_count")),
@@ -89,6 +111,7 @@ def to_post(status: Mapping[str, Any], instance: str | None = None) -> Post | No
         lang=status.get("language"),
         links=unique([*links, card.get("url")]),
         hashtags=unique(t["name"] for t in status.get("tags") or []),
+        media=_media(status),
     )
 
 

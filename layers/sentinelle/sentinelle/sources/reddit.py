@@ -11,9 +11,10 @@ from sentinelle.ports import Query, SourceResult
 from sentinelle.http import CredentialsError
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, epoch, item_time, json_body, map_items,
-    search_terms, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, epoch, item_time, json_body, map_items, media,
+    media_list, obj, search_terms, to_int, unique, web_url,
 )
+from sentinelle.text.urls import extract_urls, host_of
 
 PLATFORM = "reddit"
 API = "https://oauth.reddit.com"
@@ -22,6 +23,49 @@ WEB = "https://www.reddit.com"
 ENDPOINTS = {"search": "links", "user_submitted": "links", "listing": "links",
              "users_search": "users", "user_about": "user"}
 _HASHTAG = re.compile(r"(?<![\w&])#(\w{2,})")
+# Reddit's own media hosts: a post's picture or video there is media, not a link out.
+MEDIA_HOSTS = {"i.redd.it": "image", "preview.redd.it": "image", "v.redd.it": "video"}
+GONE = ("[deleted]", "[removed]")  # what Reddit shows for an account deleted since
+_MARKDOWN_LINK = re.compile(r"\[([^\]]*)\]\((https?://[^)\s]+)\)")  # [label](url) in selftext
+
+
+def _media(d: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """A gallery's pictures (`gallery_data` order, captions as alt), the picture or video the post
+    links to on Reddit's media hosts, and the `preview` pictures Reddit made of it."""
+    found = []
+    metadata = obj(d.get("media_metadata"))
+    gallery = [obj(i) for i in obj(d.get("gallery_data")).get("items") or []]
+    order = [str(i.get("media_id")) for i in gallery]
+    captions = {str(i.get("media_id")): i.get("caption") for i in gallery}
+    for key in order or list(metadata):
+        meta = obj(metadata.get(key))
+        source = obj(meta.get("s"))
+        if meta.get("e") == "AnimatedImage":
+            found.append(media("gif", source.get("gif") or source.get("mp4"), captions.get(key)))
+        elif meta.get("e") == "Image":
+            found.append(media("image", source.get("u"), captions.get(key)))
+    url = d.get("url_overridden_by_dest") or d.get("url")
+    kind = MEDIA_HOSTS.get(host_of(url)) if isinstance(url, str) else None
+    previews = [obj(obj(i).get("source")).get("url") for i in obj(d.get("preview")).get("images") or []]
+    if kind == "image":
+        found.append(media("image", url))
+    elif kind == "video" or d.get("is_video"):
+        found += [media("video", p) for p in previews[:1]]  # the video's still picture
+        previews = []
+    found += [media("image", p) for p in previews]
+    return media_list(found)
+
+
+def _outbound(d: Mapping[str, Any]) -> str | None:
+    """Where a link post points, unless that is Reddit itself (a crosspost's relative permalink,
+    a self post, a gallery) or one of its media hosts (then it is media)."""
+    if d.get("is_self"):
+        return None
+    url = web_url(d.get("url_overridden_by_dest") or d.get("url"))
+    host = host_of(url) if url else ""
+    if not url or host in MEDIA_HOSTS or host in ("reddit.com", "redd.it") or host.endswith(".reddit.com"):
+        return None
+    return url
 
 
 def to_post(thing: Mapping[str, Any]) -> Post | None:
@@ -29,16 +73,18 @@ def to_post(thing: Mapping[str, Any]) -> Post | None:
         return None  # comments and other kinds in a listing are not link posts
     d = thing["data"]
     text = "\n\n".join(p for p in (d["title"], d.get("selftext") or "") if p)
-    outbound = d.get("url_overridden_by_dest") or ("" if d.get("is_self") else d.get("url"))
+    handle = d.get("author") if d.get("author") not in GONE else None
     return Post(
         platform=PLATFORM,
         id=d["name"],
         url=WEB + d["permalink"] if d.get("permalink") else None,
         created_at=epoch(d.get("created_utc")),
-        author=Author(id=d.get("author_fullname"), handle=d.get("author")),
+        author=Author(id=d.get("author_fullname"), handle=handle) if handle else None,
         text=text,
-        links=unique([outbound]) if outbound and not outbound.startswith(WEB) else [],
+        links=unique([_outbound(d), *(u for u in extract_urls(_MARKDOWN_LINK.sub(r"\1 \2 ", d.get("selftext") or ""))
+                            if web_url(u))]),
         hashtags=unique(_HASHTAG.findall(text)),
+        media=_media(d),
     )
 
 
@@ -61,6 +107,7 @@ def to_profile(thing: Mapping[str, Any]) -> Profile | None:
         display_name=sub.get("title") or None,
         bio=sub.get("public_description") or None,
         avatar_url=icon,
+        banner_url=web_url((sub.get("banner_img") or "").split("?")[0]) or None,
         followers=to_int(sub.get("subscribers")),
         post_count=to_int(d.get("total_karma")),  # a proxy: Reddit exposes no post count
         verified=bool(d.get("verified") or d.get("is_employee")),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import calendar
+import hashlib
 import json
+import mimetypes
 from datetime import datetime, timezone
 from typing import Any
 
@@ -13,7 +15,7 @@ from sentinelle.ports import Query, SourceResult
 from sentinelle.http import Unavailable
 from sentinelle.model import Author, Post
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, map_items, scrub, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, html_to_text, map_items, media, media_list, scrub, unique,
 )
 
 
@@ -22,28 +24,75 @@ def _when(entry: Any) -> datetime | None:
     return datetime.fromtimestamp(calendar.timegm(parsed), tz=timezone.utc) if parsed else None
 
 
+def _kind(mime: Any, url: Any) -> str | None:
+    """image, gif or video from a MIME type (or, without one, the file's extension); None for audio
+    and documents."""
+    if not isinstance(mime, str) or not mime:
+        mime = mimetypes.guess_type(url)[0] if isinstance(url, str) else None
+    mime = (mime or "").lower()
+    if mime == "image/gif":
+        return "gif"
+    return "image" if mime.startswith("image/") else "video" if mime.startswith("video/") else None
+
+
+def _media(entry: dict[str, Any]) -> list[dict[str, Any]]:
+    """`enclosure`s, `media:content`, `media:thumbnail` and `itunes:image` that are pictures or videos."""
+    found = []
+    # feedparser derives `enclosures` from `links` on access; a plain dict copy has only the links.
+    for enclosure in (link for link in entry.get("links") or [] if link.get("rel") == "enclosure"):
+        url = enclosure.get("href")
+        kind = _kind(enclosure.get("type"), url)
+        found.append(media(kind, url) if kind else None)
+    for content in entry.get("media_content") or []:
+        url = content.get("url")
+        medium = content.get("medium")
+        kind = medium if medium in ("image", "video") else _kind(content.get("type"), url)
+        found.append(media(kind, url) if kind else None)
+    found += [media("image", t.get("url")) for t in entry.get("media_thumbnail") or []]
+    found.append(media("image", (entry.get("image") or {}).get("href")))
+    return media_list(found)
+
+
+def _is_html(detail: Any) -> bool:
+    return isinstance(detail, dict) and detail.get("type") in ("text/html", "application/xhtml+xml")
+
+
+def _fallback_id(title: str, body: str, published: str | None) -> str:
+    """An entry with neither guid nor link still has its words: a stable id made of them."""
+    if not (title.strip() or body.strip()):
+        raise ValueError("entry without id, link, title or text")
+    joined = "\x1f".join((title, body, published or ""))
+    return "sha256:" + hashlib.sha256(joined.encode("utf-8", "replace")).hexdigest()[:32]
+
+
 def to_post(entry: Any, platform: str, author: str | None) -> Post:
     entry = scrub(dict(entry))  # character references can smuggle lone surrogates in too
-    summary, links = html_to_text(entry.get("summary") or "")
+    # The full content (content:encoded, Atom content) when there is one: the summary is its cut.
+    contents = [c.get("value") for c in entry.get("content") or [] if c.get("value")]
+    source = max(contents, key=len) if contents else entry.get("summary") or ""
+    body, links = html_to_text(source)
     title = entry.get("title") or ""
+    if _is_html(entry.get("title_detail")):
+        title = html_to_text(title)[0]
     # Mastodon feeds repeat the post as the title; keep the text once.
-    if title and summary.startswith(title.rstrip("…. ")):
-        text = summary
+    if title and body.startswith(title.rstrip("…. ")):
+        text = body
     else:
-        text = "\n\n".join(p for p in (title, summary) if p)
-    ident = entry.get("id") or entry.get("link")
-    if not ident:
-        raise ValueError("entry without id or link")
-    handle = entry.get("author") or author
+        text = "\n\n".join(p for p in (title, body) if p)
+    ident = entry.get("id") or entry.get("link") or _fallback_id(title, source, entry.get("published"))
+    # "jane@example.com (Jane Doe)" is RSS's author form: the name is the handle, not the whole string.
+    person = entry.get("author_detail") or {}
+    handle = person.get("name") or person.get("email") or entry.get("author") or author
     return Post(
         platform=platform,
         id=ident,
         url=entry.get("link"),
         created_at=_when(entry),
-        author=Author(handle=handle) if handle else None,
+        author=Author(handle=handle, display_name=person.get("name")) if handle else None,
         text=text,
-        links=unique([*links, *(e.get("href") for e in entry.get("enclosures") or [])]),
+        links=unique(links),
         hashtags=unique(t.get("term") for t in entry.get("tags") or []),
+        media=_media(entry),
     )
 
 

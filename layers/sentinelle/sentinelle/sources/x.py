@@ -8,8 +8,8 @@ from typing import Any, Mapping
 from sentinelle.ports import Query, SourceResult
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, id_key, json_body, map_items, obj,
-    search_terms, to_int, unique,
+    HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, id_key, json_body, map_items, media, media_list,
+    obj, plain, search_terms, to_int, unique,
 )
 
 PLATFORM = "x"
@@ -19,7 +19,11 @@ ENDPOINTS = {
     "user_tweets": "posts", "users/tweets": "posts",
     "user": "user", "users/by/username": "user", "users": "users", "users/by": "users",
 }
-TWEET_FIELDS = "created_at,author_id,entities,public_metrics,lang,conversation_id"
+TWEET_FIELDS = "created_at,author_id,entities,public_metrics,lang,conversation_id,attachments"
+EXPANSIONS = "author_id,attachments.media_keys"
+MEDIA_FIELDS = "type,url,preview_image_url,alt_text"
+# X's media types; a video or GIF is read by its preview picture.
+_MEDIA_TYPES = {"photo": "image", "animated_gif": "gif", "video": "video"}
 USER_FIELDS = ("created_at,description,entities,location,profile_image_url,public_metrics,protected,"
                "url,verified,verified_type")
 
@@ -34,8 +38,8 @@ def to_profile(user: Mapping[str, Any]) -> Profile:
         url=f"https://x.com/{user['username']}",
         created_at=user.get("created_at"),
         handle=user["username"],
-        display_name=user.get("name") or None,
-        bio=user.get("description") or None,
+        display_name=plain(user.get("name")) or None,
+        bio=plain(user.get("description")) or None,
         avatar_url=user.get("profile_image_url"),
         followers=to_int(metrics.get("followers_count")),
         following=to_int(metrics.get("following_count")),
@@ -45,20 +49,34 @@ def to_profile(user: Mapping[str, Any]) -> Profile:
     )
 
 
-def to_post(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]]) -> Post:
+def _media(tweet: Mapping[str, Any], media_by_key: Mapping[str, Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """`attachments.media_keys` looked up in `includes.media` (the `attachments.media_keys` expansion)."""
+    found = []
+    for key in obj(tweet.get("attachments")).get("media_keys") or []:
+        item = media_by_key.get(str(key)) or {}
+        kind = _MEDIA_TYPES.get(str(item.get("type")), "image")
+        found.append(media(kind, item.get("url") or item.get("preview_image_url"), item.get("alt_text")))
+    return media_list(found)
+
+
+def to_post(tweet: Mapping[str, Any], users: Mapping[str, Mapping[str, Any]],
+            media_by_key: Mapping[str, Mapping[str, Any]] | None = None) -> Post:
     author = users.get(str(tweet.get("author_id"))) or {}
     username = author.get("username")
     entities = tweet.get("entities") or {}
+    # A picture's own t.co link (an entity with a media_key) points back to X, not elsewhere.
+    urls = [u for u in entities.get("urls") or [] if not u.get("media_key")]
     return Post(
         platform=PLATFORM,
         id=tweet["id"],
         url=f"https://x.com/{username or 'i/web'}/status/{tweet['id']}",
         created_at=tweet.get("created_at"),
-        author=Author(id=tweet.get("author_id"), handle=username, display_name=author.get("name")),
-        text=tweet["text"],
+        author=Author(id=tweet.get("author_id"), handle=username, display_name=plain(author.get("name")) or None),
+        text=plain(tweet["text"]),  # the API escapes &, < and > in text
         lang=tweet.get("lang"),
-        links=unique([u.get("expanded_url") or u.get("url") for u in entities.get("urls") or []]),
+        links=unique([u.get("expanded_url") or u.get("url") for u in urls]),
         hashtags=unique([h["tag"] for h in entities.get("hashtags") or []]),
+        media=_media(tweet, media_by_key or {}),
     )
 
 
@@ -76,6 +94,11 @@ def user_error(body: Any) -> str | None:
     return None
 
 
+def _by(values: Any, key: str) -> dict[str, Mapping[str, Any]]:
+    """An `includes` list indexed by `key` (users by id, media by media_key)."""
+    return {str(v.get(key)): v for v in values if isinstance(v, dict)} if isinstance(values, list) else {}
+
+
 def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
     """Map one API v2 response body; authors come from `includes.users` (expansions=author_id)."""
     kind = ENDPOINTS.get(endpoint)
@@ -86,9 +109,9 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
     cursor = cursor_of(obj(body.get("meta")).get("next_token"))
     data = body.get("data")
     if kind == "posts":
-        users = obj(body.get("includes")).get("users")
-        users = {str(u.get("id")): u for u in users if isinstance(u, dict)} if isinstance(users, list) else {}
-        items, skipped = map_items(data or [], lambda t: to_post(t, users))
+        users = _by(obj(body.get("includes")).get("users"), "id")
+        found = _by(obj(body.get("includes")).get("media"), "media_key")
+        items, skipped = map_items(data or [], lambda t: to_post(t, users, found))
         return items, skipped, cursor
     if kind == "user":
         items, skipped = map_items([data] if data else [], to_profile)
@@ -137,7 +160,7 @@ class XSource(HttpSource):
                 over_budget = True
                 return [], 0, None
             page = {**params, "max_results": min(self.page_size, left), "tweet.fields": TWEET_FIELDS,
-                    "expansions": "author_id", "user.fields": USER_FIELDS}
+                    "expansions": EXPANSIONS, "user.fields": USER_FIELDS, "media.fields": MEDIA_FIELDS}
             if checkpoint:
                 page["since_id"] = checkpoint
             if cursor:

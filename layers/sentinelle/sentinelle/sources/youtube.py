@@ -11,8 +11,8 @@ from sentinelle.ports import Query, SourceResult
 from sentinelle.http import CredentialsError, RateLimited
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.common import (
-    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items, obj,
-    search_terms, to_int,
+    HttpSource, MalformedPage, Page, Rejected, UnknownEndpoint, cursor_of, item_time, json_body, map_items, media,
+    media_list, obj, plain, search_terms, to_int, web_url,
 )
 from sentinelle.text.urls import extract_urls
 
@@ -31,8 +31,18 @@ def _thumbnail(snippet: Mapping[str, Any]) -> str | None:
     return None
 
 
+def _largest(snippet: Mapping[str, Any]) -> str | None:
+    """The largest thumbnail: what a viewer sees before pressing play (a flyer, a phone number)."""
+    thumbs = obj(snippet.get("thumbnails"))
+    for size in ("maxres", "standard", "high", "medium", "default"):
+        if obj(thumbs.get(size)).get("url"):
+            return str(thumbs[size]["url"])
+    return None
+
+
 def _video(video_id: str, snippet: Mapping[str, Any]) -> Post:
-    description = snippet.get("description") or ""
+    # search.list sends title and description HTML-escaped (&amp;, &#39;); playlistItems does not.
+    description = plain(snippet.get("description"))
     return Post(
         platform=PLATFORM,
         id=video_id,
@@ -41,9 +51,10 @@ def _video(video_id: str, snippet: Mapping[str, Any]) -> Post:
         # Snippets name the channel by its title, not its @handle; account_posts fills the handle in.
         author=Author(id=snippet.get("videoOwnerChannelId") or snippet.get("channelId"),
                       display_name=snippet.get("videoOwnerChannelTitle") or snippet.get("channelTitle")),
-        text="\n".join(p for p in (snippet["title"], description) if p),
+        text="\n".join(p for p in (plain(snippet["title"]), description) if p),
         lang=snippet.get("defaultLanguage"),
-        links=[u for u in extract_urls(description) if "://" in u],
+        links=[u for u in extract_urls(description) if web_url(u)],
+        media=media_list([media("image", _largest(snippet))]),
     )
 
 
@@ -58,9 +69,10 @@ def to_channel(item: Mapping[str, Any], channel_id: str | None = None) -> Profil
         url=f"https://www.youtube.com/@{handle}" if handle else f"https://www.youtube.com/channel/{cid}",
         created_at=snippet.get("publishedAt"),
         handle=handle,
-        display_name=snippet["title"],
-        bio=snippet.get("description") or None,
+        display_name=plain(snippet["title"]),
+        bio=plain(snippet.get("description")) or None,
         avatar_url=_thumbnail(snippet),
+        banner_url=web_url(obj(obj(item.get("brandingSettings")).get("image")).get("bannerExternalUrl")),
         followers=None if stats.get("hiddenSubscriberCount") else to_int(stats.get("subscriberCount")),
         post_count=to_int(stats.get("videoCount")),
         verified=None,  # YouTube exposes no verification flag
