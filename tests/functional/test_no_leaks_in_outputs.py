@@ -100,7 +100,12 @@ def posts() -> list[dict[str, Any]]:
              for n, (kind, (text, _)) in enumerate(SENSITIVE.items(), 1) if text]
     items.append({"type": "post", "platform": OFFICIAL.platform, "id": "leak-all", "author": author,
                   "text": "\n".join(t for t, _ in SENSITIVE.values() if t)})
-    return items + STRANGER_ITEMS
+    return items
+
+
+def all_items() -> list[dict[str, Any]]:
+    """The official account's posts, then the strangers' items for scams and impersonation."""
+    return posts() + STRANGER_ITEMS
 
 
 def leaked(text: str, kinds: set[str] | None = None) -> dict[str, list[str]]:
@@ -121,7 +126,7 @@ def assert_no_leak(where: str, text: str) -> None:
 
 def feed(tmp_path: Path, detector: str) -> Any:
     path = tmp_path / f"{detector}.jsonl"  # one file (one checkpoint) per detector
-    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()), encoding="utf-8")
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in all_items()), encoding="utf-8")
     return build_source({"type": "replay", "path": str(path), "query": {"kind": "account_posts",
                          "value": OFFICIAL.handle, "platform": OFFICIAL.platform}})
 
@@ -319,7 +324,7 @@ def test_api_answers_on_sqlite_hold_no_raw_value(sqlite_outputs, monkeypatch) ->
 def test_check_command_output_holds_no_raw_value(monkeypatch) -> None:
     from sentinelle import cli
 
-    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()).encode()
+    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in all_items()).encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
     raw = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8", write_through=True))
@@ -327,7 +332,7 @@ def test_check_command_output_holds_no_raw_value(monkeypatch) -> None:
     sys.stdout.flush()
     text = raw.getvalue().decode("utf-8")
     lines = text.splitlines()
-    assert len(lines) == len(posts()) and sum(len(json.loads(l).get("findings", [])) for l in lines) >= len(SENSITIVE)
+    assert len(lines) == len(all_items()) and sum(len(json.loads(l).get("findings", [])) for l in lines) >= len(SENSITIVE)
     assert_no_leak("sentinelle check output", text)
 
 
