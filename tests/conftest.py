@@ -36,3 +36,14 @@ def demo_dir() -> Path:
 @pytest.fixture
 def repo_root() -> Path:
     return ROOT
+
+
+@pytest.fixture(autouse=True)
+def _fresh_powertools_providers():
+    """Powertools keeps one SSM/Secrets Manager client per process (and its cache): a client made
+    under one test's moto backend must not answer the next test's reads (the hash key secret)."""
+    from aws_lambda_powertools.utilities.parameters import base
+
+    base.DEFAULT_PROVIDERS.clear()
+    yield
+    base.DEFAULT_PROVIDERS.clear()

@@ -60,7 +60,7 @@ def test_aggregate_precision_recall():
     assert tp / max(1, tp + fp) >= 0.9
 
 
-@pytest.mark.parametrize("name", ["scams_holdout.json", "scams_unseen.json"])
+@pytest.mark.parametrize("name", ["scams_holdout.json", "scams_unseen.json", "scams_lures_blind.json"])
 def test_later_sets_aggregate(name):
     """The sets written after tuning: only the aggregate is held to the done-when thresholds."""
     doc = json.loads((ROOT / "tests/fixtures/detectors" / name).read_text(encoding="utf-8"))

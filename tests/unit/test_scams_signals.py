@@ -63,7 +63,7 @@ def hits(text, **kw):
         ("private_message", "order by DM"),
         ("voucher", "buy 3 Google Play cards"),  # plural of a multi-word phrase
         ("investment", "5% daily returns"),
-        ("investment", "12 % par mois"),
+        ("investment", "un placement à 12 % par mois"),
         ("payment_data", "envoyez-nous le code du coupon"),
         ("warning", "attention aux arnaques"),
         ("warning", "never share your code, it's a scam"),

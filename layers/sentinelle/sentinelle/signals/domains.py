@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
 from sentinelle.text.normalize import compact, skeleton
-from sentinelle.text.urls import _ascii, host_of, split_ascii_host, split_host
+from sentinelle.text.urls import RISKY_SUFFIXES, _ascii, host_of, split_ascii_host, split_host
 
 if TYPE_CHECKING:
     from sentinelle.watchlist import Watchlist
@@ -60,6 +60,7 @@ _MIN_FUZZY = 4
 _SEEN_HOSTS = 65536  # verdicts remembered per index (then forgotten all at once: bounded memory)
 _MIN_CONTAINED = 6  # shorter names count inside a longer label only as a whole "-" separated word
 _TWO_EDITS = 10  # names this long may be two edits away ("steamcommnuity")
+_THREE_EDITS = 13  # and names this long three ("steamncomuniry"): no ordinary word is that close to them
 _FREE_WINDOW = 10  # shorter misspelt names count inside a label only at its start or end
 _MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long names only
 
@@ -137,6 +138,8 @@ class DomainVerdict(NamedTuple):
     target: str | None = None  # the official domain imitated
     brand: str | None = None
     reason: str = ""
+    # For lookalikes: whether the imitation is plain enough to alert on its own (see `_strong`).
+    strong: bool = False
 
     @property
     def is_lookalike(self) -> bool:
@@ -212,13 +215,13 @@ class LookalikeIndex:
         for t in self._targets:
             self._by_skel.setdefault(t.skel, t)
         # Length window: a label two edits from a name is at most two letters longer or shorter.
-        # Names under ten letters are matched within one edit, longer ones within two.
+        # Names under ten letters are matched within one edit, longer ones within two (three from 13).
         self._near_by_len: dict[int, list[_Target]] = {}
         for t in self._targets:
             if len(t.skel) >= _MIN_FUZZY:
-                reach = 2 if len(t.skel) >= _TWO_EDITS else 1
-                for d in range(-reach, reach + 1):
-                    self._near_by_len.setdefault(len(t.skel) + d, []).append(t)
+                reach = _reach(len(t.skel))
+                for delta in range(-reach, reach + 1):
+                    self._near_by_len.setdefault(len(t.skel) + delta, []).append(t)
         self._near_skels = {n: [t.skel for t in pool] for n, pool in self._near_by_len.items()}
         # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
         # either half inside a label is a cheap necessary condition for the costly window test.
@@ -302,8 +305,9 @@ class LookalikeIndex:
             return DomainVerdict("unrelated", reg)
         kind, target, why = found
         what = target.domain or target.brand or target.label
+        strong = _strong(kind, target, label, suffix)
         return DomainVerdict("lookalike", reg, kind, target.domain, target.brand,
-                             f"{reg} imitates {what}: {why}")
+                             f"{reg} imitates {what}: {why}", strong)
 
     def _near(self, flat: str, max_dist: int) -> list[tuple[int, _Target]]:
         """Protected names within `max_dist` edits of `flat`, nearest first (at most three)."""
@@ -318,7 +322,7 @@ class LookalikeIndex:
             hits = [(d, pool[i]) for _, d, i in found]
         if not hits:
             return hits
-        hits = [(d, t) for d, t in hits if d <= 1 or len(t.skel) >= _TWO_EDITS]
+        hits = [(d, t) for d, t in hits if d <= (1 if t.glued else _reach(len(t.skel)))]
         return sorted(hits, key=lambda h: h[0])[:3]
 
     def _classify(self, sub: str, label: str, suffix: str) -> tuple[str, _Target, str] | None:
@@ -344,7 +348,7 @@ class LookalikeIndex:
             return "homoglyph", t, f"letters that look alike ({label!r} vs {t.label!r})"
 
         # One or two edits away from a protected label (vectorised prefilter, then the details).
-        for dist, t in self._near(flat, 2):
+        for dist, t in self._near(flat, 3):
             if idn and dist <= 1 and len(t.skel) >= 5:
                 return "idn", t, f"Unicode letters and a typo imitating {t.label!r} ({ulabel!r})"
             if idn:
@@ -355,7 +359,7 @@ class LookalikeIndex:
                 return kind, t, f"one {kind} edit of {t.label!r}"
             # Folded letter classes make short names collide ("neodium" ~ "medium"): under ten
             # letters the plain spelling must be one edit away as well.
-            if dist <= (2 if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 else 0) and (
+            if dist <= (_reach(len(t.skel)) if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 else 0) and (
                     len(t.skel) >= _TWO_EDITS or OSA.distance(flat, t.label.replace("-", ""), score_cutoff=1) <= 1
                     or OSA.distance(label.replace("-", ""), t.label.replace("-", ""), score_cutoff=1) <= 1):
                 return "typosquat", t, f"{dist} edit(s) from {t.label!r} once lookalike letters are folded"
@@ -372,7 +376,7 @@ class LookalikeIndex:
                 pskel = glyph_skeleton(part).replace("-", "")
                 t = self._by_label.get(part) or self._by_skel.get(pskel)
                 if t is None and len(pskel) >= _MIN_CONTAINED:
-                    t = next((t for _, t in self._near(pskel, 1) if len(t.skel) >= _MIN_CONTAINED), None)
+                    t = next((t for _, t in self._near(pskel, 3) if len(t.skel) >= _MIN_CONTAINED), None)
                     if t is None and self._ac is not None:
                         t = max((t for _, t in self._ac.iter(pskel) if len(t.skel) >= _MIN_CONTAINED),
                                 key=lambda t: len(t.skel), default=None)
@@ -408,6 +412,66 @@ class LookalikeIndex:
                         if _window_distance(plain, word, anchored=len(word) < _FREE_WINDOW) <= 1:
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
         return None
+
+
+# Edits that leave a name readable as itself; on a short name they make ordinary words instead.
+_EDITS = frozenset({"bitsquatting", "vowel-swap", "replacement", "transposition", "addition", "insertion",
+                    "repetition", "plural", "omission", "typosquat", "homoglyph"})
+_DISTINCTIVE = 7  # an edit of a name this long is still the name ("paypal" → "paypai" is not)
+_UNIQUE = 12  # a name this long inside another label is that name, whatever words come with it
+_OWN_SUFFIXES = 8  # names shorter than this are often the brand's own under other suffixes (amazon.de)
+# Words that phishing glues to a brand's name ("paypal-login", "discordnitro", "steam-trade"); a
+# brand's own other domains add product words instead ("steamstatic", "paypalobjects").
+_LURE_WORDS = ("login", "logon", "signin", "sign-in", "secure", "security", "verify", "verif", "account", "update",
+               "support", "help", "service", "billing", "payment", "refund", "unlock", "alert", "auth", "wallet",
+               "gift", "bonus", "promo", "claim", "reward", "free", "nitro", "airdrop", "drop", "official", "client",
+               "compte", "facture", "colis", "livraison", "rembourse", "securite", "assistance", "confirm", "track",
+               "delivery", "parcel", "package", "access", "connect", "trade", "trading", "skin",
+               "case", "market", "giveaway", "event", "token", "sale", "crowd", "ico", "presale", "claim", "verify",
+               "recover", "restore", "validat", "safe", "protect", "check", "team", "prize", "win", "offer",
+               "portal", "cash", "money", "card",
+               "form", "register", "signup", "join", "moderat", "staff", "academy", "program", "subscri", "renew",
+               "mail", "job", "hire", "apply", "partner", "program", "contest", "lottery", "bonus", "spin")
+
+
+def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
+    """Whether a lookalike is plain enough to alert on by itself: a Unicode homograph, the name
+    as a subdomain or split by a dot, a close edit or another suffix of a distinctive name, the
+    name with a lure word, digits or a cheap suffix. Weak: an edit of a short name (most are
+    ordinary words or other firms' names), a short name under another ordinary suffix (the brand's
+    own regional or product sites, more often than not), the name with product words
+    ("steamstatic"), a name read across a word's edge ("mintmobile" is no "t-mobile")."""
+    name = target.label.replace("-", "")
+    cheap = suffix in RISKY_SUFFIXES or suffix.rsplit(".", 1)[-1] in RISKY_SUFFIXES
+    if kind in ("idn", "brand-subdomain", "subdomain", "various"):
+        return True
+    if kind in ("tld-swap", "brand-name", "omission") and name in label.replace("-", ""):
+        official = (target.domain or "").partition(".")[2]
+        typo = bool(official) and suffix != official and OSA.distance(suffix, official, score_cutoff=1) <= 1
+        return len(name) >= _OWN_SUFFIXES or cheap or typo or label != target.label
+    if kind in _EDITS:
+        return len(name) >= _DISTINCTIVE
+    if kind == "combosquat":
+        if target.glued:
+            return True  # the whole official domain inside a label ("discordgift-nitro", "steamcommunitycom")
+        flat = label.replace("-", "")
+        at = flat.find(name)
+        segments = target.label.split("-")
+        if (at > 0 and len(segments[0]) <= 2) or (0 <= at < len(flat) - len(name) and len(segments[-1]) <= 2):
+            return False
+        rest = f"{flat[:at]} {flat[at + len(name):]}" if at >= 0 else flat
+        lure = cheap or any(w in rest for w in _LURE_WORDS) or any(c.isdigit() for c in rest)
+        if len(name) >= _DISTINCTIVE and (target.label in label.split("-") or name in label.split("-")):
+            return True  # a distinctive name as a word of its own ("discord-start", "forms-hypesquad")
+        if at < 0:  # a misspelt name with other words: deliberate when the name is long
+            return len(name) >= _DISTINCTIVE or lure
+        return lure or len(name) >= _UNIQUE
+    return len(name) >= _DISTINCTIVE
+
+
+def _reach(n: int) -> int:
+    """How many edits away a name of `n` letters may be and still be recognised."""
+    return 3 if n >= _THREE_EDITS else 2 if n >= _TWO_EDITS else 1
 
 
 def _window_distance(text: str, word: str, anchored: bool = False) -> int:

@@ -24,10 +24,15 @@ DOUBLING_RE = re.compile(
     rf"{_CLAUSE}{{0,30}}?(?:\d|\bdouble\b|\bx ?2\b)"
 )
 
-# "5% daily", "12 % par mois", "30% per week": a rate of return promised per period.
+# "5% daily returns", "rendement garanti de 30% par mois", "placement à 12 % par mois": a rate of
+# return promised per period. A money word must say it is a return: "90% daily data" is a quota.
+_RATE = r"\d{1,3}(?:[.,]\d+)? ?%"
+_PERIOD = r"(?:daily|weekly|monthly|per (?:day|week|month)|a (?:day|week|month)|par (?:jour|semaine|mois))"
+_RETURN = (r"(?:rendements?|profits?|gains?|returns?|roi|interest|interets|yield|earn(?:ings?)?|benefices?|placements?"
+           r"|investissements?|investments?|invest|investissez)")
 RATE_PROMISE_RE = re.compile(
-    r"\b\d{1,3}(?:[.,]\d+)? ?% (?:(?:de )?(?:rendement|profit|gains?|return|returns|roi|interest|interets) )?"
-    r"(?:daily|weekly|monthly|per (?:day|week|month)|a (?:day|week|month)|par (?:jour|semaine|mois))\b"
+    rf"\b{_RATE} (?:(?:de )?{_RETURN} {_PERIOD}|{_PERIOD} {_RETURN})\b"
+    rf"|\b{_RETURN}\b(?: [\w']+){{0,3}}? (?:a |de |of |at )?{_RATE} {_PERIOD}\b"
 )
 
 # A run that may be a phone number: 8+ digits with the usual separators (a leading "+" is looked

@@ -163,6 +163,8 @@ class BrandMatcher:
                     c = self._compact[term]
                     if c in fold_compact:
                         how: How = "spacing"
+                        if len(c) <= 4 and any(len(w) > 1 for w in words.split()) and " " not in self._folded[term]:
+                            continue  # "lybr.at/t" is no "att"; "U.S.P.S" is "usps", letter by letter
                     else:
                         if skel_compact is None:
                             skel_compact = "".join(_TOKEN_RE.findall(skeleton(open_breaks(p.text))))

@@ -37,6 +37,8 @@ SHORTENERS = frozenset(
         "tinyurl.fr", "shorturl.ly", "t.me", "wa.me", "trib.al", "ift.tt", "fb.me", "youtu.be",
         "amzn.to", "rbl.ms", "snip.ly", "clck.ru", "u.to", "2no.co", "yourls.org", "short.gy",
         "gg.gg", "1url.cz", "cli.re", "tr.im", "shorturl.com", "kutt.it", "po.st", "mcaf.ee",
+        "da.gd", "urlr.me", "bitly.ws", "tiny.one", "shrtco.de", "supr.link", "zor.gd", "t2m.io", "qrco.de",
+        "ouo.io", "cli.gs", "u.nu", "v.ht", "tinu.be", "shorturl.asia", "bit.ws", "urlz.me",
     }
 )
 
@@ -48,6 +50,43 @@ def _trim(candidate: str) -> str:
             break
         candidate = candidate[:-1]
     return candidate
+
+
+# Links as they really arrive: a scheme whose colon was lost or moved ("http //bit.ly/x",
+# "http//:x.com", "https:/x.com"), a bare "://x.com" or "// @x.com" left by OCR or a
+# lemmatizer. Only before something that looks like a host ("a // b" is left alone).
+_BROKEN_SCHEME_RE = re.compile(
+    r"(?:(?<![\w/])(?P<scheme>https?)\s*(?:[:;]\s*/\s*/|/\s*/\s*:?|:\s*/(?!/))"
+    r"|(?<![\w:/]):?//|(?<=\w)://(?=[\s@,]))[\s@,]*(?=[^\W_])",
+    re.IGNORECASE,
+)
+# Inside a repaired link: spaces that OCR put around a dot or a hyphen ("orange .com", "sfr -ligne").
+_LINK_GAP_RE = re.compile(r"(?<=\w) ?([.-]) (?=\w)|(?<=\w) ([.-]) ?(?=\w)")
+# A link glued to the next word: "maj.comÉchange" (a known top-level name, then a capital).
+_GLUED_TLD_RE = re.compile(r"(?<=\w\.)(com|net|org|info|fr|be|uk|us|io|me)(?=[A-ZÀ-Ý][a-zà-ÿ])")
+
+
+def repair_links(text: str) -> str:
+    """`text` with broken link schemes mended, so that `extract_urls` finds the links in it.
+
+    Returns `text` itself (the same object) when nothing needed mending: the common case costs
+    one regular-expression scan."""
+    if "//" not in text and ":/" not in text and not _GLUED_TLD_RE.search(text):
+        return text
+    out, last = [], 0
+    for m in _BROKEN_SCHEME_RE.finditer(text):
+        if m.start() < last or m.group(0).lower() in ("http://", "https://"):
+            continue  # inside a link already mended, or a link that needs nothing
+        scheme = (m.group("scheme") or "http").lower()
+        # The host that follows: join the pieces OCR spaced out ("orange .com"); no dot, no link.
+        rest = text[m.end():m.end() + 80]
+        fixed = _LINK_GAP_RE.sub(lambda g: g.group(1) or g.group(2), rest)
+        if "." not in fixed.split(" ", 1)[0]:
+            continue
+        out += [text[last:m.start()], f" {scheme}://", fixed]
+        last = m.end() + len(rest)
+    out.append(text[last:])
+    return _GLUED_TLD_RE.sub(r"\1 ", "".join(out))
 
 
 def extract_urls(text: str | None) -> list[str]:
@@ -180,6 +219,27 @@ def registrable_domain(url_or_host: str) -> str:
     if dom and suffix:
         return f"{dom}.{suffix}"
     return _ascii(host_of(url_or_host))
+
+
+# Top-level names that cost next to nothing and that the abuse reports (Spamhaus, Interisle's
+# phishing studies) find most used by phishing, beside raw IP addresses: a link there is not proof,
+# only one more reason.
+RISKY_SUFFIXES = frozenset({
+    "xyz", "top", "info", "site", "online", "shop", "shopping", "club", "live", "icu", "buzz", "vip", "work",
+    "click", "link", "cc", "tk", "ml", "ga", "cf", "gq", "pw", "rest", "fun", "monster", "cyou", "sbs", "cfd",
+    "homes", "directory", "bond", "lol", "website", "space", "today", "support", "help", "digital", "run",
+    "store", "cloud", "gift", "gifts", "ru.com", "org.ru", "net.ru", "com.ru", "pp.ua", "duckdns.org", "page.link",
+})
+_IPV4_RE = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+
+
+def is_risky_host(host: str) -> bool:
+    """Whether a link's host is a raw IP address or sits under a suffix phishing favours."""
+    h = host_of(host)
+    if _IPV4_RE.fullmatch(h):
+        return True
+    _, dom, suffix = split_host(h)
+    return suffix in RISKY_SUFFIXES or f"{dom}.{suffix}" in RISKY_SUFFIXES
 
 
 def is_shortener(host: str) -> bool:
