@@ -53,6 +53,11 @@ SENSITIVE: dict[str, tuple[str, list[str]]] = {
                               ["00482913", "943 476 5919", "9434765919"]),
     "aws_key": ("oops aws_access_key_id=AKIA2E0A8F3B244C9986 aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8a1b2c3d4",
                 ["AKIA2E0A8F3B244C9986", "2E0A8F3B244C9986", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYz8a1b2c3d4", "XUtnFEMI"]),
+    # An AWS secret access key written next to its key id, with a space or a colon (issue 13, item 2).
+    "aws_pair_space": ("creds AKIA3F7Q2M9R4T6W8Y1Z vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p",
+                       ["AKIA3F7Q2M9R4T6W8Y1Z", "vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p", "9qL4sT8wZ3nB6cF1"]),
+    "aws_pair_colon": ("use AKIA5G2H8J4K6L9M1N3P:Qw3Er5Ty7Ui9Op1As2Df4Gh6Jk8Lz0Xc/Vb+Nm1Q now",
+                       ["AKIA5G2H8J4K6L9M1N3P", "Qw3Er5Ty7Ui9Op1As2Df4Gh6Jk8Lz0Xc/Vb+Nm1Q", "Ui9Op1As2Df4Gh6J"]),
     "github_token": ("deploy token ghp_Xk9Lm2Pq8Rs4Tv6Wy1Za3Bc5De7Fg0Hi2Jk4",
                      ["ghp_Xk9Lm2Pq8Rs4Tv6Wy1Za3Bc5De7Fg0Hi2Jk4", "Xk9Lm2Pq8Rs4Tv6W"]),
     "private_key": (f"-----BEGIN RSA PRIVATE KEY-----\n{PRIVATE_KEY_BODY}\n-----END RSA PRIVATE KEY-----",
@@ -65,6 +70,23 @@ SENSITIVE: dict[str, tuple[str, list[str]]] = {
     # possible values (low severity, no word says what they are) are masked all the same
     "possible_ids": ("Figures for the file: 078051121 / 0032698674", ["078051121", "0032698674"]),
 }
+# Strangers' items for `scams` and `impersonation` (issue 13, item 4): an SSN written `ssn=...`, a NIR
+# and a card in URLs, a card in a display name. Their evidence, reasons and subject pass the same
+# masking as leaks'.
+STRANGER_CARD, STRANGER_SSN, STRANGER_NIR = "4916338506082832", "536-22-8134", "185057800608491"
+STRANGER_ITEMS: list[dict[str, Any]] = [
+    {"type": "post", "platform": "x", "id": "scam-1", "url": "https://x.com/promo_lumiere/status/77",
+     "author": {"id": "9", "handle": "promo_lumiere", "display_name": f"Maison Lumière {STRANGER_CARD}"},
+     "text": ("#MaisonLumiere -50% sur tout ! Appelez le 06 12 34 56 78 et donnez votre carte. Vérifiez ici "
+              f"https://maisonlumiere-promo.com/verify?ssn={STRANGER_SSN}&nir={STRANGER_NIR} ssn={STRANGER_SSN}")},
+    {"type": "profile", "platform": "x", "id": "77", "handle": "maisonlumiere_support",
+     "display_name": f"Maison Lumière {STRANGER_CARD}",
+     "bio": f"Support officiel Maison Lumière https://maisonlumiere-login.com/a/{STRANGER_NIR} ssn={STRANGER_SSN}",
+     "url": f"https://x.com/maisonlumiere_support?ref={STRANGER_CARD}",
+     "links": [f"https://maisonlumiere-login.com/u/{STRANGER_CARD}"]},
+]
+SENSITIVE["strangers"] = ("", [STRANGER_CARD, STRANGER_SSN, STRANGER_NIR, STRANGER_CARD[4:12]])
+DETECTORS = ("leaks", "scams", "impersonation")
 # kind -> why it still leaks (tests exempt it and check it on its own). Empty: nothing known leaks.
 KNOWN_LEAKS: dict[str, str] = {}
 NEEDLES = {kind: needles for kind, (_, needles) in SENSITIVE.items()}
@@ -75,10 +97,15 @@ def posts() -> list[dict[str, Any]]:
     author = {"id": "1", "handle": OFFICIAL.handle, "display_name": "Maison Lumière"}
     items = [{"type": "post", "platform": OFFICIAL.platform, "id": f"leak-{kind}", "text": text, "author": author,
               "url": f"https://x.com/{OFFICIAL.handle}/status/{n}"}
-             for n, (kind, (text, _)) in enumerate(SENSITIVE.items(), 1)]
+             for n, (kind, (text, _)) in enumerate(SENSITIVE.items(), 1) if text]
     items.append({"type": "post", "platform": OFFICIAL.platform, "id": "leak-all", "author": author,
-                  "text": "\n".join(t for t, _ in SENSITIVE.values())})
+                  "text": "\n".join(t for t, _ in SENSITIVE.values() if t)})
     return items
+
+
+def all_items() -> list[dict[str, Any]]:
+    """The official account's posts, then the strangers' items for scams and impersonation."""
+    return posts() + STRANGER_ITEMS
 
 
 def leaked(text: str, kinds: set[str] | None = None) -> dict[str, list[str]]:
@@ -97,16 +124,19 @@ def assert_no_leak(where: str, text: str) -> None:
     assert not found, f"raw values in {where}: {found}"
 
 
-def feed(tmp_path: Path) -> Any:
-    path = tmp_path / "official.jsonl"
-    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()), encoding="utf-8")
+def feed(tmp_path: Path, detector: str) -> Any:
+    path = tmp_path / f"{detector}.jsonl"  # one file (one checkpoint) per detector
+    path.write_text("".join(json.dumps(p, ensure_ascii=False) + "\n" for p in all_items()), encoding="utf-8")
     return build_source({"type": "replay", "path": str(path), "query": {"kind": "account_posts",
                          "value": OFFICIAL.handle, "platform": OFFICIAL.platform}})
 
 
 def run_scan(store: Any, tmp_path: Path) -> Any:
+    """Every detector over the same items; the leaks run's summary is returned."""
     ctx = Context.ephemeral(watchlist=WL)
-    return asyncio.run(scan(get("leaks"), WL, [feed(tmp_path)], store, store, ctx=ctx))
+    summaries = [asyncio.run(scan(get(name), WL, [feed(tmp_path, name)], store, store, ctx=ctx)) for name in DETECTORS]
+    assert all(s.findings for s in summaries), [(s.detector, s.findings) for s in summaries]
+    return summaries[0]
 
 
 # ------------------------------------------------------------------------------ fixtures
@@ -152,6 +182,7 @@ def test_the_leaks_are_found_at_all(sqlite_outputs) -> None:
     assert sqlite_outputs["summary"].findings >= len(SENSITIVE)
     possible = {i.kind: i.severity for i in incidents if i.subject.id == "leak-possible_ids"}
     assert possible == {"us_ssn": "low", "medical_record_number": "low"}
+    assert {i.detector for i in incidents} == set(DETECTORS)
 
 
 # ------------------------------------------------------------------------------------- stores
@@ -293,7 +324,7 @@ def test_api_answers_on_sqlite_hold_no_raw_value(sqlite_outputs, monkeypatch) ->
 def test_check_command_output_holds_no_raw_value(monkeypatch) -> None:
     from sentinelle import cli
 
-    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in posts()).encode()
+    stdin = "".join(json.dumps(p, ensure_ascii=False) + "\n" for p in all_items()).encode()
     monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
     raw = io.BytesIO()
     monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(raw, encoding="utf-8", write_through=True))
@@ -301,7 +332,7 @@ def test_check_command_output_holds_no_raw_value(monkeypatch) -> None:
     sys.stdout.flush()
     text = raw.getvalue().decode("utf-8")
     lines = text.splitlines()
-    assert len(lines) == len(posts()) and sum(len(json.loads(l).get("findings", [])) for l in lines) >= len(SENSITIVE)
+    assert len(lines) == len(all_items()) and sum(len(json.loads(l).get("findings", [])) for l in lines) >= len(SENSITIVE)
     assert_no_leak("sentinelle check output", text)
 
 

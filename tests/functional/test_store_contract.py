@@ -66,6 +66,13 @@ def make_store(backend: str, tmp_path, monkeypatch):
             return real(self, request)
 
     monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
+    # powertools keeps one secrets client per process, made in the region of its first use: a test
+    # in another region before this one would leave it looking for the secret there.
+    from aws_lambda_powertools.utilities import parameters
+    from aws_lambda_powertools.utilities.parameters import base as parameters_base
+
+    parameters.clear_caches()
+    monkeypatch.setattr(parameters_base, "DEFAULT_PROVIDERS", {})
     with mock_aws():
         from sentinelle.store.dynamodb import DynamoDBStore, create_table
 

@@ -209,3 +209,35 @@ def test_megabyte_item_is_bounded(detector, case: str) -> None:
     ctx = Context.ephemeral(watchlist=WL, explicit=True)
     for item in _items_for(detector, HUGE[case]):
         run_bounded(lambda: _check(detector.detect(item, ctx)), HUGE_BOUND)
+
+
+@pytest.mark.parametrize("pattern", ["(a+)+$", "(a|aa)+$", "(a*)*b", "^(\\w+\\s?)*$"])
+def test_a_catastrophic_rule_pattern_cannot_hang_a_scan(pattern: str) -> None:
+    """Issue 13, item 6: rule patterns run with a time limit (docs/configuration.md)."""
+    from sentinelle.watchlist import parse_watchlist
+
+    wl = parse_watchlist({"organization": "Org", "official_accounts": [{"platform": "x", "handle": "org"}],
+                          "policies": {"rules": [{"id": "slow", "patterns": [pattern]}]}})
+    for text in ("a" * 40 + "!", "a" * 10_000 + "!", "word " * 2_000 + "!"):
+        post = parse_item({"type": "post", "platform": "x", "id": "1", "author": {"handle": "org"}, "text": text})
+        run_bounded(lambda: _check(registry()["leaks"].detect(post, Context.ephemeral(watchlist=wl))), BOUND)
+
+
+def test_leaks_stay_linear_on_thousands_of_card_numbers() -> None:
+    """Issue 13, item 10: every phone candidate was compared with every card span (50,000 numbers
+    took 34 s). 8,000 Luhn-valid numbers (136 KB), each a finding, within the 1 MB item bound."""
+    import random
+
+    from stdnum import luhn
+
+    rng = random.Random(13)
+    numbers = []
+    for _ in range(8_000):
+        base = "4" + "".join(rng.choice("0123456789") for _ in range(14))
+        numbers.append(base + luhn.calc_check_digit(base))
+    handle = next(a.handle for a in WL.official_accounts if a.platform == "x")
+    post = parse_item({"type": "post", "platform": "x", "id": "1", "author": {"handle": handle},
+                       "text": " ".join(numbers)})
+    found: list[Finding] = []
+    run_bounded(lambda: found.extend(registry()["leaks"].detect(post, Context.ephemeral(watchlist=WL))), HUGE_BOUND)
+    assert len(found) == 8_000

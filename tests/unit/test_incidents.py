@@ -177,3 +177,46 @@ def test_ts_sorts_like_time():
     a, b = T0, T0 + timedelta(microseconds=1)
     assert ts(a) < ts(b) and len(ts(a)) == len(ts(b))
     assert ts(datetime(2026, 1, 1, 1, 0)) == ts(datetime(2026, 1, 1, 2, 0, tzinfo=timezone(timedelta(hours=1))))
+
+
+@pytest.mark.parametrize("key,problem", [
+    ("co.uk", "public suffix"), ("https://co.uk/x", "public suffix"), ("github.io", "public suffix"),
+    ("com", "not a domain name"), ("bad_host!.com", "not a valid host name"), ("-x.example", "not a valid host name"),
+    ("a..b.example", "not a valid host name"), ("x" * 64 + ".example", "not a valid host name"),
+    ("mаisonlumiere.fr", "mixes scripts"), ("xn--misonlumiere-x9j.fr", "mixes scripts"),
+])
+def test_the_allowlist_refuses_public_suffixes_invalid_hosts_and_mixed_scripts(key, problem):
+    """Issue 13, item 10: an entry for co.uk would silence every British domain."""
+    from sentinelle.incidents import allow_key
+
+    with pytest.raises(ValueError, match=problem):
+        allow_key("domain", key)
+
+
+@pytest.mark.parametrize("key", ["partner.co.uk", "www.partner-shop.example", "münchen.de", "例え.jp",
+                                 "user.github.io"])
+def test_the_allowlist_takes_real_domains(key):
+    from sentinelle.incidents import allow_key
+
+    assert allow_key("domain", key) == key.removeprefix("www.")
+
+
+def test_the_allowlist_refuses_a_mixed_script_handle_and_a_bad_watchlist_entry():
+    from sentinelle.incidents import allow_key
+    from sentinelle.watchlist import WatchlistError, parse_watchlist
+
+    with pytest.raises(ValueError, match="mixes scripts"):
+        allow_key("account", "x:mаisonlumiere")  # Cyrillic а
+    for allowlist, key in (({"domains": ["co.uk"]}, "allowlist.domains"),
+                           ({"accounts": [{"platform": "x", "handle": "mаison"}]}, "allowlist.accounts")):
+        with pytest.raises(WatchlistError, match=key.replace(".", r"\.")):
+            parse_watchlist({"organization": "Org", "allowlist": allowlist})
+
+
+def test_an_old_public_suffix_entry_covers_nothing():
+    from sentinelle.incidents import subject_allow_keys
+    from sentinelle.model import Subject
+
+    keys = subject_allow_keys(Subject(platform="web", kind="domain", id="login.evil.co.uk"))
+    assert ("domain", "evil.co.uk") in keys and ("domain", "login.evil.co.uk") in keys
+    assert not keys & {("domain", "co.uk"), ("domain", "uk")}

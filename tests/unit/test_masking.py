@@ -79,3 +79,35 @@ def test_private_key_blocks_are_masked_whole():
     assert body[:16] not in out and "-----BEGIN RSA PRIVATE KEY----- ••••" in out and out.endswith("merci")
     cut = f"-----BEGIN PRIVATE KEY-----\n{body}"  # a post cut in the middle of the key
     assert body[:16] not in redact(cut)
+
+
+@pytest.mark.parametrize("text", [
+    "AKIA3F7Q2M9R4T6W8Y1Z vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p",
+    "AKIA3F7Q2M9R4T6W8Y1Z:vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p",
+    "secret vR7kP2mX9qL4sT8wZ3nB6cF1hJ5dG0aE/yU+iO2p for id AKIA3F7Q2M9R4T6W8Y1Z",
+])
+def test_redact_masks_an_aws_secret_key_next_to_its_key_id(text):
+    """Issue 13, item 2: the id was masked, its 40-character secret kept raw."""
+    out = redact(text)
+    assert "AKIA3F7Q2M9R4T6W8Y1Z" not in out and "X9qL4sT8wZ3nB6cF1hJ5" not in out, out
+
+
+def test_redact_masks_a_real_card_number_inside_a_url_but_not_status_ids():
+    """Issue 13, item 4: URLs in evidence and subjects pass the same masking."""
+    assert "4916338506082832" not in redact("https://evil.example/u/4916338506082832?x=1")
+    status = "https://x.com/someone/status/1861234567890123456"
+    assert redact(status) == status
+
+
+def test_redact_keeps_fediverse_handles_but_not_email_addresses():
+    url = "https://mastodon.social/@drmarchand@mastodon.social/110000000000000001"
+    assert redact(url) == url
+    assert "jean.martin" not in redact("écrire à jean.martin@gmail.com")
+
+
+def test_scam_excerpts_mask_a_nir_as_a_nir_and_an_ssn_written_with_an_equals_sign():
+    from sentinelle.signals.scam_patterns import mask_cards
+
+    out = mask_cards("https://x.example/v?nir=185057800608491 ssn=536-22-8134 appelez le 06 12 34 56 78")
+    assert "[fr_nir]" in out and "85057800" not in out and "536-22-8134" not in out
+    assert "06 12 34 56 78" in out  # the scam's call-back number stays: it is the evidence

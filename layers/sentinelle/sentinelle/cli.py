@@ -40,12 +40,15 @@ def _store_path(db: str | None, config: Any) -> tuple[Path, bool]:
     return DEFAULT_DB, True
 
 
-def _open_store(db: str | None, config: Any, *, create: bool) -> Any:
+def _open_store(db: str | None, config: Any, *, create: bool, readonly: bool = False) -> Any:
     """The SQLite store. Only `run` creates one; the other commands refuse a missing file rather
-    than answer from an empty store made on the spot."""
+    than answer from an empty store made on the spot. `readonly` (commands that only read) opens
+    the file without writing to it, so a read-only file or mount can still be listed."""
     from sentinelle.store.sqlite import SQLiteStore
 
     path, may_make_folder = _store_path(db, config)
+    if readonly and path.exists():
+        return SQLiteStore(str(path), readonly=True)
     if not path.exists():
         if not create:
             raise UsageError(f"no store at {path}: nothing has been recorded there (run `sentinelle run` "
@@ -312,7 +315,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 # --- incidents, serve, watchlist ---------------------------------------------------------------
 
-def _client(args: argparse.Namespace) -> Any:
+def _client(args: argparse.Namespace, *, readonly: bool = False) -> Any:
     """The API over the local store (in this process), or the deployed one with --api."""
     from sentinelle.api.client import http_client, local_client
 
@@ -322,7 +325,7 @@ def _client(args: argparse.Namespace) -> Any:
             raise UsageError("--db and --api: give one, the local store or the deployed API")
         return http_client(api, token=os.environ.get("SENTINELLE_API_TOKEN") or None)
     config = _config_if_any(args.config)
-    store = _open_store(args.db, config, create=False)
+    store = _open_store(args.db, config, create=False, readonly=readonly)
     where = str(_store_path(args.db, config)[0])
     return local_client(store, where, actor=f"cli:{getpass.getuser()}",
                         watchlist=config.wl if config is not None else None)
@@ -407,7 +410,7 @@ def print_incident(inc: dict[str, Any]) -> None:
 
 
 def cmd_incidents(args: argparse.Namespace) -> int:
-    client = _client(args)
+    client = _client(args, readonly=True)
     page = _api(client.list, status=args.status, severity=args.severity, detector=args.detector,
                 platform=args.platform, limit=args.limit)
     if args.json:
@@ -436,7 +439,7 @@ _TRIAGE = {"ack": "acknowledged", "resolve": "resolved", "false-positive": "fals
 
 
 def cmd_incident_show(args: argparse.Namespace) -> int:
-    incident = _api(_client(args).get, args.id)
+    incident = _api(_client(args, readonly=True).get, args.id)
     if args.json:
         print(json.dumps(incident, ensure_ascii=False))
     else:
@@ -682,7 +685,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("serve", parents=[verbose], help="serve the incidents API on a local HTTP server (bearer token)",
                        description="Serve the same routes as the Lambda api function over the store. "
-                       "Requires SENTINELLE_API_TOKEN.")
+                       "Requires SENTINELLE_API_TOKEN (a random secret, 16 characters at least).")
     s.add_argument("--db", help="SQLite file (default $SENTINELLE_DB, else the configuration's `store:`, else "
                    ".sentinelle/sentinelle.db); never created by this command")
     s.add_argument("--config", help="run configuration whose store and watchlist are used (default "
@@ -749,6 +752,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from sentinelle.ports import StoreError
+
     args = build_parser().parse_args(argv)
     args.verbose = getattr(args, "verbose", False)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING, stream=sys.stderr,
@@ -756,6 +761,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return args.func(args)
     except UsageError as exc:
+        print(f"sentinelle: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:  # a corrupt, read-only or full database: one line, no traceback
         print(f"sentinelle: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:

@@ -18,6 +18,7 @@ from sentinelle.watchlist import (
     WatchlistError,
     _line_of,
     load_watchlist,
+    load_yaml,
     parse_watchlist,
     problems_of,
 )
@@ -123,6 +124,8 @@ def _read(location: str) -> tuple[str, Path]:
         return p.read_text(encoding="utf-8"), p.resolve().parent
     except OSError as exc:
         raise ConfigError(f"{location}: cannot read: {exc.strerror or exc}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{location}: not UTF-8 text (byte 0x{exc.object[exc.start]:02x} at offset {exc.start})") from None
 
 
 def _where(loc: tuple[Any, ...]) -> str:
@@ -135,11 +138,13 @@ def load_config(location: str | os.PathLike[str]) -> RunConfig:
     location = str(location)
     text, base = _read(location)
     try:
-        data = yaml.safe_load(text)
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise ConfigError("", [Problem(location, "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
                                        mark.line + 1 if mark else None)]) from None
+    except RecursionError:
+        raise ConfigError(f"{location}: nested too deeply to be a configuration") from None
     if not isinstance(data, dict):
         raise ConfigError(f"{location}: the configuration must be a mapping with a `watchlist` key")
     problems: list[Problem] = []
@@ -185,7 +190,11 @@ def _watchlist(value: Any, location: str, text: str, base: Path,
         wl = value
         if wl.startswith(("s3://", "ssm:")):
             wtext, _ = _read(wl)
-            return parse_watchlist(yaml.safe_load(wtext), wl, wtext), base
+            try:
+                return parse_watchlist(load_yaml(wtext), wl, wtext), base
+            except (yaml.YAMLError, RecursionError) as exc:
+                raise ConfigError(f"{wl}: not a valid watchlist: "
+                                  f"{getattr(exc, 'problem', None) or type(exc).__name__}") from None
         path = Path(wl) if Path(wl).is_absolute() else base / wl
         return load_watchlist(path), path.parent
     except WatchlistError as exc:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from sentinelle.masking import redact_free_deep, redact_free_text
 from sentinelle.model import (
     MAX_FINDINGS,
     Change,
@@ -19,6 +20,7 @@ from sentinelle.model import (
     norm_handle,
 )
 from sentinelle.ports import InvalidTransition
+from sentinelle.text.urls import allow_domain, mixed_script, split_host
 from sentinelle.watchlist import Watchlist
 
 DEFAULT_TTL_DAYS = 180  # closed incidents are kept this long, then expire
@@ -114,6 +116,10 @@ def apply_update(
             )
     if new_status is None and note is None and assignee is None and not detail:
         raise InvalidTransition("nothing to change: give a status, a note, an assignee or a detail")
+    # Free text from people (and platforms' answers in `detail`) is masked like findings, here
+    # where both stores and both API paths pass.
+    note, assignee = redact_free_text(note), redact_free_text(assignee)
+    detail = redact_free_deep(detail) if detail else detail
     inc = incident.model_copy(deep=True)
     action = "note"
     if new_status is not None and new_status is not incident.status:
@@ -146,12 +152,15 @@ def allow_key(kind: str, key: str) -> str:
         platform, sep, handle = key.partition(":")
         if not sep or not platform.strip() or not norm_handle(handle):
             raise ValueError(f"an account key is 'platform:handle', not {key!r}")
+        if mixed_script(handle):
+            raise ValueError(f"{key!r}: the handle mixes scripts (a homograph of another account)")
         return f"{platform.strip().lower()}:{norm_handle(handle)}"
-    host = key.lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]  # a URL names its host
-    domain = host.rstrip(".").removeprefix("www.")
-    if not domain or "." not in domain:
-        raise ValueError(f"{key!r} is not a domain name")
-    return domain
+    return allow_domain(key)
+
+
+def allow_reason(reason: str | None) -> str:
+    """An allowlist entry's reason as stored: masked like every free text a person writes."""
+    return redact_free_text(reason) or ""
 
 
 def subject_allow_keys(subject: Subject) -> set[tuple[str, str]]:
@@ -167,9 +176,12 @@ def subject_allow_keys(subject: Subject) -> set[tuple[str, str]]:
             domain = allow_key("domain", subject.id)
         except ValueError:
             return keys
-        # An allowed domain covers its sub-domains too.
+        # An allowed domain covers its sub-domains too, down to the registrable domain: never a
+        # public suffix (an entry for `co.uk` made before they were refused covers nothing).
         parts = domain.split(".")
-        keys.update(("domain", ".".join(parts[i:])) for i in range(len(parts) - 1))
+        _, dom, suffix = split_host(domain)
+        last = len(parts) - (suffix.count(".") + 2) if dom and suffix else len(parts) - 2
+        keys.update(("domain", ".".join(parts[i:])) for i in range(last + 1))
     return keys
 
 

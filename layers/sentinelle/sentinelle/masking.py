@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 DOT = "•"
 _DOTS = DOT * 4
@@ -56,8 +57,14 @@ def mask(kind: str, value: str) -> str:
     return f"[{kind}]"
 
 
-def redact(text: str) -> str:
-    """`text` with every sensitive value the recognizers can find replaced by its mask.
+# What a stranger publishes to be reached (a scam's call-back number, an impersonator's contact
+# address) is the evidence a takedown or a police report needs; it is masked only in alerts.
+CONTACTS = frozenset({"phone_number", "email_address"})
+
+
+def redact(text: str, keep: frozenset[str] = frozenset()) -> str:
+    """`text` with every sensitive value the recognizers can find replaced by its mask, except
+    values of the kinds in `keep`.
 
     The safety net for logs, alerts and evidence snippets: it needs no context and errs on the
     side of masking (checksum-valid identifiers, secrets, e-mail addresses and phone numbers,
@@ -72,10 +79,50 @@ def redact(text: str) -> str:
         return text
     out, pos = [], 0
     for start, end, kind in spans:
-        if start < pos:
+        if start < pos or kind in keep:
             continue
         out.append(text[pos:start])
         out.append(mask(kind, text[start:end]))
         pos = end
     out.append(text[pos:])
     return "".join(out)
+
+
+def redact_deep(value: Any, keep: frozenset[str] = frozenset()) -> Any:
+    """`value` with `redact` applied to every string in it (dicts, lists and tuples walked)."""
+    if isinstance(value, str):
+        return redact(value, keep)
+    if isinstance(value, dict):
+        return {k: redact_deep(v, keep) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_deep(v, keep) for v in value]
+    return value
+
+
+# A long token mixing capitals, small letters and digits is a key, whatever its provider: a
+# person pasting one into a note has no word before it for the recognizers to go on.
+_TOKEN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+=_-]{32,}(?![A-Za-z0-9/+=_-])")
+
+
+def _random_token(token: str) -> bool:
+    return any(c.isupper() for c in token) and any(c.islower() for c in token) and any(c.isdigit() for c in token)
+
+
+def redact_free_text(text: str | None) -> str | None:
+    """`redact`, and lone random-looking tokens masked as secrets: for what people and platforms
+    write into incidents (triage notes, assignees, allowlist reasons, takedown answers)."""
+    if not text:
+        return text
+    text = redact(text)
+    return _TOKEN.sub(lambda m: mask("secret", m.group()) if _random_token(m.group()) else m.group(), text)
+
+
+def redact_free_deep(value: Any) -> Any:
+    """`redact_free_text` over every string in `value` (dicts, lists and tuples walked)."""
+    if isinstance(value, str):
+        return redact_free_text(value)
+    if isinstance(value, dict):
+        return {k: redact_free_deep(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [redact_free_deep(v) for v in value]
+    return value

@@ -111,6 +111,11 @@ class InvalidTransition(ValueError):
     pass
 
 
+class StoreError(RuntimeError):
+    """The store cannot be opened or written (corrupt, read-only, a directory, a full disk); the
+    message names the file and the cause in one line."""
+
+
 @dataclass
 class Recorded:
     incident: Incident

@@ -8,6 +8,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal, Sequence
 
+import regex
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
@@ -39,12 +40,23 @@ class WatchlistError(ValueError):
         super().__init__("\n".join(str(p) for p in self.problems))
 
 
+# Rule patterns are the organisation's own regular expressions; one with nested repetition
+# (`(a+)+$`) can backtrack for ever on a short post. They run on the `regex` engine with this time
+# limit per search: a pattern that needs longer is abandoned on that text (and logged), never a hang.
+PATTERN_TIMEOUT = 0.25
+
+
+def compile_pattern(pattern: str) -> "regex.Pattern[str]":
+    """A rule pattern compiled for `search(text, timeout=PATTERN_TIMEOUT)` (case-insensitive)."""
+    return regex.compile(pattern, regex.IGNORECASE | regex.VERSION0)
+
+
 def check_patterns(patterns: list[str]) -> list[str]:
     """Each pattern must compile; the error quotes the one that does not (for pydantic validators)."""
     for p in patterns:
         try:
-            re.compile(p)
-        except re.error as exc:
+            compile_pattern(p)
+        except (regex.error, re.error, ValueError, OverflowError) as exc:
             raise ValueError(f"pattern {p!r} is not a valid regular expression: {exc}") from exc
     return patterns
 
@@ -157,6 +169,25 @@ class Allowlist(_Strict):
     accounts: list[AccountRef] = Field(default_factory=list)
     domains: list[str] = Field(default_factory=list)
 
+    @field_validator("accounts")
+    @classmethod
+    def _accounts(cls, v: list[AccountRef]) -> list[AccountRef]:
+        from sentinelle.text.urls import mixed_script
+
+        for a in v:
+            if mixed_script(a.handle):
+                raise ValueError(f"{a.platform}:{a.handle}: the handle mixes scripts (a homograph of another account)")
+        return v
+
+    @field_validator("domains")
+    @classmethod
+    def _domains(cls, v: list[str]) -> list[str]:
+        from sentinelle.text.urls import allow_domain
+
+        for d in v:
+            allow_domain(d)  # raises ValueError naming the entry and the problem
+        return v
+
 
 class Thresholds(_Strict):
     alert: Severity = Severity.medium  # findings below this are recorded but page no one
@@ -268,16 +299,53 @@ def parse_watchlist(data: Any, path: str = "<watchlist>", text: str | None = Non
         raise WatchlistError(path, first.key, first.problem, first.line, more) from None
 
 
+class _StrictLoader(yaml.SafeLoader):
+    """safe_load that refuses a key given twice in one mapping (YAML says keys are unique; PyYAML
+    silently keeps the last, so a second `official_accounts:` would drop the first's accounts)."""
+
+    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+        seen: set[Any] = set()
+        for key_node, _ in node.value:
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                continue
+            key = self.construct_object(key_node, deep=True)
+            try:
+                duplicate = key in seen
+                seen.add(key)
+            except TypeError:
+                continue  # an unhashable key: construct_mapping reports it
+            if duplicate:
+                raise yaml.constructor.ConstructorError(
+                    "while reading a mapping", node.start_mark, f"duplicate key {key!r}", key_node.start_mark)
+        return super().construct_mapping(node, deep=deep)
+
+
+def load_yaml(text: str) -> Any:
+    """YAML as configuration is read everywhere: safe, and strict about duplicate keys. Raises
+    yaml.YAMLError, or RecursionError for nesting deeper than the parser's stack."""
+    return yaml.load(text, Loader=_StrictLoader)  # noqa: S506 - a SafeLoader subclass
+
+
 def load_watchlist(path: str | Path) -> Watchlist:
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise WatchlistError(str(p), "", f"cannot read: {exc.strerror or exc}") from None
     try:
-        data = yaml.safe_load(text)
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise WatchlistError(str(p), "", f"not UTF-8 text (byte 0x{raw[exc.start]:02x})", line) from None
+    try:
+        data = load_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise WatchlistError(str(p), "", f"not valid YAML: {getattr(exc, 'problem', exc)}",
                              mark.line + 1 if mark else None) from None
-    return parse_watchlist(data, str(p), text)
+    except RecursionError:
+        raise WatchlistError(str(p), "", "nested too deeply to be a watchlist") from None
+    try:
+        return parse_watchlist(data, str(p), text)
+    except RecursionError:
+        raise WatchlistError(str(p), "", "nested too deeply to be a watchlist") from None

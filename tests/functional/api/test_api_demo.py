@@ -15,10 +15,10 @@ def test_demo_incidents_through_the_api(tmp_path, monkeypatch, capsys):
     assert main(["run", "--db", str(db)]) in (0, 1)  # 1: a source could not be checked; still incidents
     capsys.readouterr()
     with SQLiteStore(db) as store:
-        app = local_app(store, "demo-token")
+        app = local_app(store, "demo-token-0123456789")
 
         def call(method: str, path: str) -> tuple[int, dict]:
-            out = app.resolve(to_event(method, path, {"authorization": "Bearer demo-token"}, b"", "127.0.0.1"), None)
+            out = app.resolve(to_event(method, path, {"authorization": "Bearer demo-token-0123456789"}, b"", "127.0.0.1"), None)
             return out["statusCode"], json.loads(out["body"])
 
         status, page = call("GET", "/incidents?limit=200")

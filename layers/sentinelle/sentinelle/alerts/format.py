@@ -25,13 +25,9 @@ def _redact(text: str) -> str:
 
 
 def _redact_deep(value: Any) -> Any:
-    if isinstance(value, str):
-        return _redact(value)
-    if isinstance(value, dict):
-        return {k: _redact_deep(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_redact_deep(v) for v in value]
-    return value
+    from sentinelle.masking import redact_deep
+
+    return redact_deep(value)
 
 
 CONTENT_FIELDS = ("reasons", "evidence", "history", "findings")

@@ -13,7 +13,7 @@ from sentinelle.api.errors import BadRequest, NotFoundApi
 from sentinelle.api.models import AllowEntry, AllowList
 from sentinelle.model import utcnow
 from sentinelle.ports import IncidentStore
-from sentinelle.incidents import allow_key
+from sentinelle.incidents import allow_key, allow_reason
 
 
 def normalize(kind: str, key: str) -> str:
@@ -35,7 +35,7 @@ def build_router(store: IncidentStore, caller: Callable[[], str]) -> Router:
     def allow(entry: Annotated[AllowEntry, Body()]) -> AllowEntry:
         key = normalize(entry.kind, entry.key)
         store.allow(entry.kind, key, entry.reason, caller(), utcnow())
-        return AllowEntry(kind=entry.kind, key=key, reason=entry.reason)
+        return AllowEntry(kind=entry.kind, key=key, reason=allow_reason(entry.reason))
 
     @router.delete("/allowlist/<kind>/<key>", summary="Remove an allowlist entry", tags=["allowlist"],
                    status_code=204, responses={204: {"description": "removed"}, 404: {"description": "no such entry"}})

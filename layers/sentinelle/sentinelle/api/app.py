@@ -37,11 +37,19 @@ def _body_problem(event: Mapping[str, Any]) -> Response | None:
     if media and media != "application/json" and not media.endswith("+json"):
         return error_response(HTTPStatus.UNSUPPORTED_MEDIA_TYPE, "unsupported content type",
                               "send the body as application/json")
+    text = body
     if body and event.get("isBase64Encoded"):
         try:
-            base64.b64decode(body).decode("utf-8")
+            text = base64.b64decode(body).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid request", "the body is not UTF-8 JSON")
+    if text:
+        try:
+            json.loads(text)
+        except RecursionError:  # the parser would overflow the stack deep inside the validator
+            return error_response(HTTPStatus.UNPROCESSABLE_ENTITY, "invalid request", "body: nested too deeply")
+        except ValueError:
+            pass  # the validator names what is wrong
     return None
 
 

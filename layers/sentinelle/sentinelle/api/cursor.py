@@ -49,11 +49,15 @@ class CursorCodec:
             raise BadCursor("the cursor is malformed") from None
         if not hmac.compare_digest(signature, self._sign(payload)):
             raise BadCursor("the cursor was altered or comes from another deployment")
-        data = json.loads(payload)  # signed by us, so well-formed
+        try:
+            data = json.loads(payload)
+        except (ValueError, RecursionError):
+            raise BadCursor("the cursor is malformed") from None
+        # Signed is not proof of shape: a key shared with an older version, or leaked, signs anything.
+        if not isinstance(data, dict) or not isinstance(data.get("p"), dict):
+            raise BadCursor("the cursor is malformed")
         if data.get("f") != filters:
             raise BadCursor("the cursor belongs to a query with other filters")
-        if not isinstance(data.get("p"), dict):
-            raise BadCursor("the cursor is malformed")
         return data["p"]
 
 

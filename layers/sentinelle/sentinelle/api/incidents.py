@@ -8,8 +8,8 @@ from typing import Annotated, Any, Callable, Mapping
 from aws_lambda_powertools.event_handler.api_gateway import Router
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 
-from sentinelle.api.cursor import CursorCodec
-from sentinelle.api.errors import BadGateway, Conflict, NotFoundApi
+from sentinelle.api.cursor import BadCursor, CursorCodec
+from sentinelle.api.errors import BadGateway, BadRequest, Conflict, NotFoundApi
 from sentinelle.api.models import (
     IncidentDetail,
     IncidentPage,
@@ -45,13 +45,24 @@ def build_router(store: IncidentStore, *, codec: CursorCodec, caller: Callable[[
         limit: Annotated[int, Query(ge=1, le=200)] = 50,
         cursor: Annotated[str | None, Query(max_length=4096, description="next_cursor of the previous page")] = None,
     ) -> IncidentPage:
-        if since is not None and since.tzinfo is None:
-            since = since.replace(tzinfo=timezone.utc)  # a naive time is UTC, as everywhere in Sentinelle
+        if since is not None:
+            if since.tzinfo is None:
+                since = since.replace(tzinfo=timezone.utc)  # a naive time is UTC, as everywhere in Sentinelle
+            try:
+                since = since.astimezone(timezone.utc)
+            except (OverflowError, ValueError):  # 0001-01-01T00:00+01:00 is before the year 1 in UTC
+                raise BadRequest("invalid parameter", "since: out of range once converted to UTC") from None
         filters = {"status": status.value if status else None, "severity": severity.value if severity else None,
                    "detector": detector, "platform": platform, "since": since.isoformat() if since else None}
         position = codec.decode(cursor, filters) if cursor else None
-        page = store.list(status=status, severity=severity, detector=detector, platform=platform, since=since,
-                          limit=limit, position=position)
+        try:
+            page = store.list(status=status, severity=severity, detector=detector, platform=platform, since=since,
+                              limit=limit, position=position)
+        except ValueError as exc:
+            if position is None:
+                raise
+            # Signed by us but not a position this store returned (another version, another store).
+            raise BadCursor(f"the cursor does not name a position: {exc}") from None
         return IncidentPage(items=[IncidentSummary.of(i) for i in page.items],
                             next_cursor=codec.encode(page.next_position, filters))
 

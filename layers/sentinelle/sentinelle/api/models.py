@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
-
-from sentinelle.masking import redact
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from sentinelle.model import Finding, HistoryEntry, Incident, Severity, Status, Subject
 from sentinelle.playbooks import Playbook
 
 
-# A note quoting a card number or an IBAN is kept masked, like evidence.
-Note = Annotated[str | None, Field(default=None, max_length=4000), AfterValidator(lambda v: redact(v) if v else v)]
+# Notes are masked by the store (incidents.apply_update), like every free text a person writes.
+Note = Annotated[str | None, Field(default=None, max_length=4000)]
 
 
 class IncidentSummary(BaseModel):

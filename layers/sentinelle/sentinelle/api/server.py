@@ -22,6 +22,15 @@ from sentinelle.ports import IncidentStore
 log = logging.getLogger(__name__)
 
 MAX_BODY = 1 << 20  # the API takes small JSON bodies; refuse anything larger
+# A client that sends nothing for this long (headers, body, or its next keep-alive request) is
+# dropped: slow or half-open clients cannot hold a thread for ever.
+READ_TIMEOUT = 10.0
+# Connections served at once; the next ones are answered 503 at once rather than queued without
+# bound (each connection is a thread). The listen backlog takes bursts above that.
+MAX_CONNECTIONS = 64
+BACKLOG = 256
+SLOT_WAIT = 0.5  # seconds a new connection waits for a free slot before it is answered 503
+MIN_TOKEN_LENGTH = 16  # a token a person can guess or brute-force over the loopback is no token
 
 
 class ServeError(RuntimeError):
@@ -75,7 +84,8 @@ def _json_result(status: int, error: str, detail: Any) -> dict[str, Any]:
             "body": json.dumps({"error": error, "detail": detail})}
 
 
-def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 8000) -> ThreadingHTTPServer:
+def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 8000, *,
+                read_timeout: float = READ_TIMEOUT, max_connections: int = MAX_CONNECTIONS) -> ThreadingHTTPServer:
     """A server bound to host:port (port 0 picks a free one); call serve_forever() to run it."""
     # The resolver keeps the current request on the class, so requests are resolved one at a time.
     lock = threading.Lock()
@@ -86,9 +96,18 @@ def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 80
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out in two writes: do not wait between them
 
+        timeout = read_timeout  # socket timeout for every read: headers, body, idle keep-alive
+
         def _handle(self) -> None:
+            if self.headers.get("Transfer-Encoding") is not None:
+                # Without Content-Length framing the body's end is ambiguous (request smuggling).
+                self.close_connection = True
+                self._reply(_json_result(501, "not implemented",
+                                         "Transfer-Encoding is not supported: send the body with a Content-Length"))
+                return
+            lengths = self.headers.get_all("Content-Length") or []
             try:
-                length = int(self.headers.get("Content-Length") or 0)
+                length = int(lengths[0]) if len(lengths) == 1 else (0 if not lengths else -1)
             except ValueError:
                 length = -1
             if not 0 <= length <= MAX_BODY:
@@ -137,9 +156,53 @@ def make_server(app: SentinelleResolver, host: str = "127.0.0.1", port: int = 80
             pass  # quiet by default; the CLI prints where it listens
 
     try:
-        return ThreadingHTTPServer((host, port), Handler)
+        return BoundedHTTPServer((host, port), Handler, max_connections=max_connections)
     except OSError as exc:
         raise ServeError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+_BUSY = (b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+         b"Connection: close\r\nContent-Length: 67\r\n\r\n"
+         b'{"error": "busy", "detail": "too many connections: retry shortly."}')
+
+
+class BoundedHTTPServer(ThreadingHTTPServer):
+    """The stdlib's threading server with a larger listen backlog and at most MAX_CONNECTIONS
+    connections (threads) at once; the handler's READ_TIMEOUT drops stalled clients.
+
+    Why not a production WSGI/ASGI server: the local server answers one operator's tools on
+    127.0.0.1 and resolves requests one at a time anyway (the resolver is not reentrant); AWS
+    serves the same routes through API Gateway and Lambda. Bounds are what it needed, not speed."""
+
+    request_queue_size = BACKLOG
+    daemon_threads = True
+
+    def __init__(self, *args: Any, max_connections: int = MAX_CONNECTIONS, **kwargs: Any):
+        self._slots = threading.BoundedSemaphore(max_connections)
+        super().__init__(*args, **kwargs)
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        # A short wait lets a burst through as fast requests finish; clients holding every slot
+        # are dropped by the read timeout, and meanwhile newcomers hear 503 instead of hanging.
+        if not self._slots.acquire(timeout=SLOT_WAIT):
+            try:
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._slots.release()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._slots.release()
 
 
 def local_app(store: IncidentStore, token: str | None = None, **kwargs: Any) -> SentinelleResolver:
@@ -149,6 +212,9 @@ def local_app(store: IncidentStore, token: str | None = None, **kwargs: Any) -> 
         raise ServeError("SENTINELLE_API_TOKEN is not set: set it to a long random secret "
                          "(for example `export SENTINELLE_API_TOKEN=$(openssl rand -hex 32)`); "
                          "callers send it as `Authorization: Bearer <token>`")
+    if len(token.strip()) < MIN_TOKEN_LENGTH:
+        raise ServeError(f"SENTINELLE_API_TOKEN is too short: use at least {MIN_TOKEN_LENGTH} characters of a "
+                         "random secret (for example `export SENTINELLE_API_TOKEN=$(openssl rand -hex 32)`)")
     kwargs.setdefault("reporters", reporters_from_env())
     return create_app(store, auth=bearer_token(token), cursor_key=default_cursor_key(token), **kwargs)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import importlib
@@ -160,6 +161,9 @@ class Detector:
     # "strangers": items by accounts that are not the organisation's; "own": its own accounts.
     audience: ClassVar[Literal["strangers", "own", "any"]] = "strangers"
     every: ClassVar[str] = "15m"  # default schedule
+    # True for a detector that masks every value it quotes with `masking` itself (leaks, whose
+    # job that is): `register` then skips the safety net, which would only repeat the work.
+    masks_itself: ClassVar[bool] = False
 
     def plan(self, watchlist: Watchlist) -> list[Query]:
         raise NotImplementedError
@@ -191,11 +195,45 @@ class DuplicateDetector(ValueError):
 _REGISTRY: dict[str, Detector] = {}
 
 
+def masked(finding: Finding) -> Finding:
+    """`finding` with its free text (reasons, evidence, the subject's URL and display name, the
+    item's URL) passed through `masking.redact`, whatever the detector masked itself. Contacts (phone
+    numbers, e-mail addresses) are left to the detector: `leaks` masks them, as someone's personal
+    data; a scam's call-back number is the evidence a takedown needs. The subject's id and handle
+    stay: they make the incident's identity."""
+    from sentinelle.masking import CONTACTS, redact_deep  # late: loads the identifier recognizers
+
+    def clean(text: str | None) -> str | None:
+        return redact_deep(text, CONTACTS) if text else text
+
+    subject = finding.subject
+    return finding.model_copy(update={
+        "reasons": redact_deep(finding.reasons, CONTACTS),
+        "evidence": redact_deep(finding.evidence, CONTACTS),
+        "subject": subject.model_copy(update={"url": clean(subject.url), "display_name": clean(subject.display_name)}),
+        "item_url": clean(finding.item_url),
+    })
+
+
+def _masking(detect: Callable[[Any, Post | Profile, Context], list[Finding]]
+             ) -> Callable[[Any, Post | Profile, Context], list[Finding]]:
+    @functools.wraps(detect)
+    def detect_masked(self: Any, item: Post | Profile, ctx: Context) -> list[Finding]:
+        return [masked(f) for f in detect(self, item, ctx)]
+
+    detect_masked.__wrapped_by_masking__ = True  # type: ignore[attr-defined]
+    return detect_masked
+
+
 def register(cls: type[Detector]) -> type[Detector]:
-    """Class decorator: register a detector once; a second registration of a name is an error."""
+    """Class decorator: register a detector once; a second registration of a name is an error.
+    Its `detect` is wrapped so that every finding it makes leaves through `masked`: one place
+    masks every detector's output, so none can forget a field."""
     name = cls.name
     if name in _REGISTRY:
         raise DuplicateDetector(f"detector {name!r} is already registered by {type(_REGISTRY[name]).__module__}")
+    if not cls.masks_itself and not getattr(cls.detect, "__wrapped_by_masking__", False):
+        cls.detect = _masking(cls.detect)  # type: ignore[method-assign,assignment]
     _REGISTRY[name] = cls()
     return cls
 

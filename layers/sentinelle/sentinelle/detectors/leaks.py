@@ -154,6 +154,7 @@ class Leaks(Detector):
     reads = "posts"
     audience = "own"
     every = "15m"
+    masks_itself = True  # every value is masked where it is found (see _Masked)
 
     def plan(self, watchlist: Watchlist) -> list[Query]:
         refs = [*watchlist.official_accounts, *(a for p in watchlist.people for a in p.accounts)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -10,13 +11,16 @@ from importlib import resources
 from typing import Iterable
 
 import ahocorasick
+import regex
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sentinelle.model import Severity
-from sentinelle.watchlist import check_patterns
+from sentinelle.watchlist import PATTERN_TIMEOUT, check_patterns, compile_pattern
 from sentinelle.signals.identifiers import KINDS
 from sentinelle.watchlist import Watchlist
+
+log = logging.getLogger("sentinelle.policies")
 
 PACKS = ("health", "finance")
 
@@ -107,7 +111,7 @@ class CompiledRule:
     pack: str | None  # None for the organisation's own rules
     version: int | None
     terms: re.Pattern[str] | None
-    patterns: tuple[re.Pattern[str], ...]
+    patterns: tuple["regex.Pattern[str]", ...]
     context: re.Pattern[str] | None
 
     def context_word(self, folded: str) -> str | None:
@@ -121,15 +125,26 @@ class CompiledRule:
         m = self.terms.search(folded) if self.terms else None
         return m.group() if m else None
 
-    def pattern(self, text: str) -> re.Match[str] | None:
-        return next((m for p in self.patterns if (m := p.search(text))), None)
+    def pattern(self, text: str) -> "regex.Match[str] | None":
+        """The first match of the rule's patterns; a pattern out of time on `text` counts as no
+        match (logged with the rule's id), so one bad rule cannot stall a scan."""
+        for p in self.patterns:
+            try:
+                m = p.search(text, timeout=PATTERN_TIMEOUT)
+            except TimeoutError:
+                log.warning("policy %s: pattern %r gave up after %.2f s on a %d-character text",
+                            self.kind, p.pattern, PATTERN_TIMEOUT, len(text))
+                continue
+            if m:
+                return m
+        return None
 
 
 def _compile(rule: PolicyRule, pack: Pack | None) -> CompiledRule:
     return CompiledRule(
         kind=f"policy:{rule.id}", rule=rule, pack=pack.id if pack else None,
         version=pack.version if pack else None, terms=_alternation(rule.terms),
-        patterns=tuple(re.compile(p, re.IGNORECASE) for p in rule.patterns),
+        patterns=tuple(compile_pattern(p) for p in rule.patterns),
         context=_alternation(rule.context))
 
 

@@ -12,7 +12,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
-from typing import Callable, Iterator
+from typing import Callable, Iterable, Iterator
 
 import phonenumbers
 from stdnum import iban as std_iban
@@ -389,19 +389,36 @@ def _phone_number(raw: str, regions: tuple[str, ...] = DEFAULT_REGIONS) -> tuple
     return None, False
 
 
-def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
-            claimed: tuple[tuple[int, int], ...] = (), regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Match]:
+class _Spans:
+    """Spans (possibly overlapping) asked "does one cover this position?" in O(log n): a post
+    with thousands of numbers must not compare each candidate with every span."""
+
+    def __init__(self, spans: Iterable[tuple[int, int]]):
+        ordered = sorted(spans)
+        self._starts = [s for s, _ in ordered]
+        self._reach: list[int] = []  # the furthest end among the spans up to each one
+        for _, end in ordered:
+            self._reach.append(max(end, self._reach[-1]) if self._reach else end)
+
+    def cover(self, pos: int) -> bool:
+        i = bisect.bisect_right(self._starts, pos) - 1
+        return i >= 0 and self._reach[i] > pos
+
+
+def _phones(text: str, low: str, taken: Iterable[tuple[int, int]] = (),
+            claimed: Iterable[tuple[int, int]] = (), regions: tuple[str, ...] = DEFAULT_REGIONS) -> Iterator[Match]:
     """Phone numbers, skipping `taken` spans (surely something else) and, unless the number is
     valid, `claimed` ones (possibly something else: an SSN's digits are not a phone's to take)."""
+    surely, possibly = _Spans(taken), _Spans(claimed)
     for m in _PHONE.finditer(text):
         raw = m.group().rstrip(").- ")
         if raw.count("(") != raw.count(")"):
             raw = raw.lstrip("(")
         start = m.start() + m.group().index(raw)
-        if any(s <= start < e for s, e in taken):
+        if surely.cover(start):
             continue  # already a card, IBAN or NIR: parsing it as a phone is wasted time
         num, valid = _phone_number(raw, regions)
-        if num is None or (not valid and any(s <= start < e for s, e in claimed)):
+        if num is None or (not valid and possibly.cover(start)):
             continue
         end = start + len(raw)
         personal = _near(PHONE_PERSONAL, low, start, end)
@@ -426,8 +443,9 @@ def _phones(text: str, low: str, taken: tuple[tuple[int, int], ...] = (),
         yield Match("phone_number", start, end, raw, score, tuple(reasons), f"+{num.country_code}", context)
 
 
+# Not after "@": `@user@instance.social` is a fediverse handle (in mentions and profile URLs).
 _EMAIL = re.compile(
-    r"(?<![\w.+-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
+    r"(?<![\w.+@-])[A-Za-z0-9][A-Za-z0-9._%+-]{0,63}@(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+"
     r"(?:[A-Za-z]{2,24}|xn--[A-Za-z0-9-]{2,59})(?![\w-])")
 
 
@@ -554,6 +572,10 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
 # Most posts hold none of the providers' prefixes: one search rules them all out.
 _SECRET_HINT = re.compile("|".join(
     [re.escape(h) for _, hints, _ in _SECRET_PATTERNS for h in hints] + [r"\.[\w-]{6}\."]))
+# An AWS secret access key is 40 base64 characters with no prefix of its own: it is known by the
+# access key id written next to it (`AKIA…:<secret>`, `AKIA… <secret>`, both on one config line).
+_AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
+_AWS_PAIR_WINDOW = 120  # characters between the key id and its secret, either way
 _JWT = re.compile(r"(?<![\w-])eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}(?:\.[A-Za-z0-9_-]*)?(?![\w-])")
 # A keyword, an assignment, then a value: only values that look random count.
 # The keyword comes first in the pattern (a prefix before it would be rescanned from every start).
@@ -590,8 +612,23 @@ def _jwt_ok(token: str) -> bool:
         return False
 
 
+def _aws_secret_keys(text: str, ids: list[tuple[int, int]]) -> Iterator[Match]:
+    """40-character secrets written near an AWS access key id (before or after it)."""
+    for start, end in ids:
+        # Bounded on both sides (many key ids must not each rescan the rest of the text); a run the
+        # bound cuts short is longer than 40 characters, so not a secret key.
+        for m in _AWS_SECRET.finditer(text, max(0, start - _AWS_PAIR_WINDOW), end + _AWS_PAIR_WINDOW + 41):
+            value = m.group()
+            if _AWS_SECRET.match(text, m.start()) is None:
+                continue
+            if re.search(r"[A-Za-z]", value) and re.search(r"[\d/+]", value):
+                yield Match("secret", m.start(), m.end(), value, 95,
+                            ("AWS secret access key next to its access key id",), "aws_secret_key")
+
+
 def _secrets(text: str, low: str) -> Iterator[Match]:
     providers = _SECRET_PATTERNS if _SECRET_HINT.search(text) else ()
+    aws_ids: list[tuple[int, int]] = []
     for name, hints, pattern in providers:
         if hints and not any(h in text for h in hints):
             continue
@@ -599,7 +636,10 @@ def _secrets(text: str, low: str) -> Iterator[Match]:
             value = m.group()
             if name == "artifactory_token" and not re.search(r"[a-z]", value[3:]):
                 continue  # capitals and digits (“APEXLEGENDS2024”) make a word or a code, not a token
+            if name == "aws_access_key":
+                aws_ids.append((m.start(), m.end()))
             yield Match("secret", m.start(), m.end(), value, 95, (f"{name.replace('_', ' ')} format",), name)
+    yield from _aws_secret_keys(text, aws_ids)
     if "eyJ" in text:
         for m in _JWT.finditer(text):
             if _jwt_ok(m.group()):
@@ -667,6 +707,7 @@ def scan(text: str, kinds: tuple[str, ...] | None = None, minimum: int = REPORT,
 # Card-shaped digit runs, even failing Luhn: a typo'd card is still a card to a log reader.
 _CARD_SHAPED = re.compile(r"(?<![\w/.-])(?:\d[ -]?){12,18}\d(?![\w/])")
 _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
+_URL_DIGITS = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
 
 
 def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[int, int, str]]:
@@ -681,6 +722,12 @@ def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[
         for m in _CARD_SHAPED.finditer(text):
             if not any(s <= m.start() < e for s, e in urls) and m.group()[0] in "23456":
                 extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
+        # Inside URLs ids are long numbers too (statuses, orders): only a real card number (Luhn
+        # and a scheme's prefix and length) in a path or a query is masked there.
+        for s, e in urls:
+            for m in _URL_DIGITS.finditer(text, s, e):
+                if luhn.is_valid(m.group()) and card_brand(m.group()) is not None:
+                    extra.append(Match("credit_card", m.start(), m.end(), m.group(), 1, ()))
     for m in _ANY_CREDENTIAL.finditer(text) if _credential_words(text.lower()) else ():
         extra.append(Match("secret", m.start("val"), m.end("val"), m.group("val"), 2, ()))
     return [(m.start, m.end, m.kind) for m in _resolve(found + extra)]

@@ -8,7 +8,7 @@ from functools import lru_cache
 import phonenumbers
 from phonenumbers import Leniency, PhoneNumberFormat, PhoneNumberMatcher
 
-from sentinelle.masking import mask
+from sentinelle.masking import CONTACTS, mask, redact
 from sentinelle.watchlist import DEFAULT_REGIONS
 
 # "-50%", "50 % off", "70% de réduction", "jusqu'à -80 %": on folded text (no accents, lower case).
@@ -132,7 +132,9 @@ def crypto_addresses(text: str) -> list[str]:
 
 
 def mask_cards(text: str) -> str:
-    """`text` with card- and IBAN-shaped numbers masked (as `sentinelle.masking.mask` shows them)."""
+    """`text` with every value `sentinelle.masking.redact` knows masked (a NIR as a NIR, not as a
+    card), then card- and IBAN-shaped numbers (as `sentinelle.masking.mask` shows them)."""
+    text = redact(text, CONTACTS)  # the scam's call-back number is evidence
     text = _IBANLIKE_RE.sub(lambda m: mask("iban", m.group(0)), text)
     return _CARDLIKE_RE.sub(lambda m: mask("credit_card", m.group(0)), text)
 

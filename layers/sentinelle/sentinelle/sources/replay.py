@@ -74,20 +74,22 @@ class ReplaySource:
 
     async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
         try:
-            lines = self.path.read_text(encoding="utf-8").splitlines()
-        except (OSError, UnicodeDecodeError) as exc:
+            # Bytes, split on line ends only: one line that is not UTF-8 is skipped below, not the
+            # whole file (and U+2028 inside a JSON string does not cut its line in two).
+            lines = self.path.read_bytes().splitlines()
+        except OSError as exc:
             log.warning("replay %s: cannot read (%s)", self.path, type(exc).__name__)
             return SourceResult(status="could_not_check", reason="file not readable")
         start = int(checkpoint) if checkpoint and checkpoint.isdigit() else 0
         if start > len(lines):
             start = 0  # the file was replaced by a shorter one: read it anew
         result = SourceResult(checkpoint=str(len(lines)))
-        for number, line in enumerate(lines[start:], start + 1):
-            if not line.strip():
+        for number, raw in enumerate(lines[start:], start + 1):
+            if not raw.strip():
                 continue
             try:
-                items, skipped = self._line(line)
-            except (MalformedPage, RecursionError, *ITEM_ERRORS) as exc:  # JSONDecodeError is a ValueError
+                items, skipped = self._line(raw.decode("utf-8"))
+            except (MalformedPage, RecursionError, *ITEM_ERRORS) as exc:  # UnicodeDecodeError and JSONDecodeError are ValueErrors
                 result.skipped += 1
                 log.warning("replay %s line %d skipped: %s", self.path.name, number, type(exc).__name__)
                 continue

@@ -14,11 +14,12 @@ from sentinelle.ports import (
     Outbox,
     Page,
     Recorded,
+    StoreError,
 )
 
 __all__ = [
     "Alert", "CheckpointStore", "IncidentStore", "InvalidTransition", "NotFound", "Outbox", "Page",
-    "Recorded", "open_store",
+    "Recorded", "StoreError", "open_store",
 ]
 
 

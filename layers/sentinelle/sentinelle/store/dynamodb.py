@@ -21,7 +21,7 @@ from pynamodb.models import Model
 from sentinelle.model import Change, Finding, Incident, Severity, Status
 from sentinelle.ports import NotFound, Page, Recorded
 from sentinelle.hashkey import secret_key
-from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, apply_update, expiry, merge_finding, recorded_change
+from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, allow_reason, apply_update, expiry, merge_finding, recorded_change
 from sentinelle.store.common import last_seen_id, ts
 
 DEFAULT_TABLE = "sentinelle"
@@ -367,7 +367,7 @@ class DynamoDBStore:
     # -- allowlist ---------------------------------------------------------------------------
 
     def allow(self, kind: str, key: str, reason: str, actor: str, now: datetime) -> None:
-        item = self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}", reason=reason, added_by=actor,
+        item = self.model(ALLOW_PK, f"{kind}#{allow_key(kind, key)}", reason=allow_reason(reason), added_by=actor,
                           added_at=ts(now))
         item.save(add_version_condition=False)
 

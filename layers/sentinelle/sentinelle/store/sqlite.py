@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from sentinelle.model import Change, Finding, Incident, Severity, Status, utcnow
-from sentinelle.ports import Alert, NotFound, Page, Recorded
+from sentinelle.ports import Alert, NotFound, Page, Recorded, StoreError
 from sentinelle.hashkey import key_beside, key_file
-from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, apply_update, expiry, merge_finding, recorded_change
+from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, allow_reason, apply_update, expiry, merge_finding, recorded_change
 from sentinelle.store.common import ts
 
 SCHEMA = """
@@ -71,31 +71,71 @@ CREATE TABLE IF NOT EXISTS allowlist (
 """
 
 
+def _unusable(exc: sqlite3.DatabaseError) -> bool:
+    """The file cannot be used (full, read-only, locked, corrupt), as opposed to a bad statement."""
+    return isinstance(exc, sqlite3.OperationalError) or type(exc) is sqlite3.DatabaseError
+
+
+def _why(exc: BaseException) -> str:
+    """SQLite's reason in a sentence: a read-only file, a full disk, a file that is not a database."""
+    text = str(exc) or type(exc).__name__
+    if isinstance(exc, sqlite3.OperationalError) and "readonly" in text:
+        text += " (the file or its folder is not writable: read with `sentinelle incidents`, or fix the permissions)"
+    return text
+
+
 class SQLiteStore:
     """IncidentStore, CheckpointStore and Outbox over one SQLite file (WAL, safe across processes)."""
 
-    def __init__(self, path: str | Path, *, ttl_days: int = DEFAULT_TTL_DAYS, timeout: float = 30.0):
+    def __init__(self, path: str | Path, *, ttl_days: int = DEFAULT_TTL_DAYS, timeout: float = 30.0,
+                 readonly: bool = False):
+        """`readonly` opens an existing file for reading only: no journal change, no schema
+        statement, so a file the user may not write (or a read-only mount) can still be listed.
+        Raises StoreError, naming the file, when it is a directory, not a database, or unusable."""
         self.path = str(path)
         self.ttl_days = ttl_days
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        # Autocommit mode: transactions are explicit (BEGIN IMMEDIATE) so writers queue, not fail.
-        self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
-                                     check_same_thread=False)
         self._lock = threading.RLock()  # one connection, shared by the threads of a local server
-        with self._lock:
-            self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.execute("PRAGMA synchronous=NORMAL")
-            self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-            with self._write() as c:
-                for statement in SCHEMA.split(";"):
-                    if statement.strip():
-                        c.execute(statement)
-                columns = {r[1] for r in c.execute("PRAGMA table_info(outbox)")}
-                for column in ("claimed_by", "claimed_until"):  # databases made before the lease
-                    if column not in columns:
-                        c.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
         self._hash_key: bytes | None = None
+        memory = self.path == ":memory:"
+        if not memory and Path(self.path).is_dir():
+            raise StoreError(f"{self.path}: is a directory, not a database file")
+        try:
+            if readonly:
+                # Autocommit mode everywhere: transactions are explicit (BEGIN IMMEDIATE) so writers
+                # queue, not fail.
+                self._conn = sqlite3.connect(f"{Path(self.path).resolve().as_uri()}?mode=ro", uri=True,
+                                             timeout=timeout, isolation_level=None, check_same_thread=False)
+            else:
+                if not memory:
+                    Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+                self._conn = sqlite3.connect(self.path, timeout=timeout, isolation_level=None,
+                                             check_same_thread=False)
+            with self._lock:
+                self._conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+                if readonly:
+                    self._conn.execute("SELECT count(*) FROM incidents").fetchone()  # a database, ours
+                    return
+                self._conn.execute("PRAGMA journal_mode=WAL")
+                self._conn.execute("PRAGMA synchronous=NORMAL")
+                with self._write() as c:
+                    for statement in SCHEMA.split(";"):
+                        if statement.strip():
+                            c.execute(statement)
+                    columns = {r[1] for r in c.execute("PRAGMA table_info(outbox)")}
+                    for column in ("claimed_by", "claimed_until"):  # databases made before the lease
+                        if column not in columns:
+                            c.execute(f"ALTER TABLE outbox ADD COLUMN {column} TEXT")
+        except StoreError:
+            self._close_quietly()
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            self._close_quietly()
+            raise StoreError(f"{self.path}: cannot open the database: {_why(exc)}") from exc
+
+    def _close_quietly(self) -> None:
+        conn = getattr(self, "_conn", None)
+        if conn is not None:
+            conn.close()
 
     def hash_key(self) -> bytes:
         """The key of this database's keyed hashes: `<database>.key`, made on first use (mode 0600);
@@ -120,13 +160,21 @@ class SQLiteStore:
         """One write transaction; IMMEDIATE takes the write lock up front so two processes
         recording the same key serialise instead of both seeing 'no incident yet'."""
         with self._lock:
-            self._conn.execute("BEGIN IMMEDIATE")
             try:
-                yield self._conn
-            except BaseException:
-                self._conn.execute("ROLLBACK")
-                raise
-            self._conn.execute("COMMIT")
+                self._conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield self._conn
+                    self._conn.execute("COMMIT")
+                except BaseException:
+                    # SQLite already rolled back after some errors (a full disk): a second
+                    # ROLLBACK would only add a misleading "cannot rollback" to the report.
+                    if self._conn.in_transaction:
+                        self._conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.DatabaseError as exc:
+                if not _unusable(exc):
+                    raise  # a constraint broken by a bug is not the file's fault: keep its type
+                raise StoreError(f"{self.path}: cannot write to the database: {_why(exc)}") from exc
 
     # -- incidents ---------------------------------------------------------------------------
 
@@ -286,7 +334,7 @@ class SQLiteStore:
         folded = allow_key(kind, key)
         with self._write() as c:
             c.execute("INSERT OR REPLACE INTO allowlist (kind, key, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?)",
-                      (kind, folded, reason, actor, ts(now)))
+                      (kind, folded, allow_reason(reason), actor, ts(now)))
 
     def disallow(self, kind: str, key: str) -> None:
         folded = allow_key(kind, key)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from functools import lru_cache
 
 import idna
@@ -245,3 +246,60 @@ def is_shortener(host: str) -> bool:
     """Whether `host` (or a link) belongs to a known link-shortening service."""
     h = host_of(host)
     return h in SHORTENERS or h.removeprefix("www.") in SHORTENERS
+
+
+# Scripts that one language writes together (Japanese mixes kanji and kana; Korean hanja and hangul).
+_SCRIPT_FAMILY = {"CJK": "HAN", "HIRAGANA": "HAN", "KATAKANA": "HAN", "HANGUL": "HAN"}
+_DNS_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+
+
+def mixed_script(text: str) -> bool:
+    """Whether the letters of `text` come from more than one script (`mаison` with a Cyrillic а):
+    the shape of a homograph, never of a name someone means to trust."""
+    scripts = set()
+    for c in text:
+        if c.isalpha():
+            first = unicodedata.name(c, "?").split(" ", 1)[0]
+            scripts.add(_SCRIPT_FAMILY.get(first, first))
+    return len(scripts) > 1
+
+
+def domain_problem(host: str) -> str | None:
+    """Why `host` cannot be trusted as a domain name (for allowlists), or None: not a valid DNS
+    name, a public suffix itself (`co.uk`: it would cover every domain under it), or a label
+    mixing scripts."""
+    host = host.strip().rstrip(".").lower()
+    try:
+        ascii_host = idna.encode(host, uts46=True).decode("ascii") if not host.isascii() else host
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return "is not a valid host name"
+    labels = ascii_host.split(".")
+    if len(ascii_host) > 253 or len(labels) < 2 or not all(_DNS_LABEL.match(label) for label in labels):
+        return "is not a valid host name"
+    try:
+        unicode_labels = [idna.decode(label) if label.startswith("xn--") else label for label in labels]
+    except (idna.IDNAError, UnicodeError, ValueError):
+        return "is not a valid host name"
+    if any(mixed_script(label) for label in unicode_labels):
+        return "mixes scripts in one label (a homograph)"
+    _, dom, suffix = split_ascii_host(ascii_host)
+    if suffix and not dom:
+        return f"is a public suffix ({suffix}): allowlist a domain under it"
+    # Private suffixes too (github.io, blogspot.com): anyone can own a name under them.
+    private = _EXTRACT.extract_str(ascii_host, include_psl_private_domains=True)
+    if private.suffix and not private.domain:
+        return f"is a public suffix ({private.suffix}): allowlist a domain under it"
+    return None
+
+
+def allow_domain(key: str) -> str:
+    """The domain an allowlist entry names (a host or a URL, `www.` dropped), lower-case; raises
+    ValueError saying why when it is no domain to trust (see `domain_problem`)."""
+    host = key.strip().lower().split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]  # a URL names its host
+    domain = host.rstrip(".").removeprefix("www.")
+    if not domain or "." not in domain:
+        raise ValueError(f"{key!r} is not a domain name")
+    problem = domain_problem(domain)
+    if problem:
+        raise ValueError(f"{key!r} {problem}")
+    return domain
