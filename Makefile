@@ -12,7 +12,7 @@ SAM_VENV := .venv-sam
 # Python 3.12 for the emulator's functions (the Lambda runtime's version) and for `sam build`.
 E2E_PYTHON ?= $(shell command -v python3.12 || echo $(PYTHON))
 
-.PHONY: run test eval bench lint install clean build eval-env e2e e2e-env
+.PHONY: run test eval bench lint cfn-lint install clean build eval-env e2e e2e-env
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -33,8 +33,9 @@ run: $(STAMP) $(OCR_STAMP)
 	$(BIN)/sentinelle run
 	$(BIN)/sentinelle incidents
 
-## The whole test suite (unit, functional against moto, SQLite, a real local HTTP server).
-test: $(STAMP)
+## The whole test suite (unit, functional against moto, SQLite, a real local HTTP server), after
+## the linter and the type checker (configured in pyproject.toml).
+test: $(STAMP) lint
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Microsoft Presidio, for side-by-side figures only: its own venv, never the project's or the layer.
@@ -73,7 +74,13 @@ e2e-env: $(E2E_VENV)/.installed $(SAM_VENV)/.installed
 e2e: $(STAMP) e2e-env
 	$(BIN)/python -m e2e
 
+## ruff (pycodestyle, pyflakes, bugbear) and mypy (the package; the core strict). cfn-lint on the
+## template runs inside the suite (tests/unit/test_template.py), and alone with `make cfn-lint`.
 lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+
+cfn-lint: $(STAMP)
 	$(BIN)/cfn-lint template.yaml
 
 build:

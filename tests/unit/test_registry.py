@@ -79,3 +79,36 @@ def test_every_registered_detector_is_wired(name: str) -> None:
 
 def test_every_scan_function_is_a_registered_detector() -> None:
     assert {k for k in functions() if k.startswith("Scan")} == {logical_id(n) for n in NAMES}
+
+
+# -- the other registries: sources and local sinks ------------------------------------------------
+
+def _source_types() -> list[str]:
+    from sentinelle.sources import SPECS
+
+    return sorted(SPECS)
+
+
+@pytest.mark.parametrize("kind", _source_types())
+def test_every_registered_source_type_is_wired(kind: str) -> None:
+    """Its recorded responses beside the tests, its section in docs/sources.md, and a spec that
+    builds without the network (a replay needs a file, a live platform only its settings)."""
+    from sentinelle.sources import SPECS, build_source
+
+    assert (ROOT / "tests" / "fixtures" / kind).is_dir(), f"tests/fixtures/{kind}/ holds its recorded responses"
+    assert f"`{kind}`" in (ROOT / "docs" / "sources.md").read_text(), f"docs/sources.md says nothing of {kind}"
+    minimal = {"replay": {"path": str(ROOT / "tests/fixtures/replay/items.jsonl")},
+               "mastodon": {"instance": "mastodon.example"}, "rss": {"url": "https://blog.example/feed"}}
+    source = build_source({"type": kind, **minimal.get(kind, {})}, secrets=lambda name: None)
+    assert source.platform and source.name
+    assert SPECS[kind].model_fields["type"].annotation is not None
+
+
+@pytest.mark.parametrize("name", sorted(__import__("sentinelle.alerts.sinks", fromlist=["LOCAL_SINKS"]).LOCAL_SINKS))
+def test_every_local_sink_is_documented_and_built_only_when_asked(name: str) -> None:
+    from sentinelle.alerts.sinks import LOCAL_SINKS
+    from sentinelle.config import AlertConfig
+
+    assert f"| {name} |" in (ROOT / "docs" / "alerts.md").read_text().replace("SMTP", "smtp")
+    off = AlertConfig(console=False, smtp=False, webhook=None)
+    assert LOCAL_SINKS[name].from_config(off, {}) is None

@@ -224,6 +224,8 @@ def serve(store: IncidentStore, host: str = "127.0.0.1", port: int = 8000, token
     """Serve the API until interrupted. Raises ServeError when it cannot start."""
     server = make_server(local_app(store, token, **kwargs), host, port)
     bound_host, bound_port = server.server_address[:2]
+    if isinstance(bound_host, bytes):
+        bound_host = bound_host.decode()
     print(f"Sentinelle API on http://{bound_host}:{bound_port} (OpenAPI: /openapi.json; Ctrl-C stops)",
           file=sys.stderr, flush=True)
     try:

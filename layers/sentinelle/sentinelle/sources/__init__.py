@@ -2,21 +2,52 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Callable, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from sentinelle.ports import Query, Source, SourceResult
+from sentinelle.ports import KeyValueStore, Query, Source, SourceResult
 from sentinelle.http import RetryPolicy
 
 __all__ = ["Source", "SourceResult", "build_source", "validate_spec", "SPECS"]
+
+
+@dataclass(frozen=True)
+class Wiring:
+    """What building a source may use, given by the caller (the entry point's configuration)."""
+
+    base_dir: str | Path
+    client: Any  # a shared httpx.AsyncClient, or None (each source makes its own)
+    secrets: Callable[[str], str | None]
+    session_cache: KeyValueStore | None
+    policy: RetryPolicy | None
+
+
+# Every source type by its `type:` name: a new source is one spec class here, registered with
+# @source_type, whose `build` imports its module (so a scan loads only the platforms it reads).
+SPECS: dict[str, type[_Spec]] = {}
+S = TypeVar("S", bound="type[_Spec]")
+
+
+def source_type(name: str) -> Callable[[S], S]:
+    """Class decorator: register a source spec under its `type:` name, once."""
+    def register(cls: S) -> S:
+        if name in SPECS:
+            raise ValueError(f"source type {name!r} is already registered")
+        SPECS[name] = cls
+        return cls
+    return register
 
 
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     name: str | None = None
+
+    def build(self, wiring: Wiring) -> Source:
+        raise NotImplementedError
 
 
 class _LiveSpec(_Spec):
@@ -25,7 +56,17 @@ class _LiveSpec(_Spec):
     max_attempts: int = Field(4, ge=1, le=10)
     max_wait: float = Field(90.0, ge=0)  # total seconds a fetch may spend waiting on rate limits
 
+    def live(self, wiring: Wiring) -> dict[str, Any]:
+        """The settings every live platform source takes."""
+        out: dict[str, Any] = {"name": self.name, "client": wiring.client, "max_pages": self.max_pages,
+                               "policy": wiring.policy or RetryPolicy(max_attempts=self.max_attempts,
+                                                                      max_total_wait=self.max_wait)}
+        if self.page_size:
+            out["page_size"] = self.page_size
+        return out
 
+
+@source_type("replay")
 class ReplaySpec(_Spec):
     type: Literal["replay"]
     path: str
@@ -34,13 +75,31 @@ class ReplaySpec(_Spec):
     query: Query | None = None
     instance: str | None = None  # Mastodon: the host of local accounts without one in their URL
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.replay import ReplaySource
 
+        try:
+            return ReplaySource(path=self.path, base_dir=wiring.base_dir, platform=self.platform,
+                                endpoint=self.endpoint, query=self.query, name=self.name,
+                                parse_options={"instance": self.instance} if self.instance else None)
+        except ValueError as exc:
+            raise ValueError(f"source replay: {exc}") from None
+
+
+@source_type("mastodon")
 class MastodonSpec(_LiveSpec):
     type: Literal["mastodon"]
     instance: str
     token_secret: str | None = None  # optional: adds full-text status search
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.mastodon import MastodonSource
 
+        token = wiring.secrets(self.token_secret) if self.token_secret else None
+        return MastodonSource(instance=self.instance, token=token, **self.live(wiring))
+
+
+@source_type("bluesky")
 class BlueskySpec(_LiveSpec):
     type: Literal["bluesky"]
     identifier: str | None = None  # the handle the app password belongs to
@@ -48,7 +107,15 @@ class BlueskySpec(_LiveSpec):
     service: str = "https://bsky.social"
     appview: str = "https://public.api.bsky.app"
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.bluesky import BlueskySource
 
+        password = wiring.secrets(self.app_password_secret) if self.identifier else None
+        return BlueskySource(identifier=self.identifier, app_password=password, service=self.service,
+                             appview=self.appview, session_cache=wiring.session_cache, **self.live(wiring))
+
+
+@source_type("reddit")
 class RedditSpec(_LiveSpec):
     type: Literal["reddit"]
     client_id_secret: str = "reddit_client_id"
@@ -56,20 +123,43 @@ class RedditSpec(_LiveSpec):
     user_agent: str | None = None
     subreddit: str | None = None  # restrict search to one subreddit
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.reddit import RedditSource
 
+        return RedditSource(client_id=wiring.secrets(self.client_id_secret),
+                            client_secret=wiring.secrets(self.client_secret_secret),
+                            user_agent=self.user_agent, subreddit=self.subreddit, **self.live(wiring))
+
+
+@source_type("x")
 class XSpec(_LiveSpec):
     type: Literal["x"]
     bearer_token_secret: str = "x_bearer_token"
     read_budget: int = Field(500, ge=0)  # posts + users read per run (each is paid)
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.x import XSource
 
+        return XSource(bearer_token=wiring.secrets(self.bearer_token_secret), read_budget=self.read_budget,
+                       **self.live(wiring))
+
+
+@source_type("youtube")
 class YouTubeSpec(_LiveSpec):
     type: Literal["youtube"]
     api_key_secret: str = "youtube_api_key"
     daily_quota: int = Field(10_000, ge=0)  # units per day (Pacific), shared by every run
     search_calls_per_day: int = Field(100, ge=0)  # search.list has its own small bucket
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.youtube import YouTubeSource
 
+        return YouTubeSource(api_key=wiring.secrets(self.api_key_secret), daily_quota=self.daily_quota,
+                             search_calls_per_day=self.search_calls_per_day, quota_store=wiring.session_cache,
+                             **self.live(wiring))
+
+
+@source_type("rss")
 class RssSpec(_Spec):
     type: Literal["rss"]
     url: str
@@ -77,11 +167,11 @@ class RssSpec(_Spec):
     author: str | None = None  # handle to give entries without an author (the feed's owner)
     query: Query | None = None
 
+    def build(self, wiring: Wiring) -> Source:
+        from sentinelle.sources.rss import RssSource
 
-SPECS: dict[str, type[_Spec]] = {
-    "replay": ReplaySpec, "mastodon": MastodonSpec, "bluesky": BlueskySpec, "reddit": RedditSpec,
-    "x": XSpec, "youtube": YouTubeSpec, "rss": RssSpec,
-}
+        return RssSource(url=self.url, platform=self.platform, author=self.author, query=self.query,
+                         name=self.name, client=wiring.client, policy=wiring.policy)
 
 
 def _validate(spec: dict[str, Any]) -> _Spec:
@@ -139,56 +229,8 @@ def build_source(spec: dict[str, Any], *, base_dir: str | Path = ".", client: An
             missing.append(name)
         return value
 
-    source = _build(s, base_dir=base_dir, client=client, secrets=noting, session_cache=session_cache, policy=policy)
+    source = s.build(Wiring(base_dir=base_dir, client=client, secrets=noting, session_cache=session_cache,
+                            policy=policy))
     if getattr(source, "credentials_missing", False):
         source.missing_secrets = tuple(missing)  # type: ignore[attr-defined]
     return source
-
-
-def _build(s: _Spec, *, base_dir: str | Path, client: Any, secrets: Callable[[str], str | None],
-           session_cache: Any, policy: RetryPolicy | None) -> Source:
-    if isinstance(s, ReplaySpec):
-        from sentinelle.sources.replay import ReplaySource
-
-        try:
-            return ReplaySource(path=s.path, base_dir=base_dir, platform=s.platform, endpoint=s.endpoint,
-                                query=s.query, name=s.name,
-                                parse_options={"instance": s.instance} if s.instance else None)
-        except ValueError as exc:
-            raise ValueError(f"source replay: {exc}") from None
-    if isinstance(s, RssSpec):
-        from sentinelle.sources.rss import RssSource
-
-        return RssSource(url=s.url, platform=s.platform, author=s.author, query=s.query, name=s.name,
-                         client=client, policy=policy)
-    assert isinstance(s, _LiveSpec)
-    live: dict[str, Any] = {"name": s.name, "client": client, "max_pages": s.max_pages,
-                            "policy": policy or RetryPolicy(max_attempts=s.max_attempts, max_total_wait=s.max_wait)}
-    if s.page_size:
-        live["page_size"] = s.page_size
-    if isinstance(s, MastodonSpec):
-        from sentinelle.sources.mastodon import MastodonSource
-
-        token = secrets(s.token_secret) if s.token_secret else None
-        return MastodonSource(instance=s.instance, token=token, **live)
-    if isinstance(s, BlueskySpec):
-        from sentinelle.sources.bluesky import BlueskySource
-
-        password = secrets(s.app_password_secret) if s.identifier else None
-        return BlueskySource(identifier=s.identifier, app_password=password, service=s.service,
-                             appview=s.appview, session_cache=session_cache, **live)
-    if isinstance(s, RedditSpec):
-        from sentinelle.sources.reddit import RedditSource
-
-        return RedditSource(client_id=secrets(s.client_id_secret), client_secret=secrets(s.client_secret_secret),
-                            user_agent=s.user_agent, subreddit=s.subreddit, **live)
-    if isinstance(s, XSpec):
-        from sentinelle.sources.x import XSource
-
-        return XSource(bearer_token=secrets(s.bearer_token_secret), read_budget=s.read_budget, **live)
-    if isinstance(s, YouTubeSpec):
-        from sentinelle.sources.youtube import YouTubeSource
-
-        return YouTubeSource(api_key=secrets(s.api_key_secret), daily_quota=s.daily_quota,
-                             search_calls_per_day=s.search_calls_per_day, quota_store=session_cache, **live)
-    raise AssertionError(s)
