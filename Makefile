@@ -10,7 +10,9 @@ EVAL_STAMP := $(EVAL_VENV)/.installed-$(shell cat evaluation/requirements-presid
 E2E_VENV := .venv-e2e
 SAM_VENV := .venv-sam
 # Python 3.12 for the emulator's functions (the Lambda runtime's version) and for `sam build`.
-E2E_PYTHON ?= $(shell command -v python3.12 || echo $(PYTHON))
+# A pyenv shim answers `command -v` even when it cannot run, so each candidate is tried.
+E2E_PYTHON ?= $(or $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12; do \
+                 $$p -c '' 2>/dev/null && { echo $$p; break; }; done),$(PYTHON))
 
 .PHONY: run test eval bench lint cfn-lint install clean build eval-env e2e e2e-env
 

@@ -89,15 +89,7 @@ def json_lines(text: str) -> list[dict[str, Any]]:
 
 
 def emf_lines(text: str) -> list[dict[str, Any]]:
-    out = []
-    for line in text.splitlines():
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue
-        if isinstance(doc, dict) and "_aws" in doc:
-            out.append(doc)
-    return out
+    return [d for d in json_lines(text) if "_aws" in d]
 
 
 def incidents(ddb: Any) -> list[dict[str, Any]]:
