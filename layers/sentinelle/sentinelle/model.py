@@ -159,20 +159,15 @@ class Post(_Item):
     hashtags: list[str] = Field(default_factory=list)
     media: list[Media] = Field(default_factory=list)
 
-    @field_validator("media", mode="before")
+    @field_validator("media", "hashtags", mode="before")
     @classmethod
-    def _media(cls, v: Any) -> Any:
+    def _lists(cls, v: Any) -> Any:
         return [] if v is None else v
 
     @field_validator("text", mode="before")
     @classmethod
     def _text(cls, v: Any) -> Any:
         return "" if v is None else v
-
-    @field_validator("hashtags", mode="before")
-    @classmethod
-    def _tags(cls, v: Any) -> Any:
-        return [] if v is None else v
 
 
 class Profile(_Item):
