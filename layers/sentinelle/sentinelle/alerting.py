@@ -12,7 +12,7 @@ reading the table's stream (`alerts.stream.plan_batch`), with the thresholds of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from sentinelle.model import Change, Incident, Severity
@@ -51,9 +51,4 @@ def plan(changes: Iterable[Alert], thresholds: Thresholds) -> AlertPlan:
     return out
 
 
-def sent(plan_: AlertPlan, delivered: Sequence[str]) -> list[str]:
-    """Alert ids that are done: delivered ones and those that paged no one."""
-    return [*delivered, *(a.id for a in plan_.quiet)]
-
-
-__all__ = ["AlertPlan", "alerts", "channels", "plan", "sent"]
+__all__ = ["AlertPlan", "alerts", "channels", "plan"]
