@@ -156,7 +156,7 @@ async def scan(
     summary.reopened = changes[Change.reopened]
     summary.repeat = changes[Change.repeat]
     summary.seconds = round(time.perf_counter() - started, 3)
-    # One line per run; its fields are top-level keys in the JSON logs (Logs Insights filters on them).
+    # One line per run; the summary is a `run` object in the JSON logs (Logs Insights: `filter run.new > 0`).
     fields = {k: v for k, v in summary.as_dict().items() if k != "sources"}
     log.info("scan %s: %d read, %d findings, %d new", detector.name, summary.items_read, summary.findings,
              summary.new, extra={"run": fields})
