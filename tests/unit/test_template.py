@@ -244,12 +244,19 @@ def test_subscriptions_filter_on_the_channels_the_alert_policy_chose():
     """No severity is written in the template: the watchlist's thresholds decide, through the
     `channels` attribute the alert function sets (sentinelle.alerting.channels)."""
     subs = {k: v for k, v in resources("AWS::SNS::Subscription").items() if v["Properties"]["TopicArn"] == {"Ref": "AlertTopic"}}
+    teams = {k: subs.pop(k) for k in list(subs) if k.startswith("Team")}
     by_protocol = {v["Properties"]["Protocol"]: v for v in subs.values()}
     assert by_protocol["email"]["Properties"]["FilterPolicy"] == {"channels": ["alert"]}
     assert by_protocol["sms"]["Properties"]["FilterPolicy"] == {"channels": ["sms"]}
     assert by_protocol["https"]["Properties"]["FilterPolicy"] == {"channels": ["alert"]}
     assert {v.get("Condition") for v in subs.values()} == {"HasAlertEmail", "HasAlertPhone", "HasWebhook"}
     for v in subs.values():
+        assert v["Properties"]["FilterPolicyScope"] == "MessageAttributes"
+    # Each team slot subscribes its e-mail with a filter on the `team` attribute (sentinelle.alerting.teams).
+    assert sorted(teams) == ["Team1EmailSubscription", "Team2EmailSubscription", "Team3EmailSubscription"]
+    for n, (_name, v) in enumerate(sorted(teams.items()), 1):
+        assert v["Condition"] == f"HasTeam{n}" and v["Properties"]["Protocol"] == "email"
+        assert v["Properties"]["FilterPolicy"] == {"team": [{"Ref": f"Team{n}"}]}
         assert v["Properties"]["FilterPolicyScope"] == "MessageAttributes"
     assert resources("AWS::SNS::Topic")["AlertTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
 

@@ -178,10 +178,10 @@ def drain_outbox(store: Any, config: Any, *, console: Any = None) -> Any:
 
     from sentinelle.alerts.sinks import ConsoleSink
 
-    sinks = build_sinks(config.alerts, os.environ)
+    sinks = build_sinks(config.alerts, os.environ, config.wl.teams)
     if console is not None:  # the same console sink, writing where the caller says
         sinks = [ConsoleSink(console) if isinstance(sink, ConsoleSink) else sink for sink in sinks]
-    report = drain(store, sinks, config.wl.thresholds)
+    report = drain(store, sinks, config.wl.thresholds, teams=config.wl.teams)
     if not report.delivered and not report.pending:
         return None
     for sink, reason in report.failures:  # those alerts stay in the outbox for the next run
@@ -554,6 +554,12 @@ policies:
 
 # thresholds: {{alert: medium, sms: high, digest_after: 10}}
 # allowlist: {{accounts: [{{platform: x, handle: a_fan_account}}], domains: [partner.example]}}
+
+# Departments that receive, beside the default channels, the alerts they own (docs/alerts.md).
+# teams:
+#   - {{name: compliance, detectors: [leaks], email: [dpo@example.com]}}
+#   - {{name: customer-care, detectors: [scams], webhook: "https://hooks.example.com/care"}}
+#   - {{name: security, detectors: [impersonation], severity: high, email: [soc@example.com]}}
 """
 
 INIT_CONFIG = """\
