@@ -40,6 +40,8 @@ JUSTIFIED_UNUSED = {
     "s3:GetLifecycleConfiguration": "S3ReadPolicy (conditional)",
     # Called only online for posts with pictures (scams, leaks); tests/unit/test_readers.py calls it under moto.
     "textract:DetectDocumentText": "pictures read by OCR on AWS (online runs of scams and leaks)",
+    # Only with FanOut=Enabled (an !If); tests/functional/test_fanout.py queues units under moto.
+    "sqs:SendMessage": "fan-out: the scan queues its work units (conditional)",
 }
 
 
@@ -130,6 +132,8 @@ def test_scan_functions_reach_only_the_table_ssm_path_and_config_bucket(function
             assert s["conditional"], "S3 only when a config bucket is given"
             assert all("ConfigBucket" in r for r in s["resources"])
             assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in s["actions"])
+        elif services == {"sqs"}:  # fan-out: queue work units, on the work queue only
+            assert s["conditional"] and s["actions"] == {"sqs:SendMessage"} and s["resources"] == ["WorkQueue.Arn"]
         elif services == {"textract"}:  # pictures read by OCR: only the detectors that read posts
             assert s["actions"] == {"textract:DetectDocumentText"} and function != "ScanImpersonationFunction"
         else:

@@ -50,9 +50,18 @@ def picture_reader(config: RunConfig, enrichers: Any = None) -> Any:
 def plan_detector(name: str, *, config: RunConfig, sources: list[Source] | None = None) -> list[WorkUnit]:
     """The work units of one scan of `name`: what the scan function sends to the work queue."""
     detector = get(name)
-    sources = build_sources(config, name) if sources is None else sources
     dcfg = config.detectors.get(name)
-    return plan_units(detector, config.wl, sources, dcfg.queries if dcfg else None)
+    if sources is not None:
+        return plan_units(detector, config.wl, sources, dcfg.queries if dcfg else None)
+    built = build_sources(config, name)
+    try:
+        return plan_units(detector, config.wl, built, dcfg.queries if dcfg else None)
+    finally:
+        async def close() -> None:
+            for s in built:
+                await s.aclose()
+
+        asyncio.run(close())
 
 
 async def run_detector_async(
