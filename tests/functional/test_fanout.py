@@ -52,8 +52,19 @@ def queue_properties(name: str) -> dict[str, Any]:
 
 @pytest.fixture
 def aws(monkeypatch):
+    from moto.core.botocore_stubber import BotocoreStubber
+
     from sentinelle.lambdas import get_store, sqs_client
 
+    # DynamoDB applies each request atomically; moto does not lock, so two threads could both pass
+    # one condition check. Serialise requests to model the real service (as test_store_contract).
+    lock, real = threading.Lock(), BotocoreStubber.process_request
+
+    def atomic(self: Any, request: Any) -> Any:
+        with lock:
+            return real(self, request)
+
+    monkeypatch.setattr(BotocoreStubber, "process_request", atomic)
     with mock_aws():
         create_table(boto3.client("dynamodb"), TABLE)
         boto3.client("secretsmanager").create_secret(Name=HASH_KEY_SECRET, SecretString="k" * 64)

@@ -237,6 +237,13 @@ class KeyValueStore(Protocol):
     def get_value(self, namespace: str, key: str) -> str | None: ...
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None: ...
 
+    def update_value(self, namespace: str, key: str, change: Callable[[str | None], str],
+                     now: datetime) -> str:
+        """Read, `change` and write the value as one atomic step (a quota shared by concurrent
+        workers): a concurrent writer makes it read again and retry. Whatever `change` raises
+        propagates and nothing is written. Returns the value written."""
+        ...
+
 
 class Store(IncidentStore, CheckpointStore, KeyValueStore, Protocol):
     """What a scan needs from one store: incidents, checkpoints and small state (both stores)."""
