@@ -208,3 +208,39 @@ def test_two_workers_on_one_unit_never_record_an_incident_twice(aws):
     assert len(summaries) == 2 and recorded
     assert sum(s["new"] for s in summaries) == len(recorded)  # each incident created once
     assert len(set(recorded)) == len(recorded)
+
+
+def test_the_sample_event_runs_through_the_worker(aws):
+    event = json.loads((ROOT / "events" / "worker.json").read_text())
+    assert WORKER.handler(event, Context("worker")) == {"batchItemFailures": []}
+    assert incident_ids(aws["ddb"])
+
+
+def test_the_units_of_one_run_count_once_for_source_health(aws, monkeypatch, tmp_path):
+    """Every unit of a failing source fails in one run: one failing run, not one per unit (the
+    workers count by the time the run was planned)."""
+    import yaml
+
+    from sentinelle.lambdas import get_store
+    from sentinelle.sources.health import consecutive_failures
+
+    doc = yaml.safe_load((DEMO / "sentinelle.yaml").read_text())
+    doc["watchlist"] = str(DEMO / doc["watchlist"])
+    for det, spec in doc["detectors"].items():
+        for src in spec["sources"]:
+            src["path"] = str(DEMO / src["path"])
+            if det == "scams":  # two units on one source whose file is gone
+                src["path"], src["name"] = str(tmp_path / "gone.jsonl"), "replay:gone"
+    (tmp_path / "sentinelle.yaml").write_text(yaml.safe_dump(doc))
+    monkeypatch.setenv("SENTINELLE_CONFIG", str(tmp_path / "sentinelle.yaml"))
+    assert SCAMS.handler({}, Context("scan-scams"))["units_queued"] == 2
+    drain(aws)
+    assert consecutive_failures(get_store(), "replay:gone") == 1
+
+
+def test_the_deadline_keeps_time_to_record(monkeypatch):
+    from sentinelle.lambdas import deadline_of
+
+    deadline = deadline_of(Context("worker"))  # 300 s left
+    assert 265 < deadline.remaining() <= 270 and deadline.margin == 20
+    assert deadline_of(None) is None

@@ -71,7 +71,9 @@ def queue_scan(detector: str, queue_url: str, metrics: Any) -> dict[str, Any]:
 
     from sentinelle.runner import plan_detector
 
-    units = plan_detector(detector, config=get_config())
+    from sentinelle.model import utcnow
+
+    units = plan_detector(detector, config=get_config(), now=utcnow())
     failed = 0
     for start in range(0, len(units), 10):  # SendMessageBatch takes ten at most
         entries = [{"Id": str(n), "MessageBody": json.dumps(unit.as_message())}

@@ -90,9 +90,13 @@ class WorkUnit:
     detector: str
     source: str  # Source.name
     query: Query
+    planned_at: datetime | None = None  # the run this unit belongs to (its units count as one run)
 
     def as_message(self) -> dict[str, Any]:
-        return {"detector": self.detector, "source": self.source, "query": self.query.model_dump()}
+        out = {"detector": self.detector, "source": self.source, "query": self.query.model_dump()}
+        if self.planned_at is not None:
+            out["planned_at"] = self.planned_at.isoformat()
+        return out
 
     @classmethod
     def from_message(cls, body: dict[str, Any]) -> WorkUnit:
@@ -100,14 +104,16 @@ class WorkUnit:
         if not isinstance(body, dict) or not isinstance(body.get("detector"), str) \
                 or not isinstance(body.get("source"), str):
             raise ValueError("a work unit needs 'detector' and 'source' strings and a 'query'")
-        return cls(detector=body["detector"], source=body["source"], query=Query.model_validate(body.get("query")))
+        planned = body.get("planned_at")
+        return cls(detector=body["detector"], source=body["source"], query=Query.model_validate(body.get("query")),
+                   planned_at=datetime.fromisoformat(planned) if isinstance(planned, str) else None)
 
 
 def plan_units(detector: Detector, watchlist: Watchlist, sources: list[Source],
-               plan: list[Query] | None = None) -> list[WorkUnit]:
+               plan: list[Query] | None = None, *, now: datetime | None = None) -> list[WorkUnit]:
     """Every (source, query) the detector's scan reads: each source serves the queries it can."""
     plan = detector.plan(watchlist) if plan is None else plan
-    return [WorkUnit(detector.name, s.name, q) for s in sources for q in s.queries(plan)]
+    return [WorkUnit(detector.name, s.name, q, now) for s in sources for q in s.queries(plan)]
 
 
 async def _fetch(source: Source, query: Query, checkpoint: str | None, timeout: float,

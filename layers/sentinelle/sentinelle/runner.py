@@ -47,15 +47,16 @@ def picture_reader(config: RunConfig, enrichers: Any = None) -> Any:
     return None
 
 
-def plan_detector(name: str, *, config: RunConfig, sources: list[Source] | None = None) -> list[WorkUnit]:
-    """The work units of one scan of `name`: what the scan function sends to the work queue."""
+def plan_detector(name: str, *, config: RunConfig, sources: list[Source] | None = None,
+                  now: datetime | None = None) -> list[WorkUnit]:
+    """The work units of one scan of `name` at `now`: what the scan function sends to the queue."""
     detector = get(name)
     dcfg = config.detectors.get(name)
     if sources is not None:
-        return plan_units(detector, config.wl, sources, dcfg.queries if dcfg else None)
+        return plan_units(detector, config.wl, sources, dcfg.queries if dcfg else None, now=now)
     built = build_sources(config, name)
     try:
-        return plan_units(detector, config.wl, built, dcfg.queries if dcfg else None)
+        return plan_units(detector, config.wl, built, dcfg.queries if dcfg else None, now=now)
     finally:
         async def close() -> None:
             for s in built:
@@ -91,7 +92,9 @@ async def run_detector_async(
         if own_sources:
             for s in sources:
                 await s.aclose()
-    _track_source_health(summary, store, now)
+    # The units of one planned run count as one run for source health, whichever worker ran them.
+    planned = {u.planned_at for u in units if u.planned_at is not None} if units else set()
+    _track_source_health(summary, store, planned.pop() if len(planned) == 1 else now)
     return summary
 
 
