@@ -147,6 +147,17 @@ def build_and_deploy(env: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def fix_worker_mapping(function: str) -> None:
+    """MiniStack keeps `ScalingConfig.MaximumConcurrency` as the string a template parameter gives
+    (CloudFormation converts it to the integer the resource schema asks for), and its SQS poller
+    then fails to compare it: set the same value again, as an integer, through the Lambda API."""
+    client = boto3.client("lambda")
+    for esm in client.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]:
+        limit = (esm.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        if limit is not None:
+            client.update_event_source_mapping(UUID=esm["UUID"], ScalingConfig={"MaximumConcurrency": int(limit)})
+
+
 def put_config() -> None:
     """The run configuration in SSM, as on AWS: the watchlist inline. With no network here, the
     sources replay the demo's recorded platform responses, by absolute path (functions run on this
@@ -263,6 +274,7 @@ def main() -> int:
     proc = start_ministack(port)
     try:
         out = build_and_deploy(dict(os.environ))
+        fix_worker_mapping(out["WorkerFunction"])
         put_config()
         queue = subscribe_queue(out["AlertTopicArn"])
         table = out["IncidentTableName"]
