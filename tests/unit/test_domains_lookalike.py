@@ -119,3 +119,37 @@ def test_verdicts_are_remembered_per_host_and_bounded(monkeypatch):
     for h in ["a.com", "b.com", "c.com", "d.com"]:
         ix.check(h)
     assert len(ix._seen) <= 3
+
+
+# Spellings a string rule used to miss (issue 14): each rule below with the near words it must spare.
+REAL = LookalikeIndex(["discord.com", "steamcommunity.com", "myetherwallet.com", "idex.market", "orange.fr"],
+                      ["Discord", "HypeSquad", "Steam Community"],
+                      {"discord.com": "Discord", "HypeSquad": "Discord", "steamcommunity.com": "Steam",
+                       "Steam Community": "Steam"})
+
+
+@pytest.mark.parametrize("domain, kind", [
+    ("dlscorcl.com", "homoglyph"),  # "di" and "dl" fold alike, "cl" reads as "d"
+    ("myethwallct.com", "typosquat"),  # folding "lc" to "k" hid a plain two-edit typo
+    ("steamcomnmuunilly.ru", "typosquat"),  # a long name garbled past three edits
+    ("myetherwallet.kh", "tld-swap"),  # a wildcard ccTLD rule ("*.kh") is no suffix of its own
+    ("www.myetherwallet.mm", "tld-swap"),
+    ("imdex.market", "insertion"),  # an edit of a short name under the brand's own rare suffix
+    ("discord-warning.com", "combosquat"),  # the name with an account-threat word
+    ("discord-hypesquads.com", "combosquat"),  # two of one brand's names in a label
+])
+def test_strong_lookalikes_that_used_to_slip(domain, kind):
+    verdict = REAL.check(domain)
+    assert verdict.is_lookalike and verdict.kind == kind and verdict.strong, verdict
+
+
+@pytest.mark.parametrize("domain", ["shop.com.kh", "imdex.com", "idea.market.com", "steamcontent.com",
+                                    "teamcommunication.com", "discover.com", "concord.com"])
+def test_near_words_stay_unrelated(domain):
+    assert not REAL.check(domain).is_lookalike, REAL.check(domain)
+
+
+@pytest.mark.parametrize("domain", ["orangebank.fr", "discordbotlist.com"])
+def test_near_brand_sites_without_lure_stay_weak(domain):
+    verdict = REAL.check(domain)
+    assert not verdict.strong, verdict

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Any
 
 DOT = "•"
@@ -72,6 +73,13 @@ def redact(text: str, keep: frozenset[str] = frozenset()) -> str:
     """
     if not text:
         return text or ""
+    return _redact(text, keep)
+
+
+@lru_cache(maxsize=8192)
+def _redact(text: str, keep: frozenset[str]) -> str:
+    """`redact`, remembered: a finding's evidence repeats the same short strings (matched terms,
+    domains, signal words) post after post, and each would be scanned by every recognizer."""
     from sentinelle.signals.identifiers import find_sensitive  # late: identifiers is heavier
 
     spans = find_sensitive(text)

@@ -33,8 +33,9 @@ _GLYPH_PAIRS = {("0", "o"), ("1", "l"), ("1", "i"), ("i", "l"), ("3", "8"), ("6"
                 ("4", "a"), ("7", "t")}
 _GLYPH_PAIRS |= {(b, a) for a, b in _GLYPH_PAIRS}
 # Multi-letter lookalikes, then letters folded into one class per look: "rn" reads as "m", and
-# "m", "n" and "r" confuse each other at small sizes. Applied to both sides of a comparison.
-_MULTI_GLYPH = (("rn", "m"), ("nn", "m"), ("rr", "m"), ("vv", "w"), ("cl", "d"), ("dl", "d"), ("lb", "b"),
+# "m", "n" and "r" confuse each other at small sizes. Applied to both sides of a comparison. No
+# "dl" → "d": "l" stands for "i" in "dlscord", and folding both sides already makes them one.
+_MULTI_GLYPH = (("rn", "m"), ("nn", "m"), ("rr", "m"), ("vv", "w"), ("cl", "d"), ("lb", "b"),
                 ("lh", "h"), ("lc", "k"))
 _GLYPH_CLASS = str.maketrans({"1": "l", "i": "l", "|": "l", "j": "l", "0": "o", "c": "e", "3": "e", "q": "g",
                               "v": "u", "b": "d", "8": "d", "m": "n", "r": "n", "4": "a", "5": "s", "7": "t",
@@ -63,6 +64,11 @@ _TWO_EDITS = 10  # names this long may be two edits away ("steamcommnuity")
 _THREE_EDITS = 13  # and names this long three ("steamncomuniry"): no ordinary word is that close to them
 _FREE_WINDOW = 10  # shorter misspelt names count inside a label only at its start or end
 _MIN_WINDOW = 7  # a misspelt name inside a longer label ("dlscordnitro"): long names only
+# The second-level names registries under a wildcard rule ("*.kh", "*.ck") actually sell.
+_SECOND_LEVEL = frozenset({"com", "net", "org", "edu", "gov", "mil", "biz", "info", "name", "coop", "co", "ac",
+                           "or", "ne", "go", "gob", "nom", "per", "sch", "int", "ltd", "plc", "web", "gen"})
+_GARBLED_LEN = 12  # names this long are recognised garbled past a few edits ...
+_GARBLED = 80  # ... when the label keeps this share of their letters in order (rapidfuzz ratio)
 
 
 @lru_cache(maxsize=65536)
@@ -223,6 +229,16 @@ class LookalikeIndex:
                 for delta in range(-reach, reach + 1):
                     self._near_by_len.setdefault(len(t.skel) + delta, []).append(t)
         self._near_skels = {n: [t.skel for t in pool] for n, pool in self._near_by_len.items()}
+        # The same by plain spelling: folding can also hide a typo ("wallct" folds to "walkt").
+        self._plain_by_len: dict[int, list[_Target]] = {}
+        for t in self._targets:
+            plain = t.label.replace("-", "")
+            if len(plain) >= _TWO_EDITS and not t.glued:
+                for delta in range(-_reach(len(plain)), _reach(len(plain)) + 1):
+                    self._plain_by_len.setdefault(len(plain) + delta, []).append(t)
+        self._plain_words = {n: [t.label.replace("-", "") for t in pool] for n, pool in self._plain_by_len.items()}
+        self._long = [t for t in self._targets if len(t.label.replace("-", "")) >= _GARBLED_LEN and not t.glued]
+        self._long_words = [t.label.replace("-", "") for t in self._long]
         # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
         # either half inside a label is a cheap necessary condition for the costly window test.
         # Windows compare plain letters: with lookalike classes folded, one edit inside a long
@@ -292,7 +308,12 @@ class LookalikeIndex:
         if self._official_host(host):
             return DomainVerdict("official", host, reason="an official domain or one of its subdomains")
         sub, label, suffix = split_ascii_host(host)
-        if not suffix and label.replace("-", "").isalpha() and sub:
+        first, _, rest = suffix.partition(".")
+        if rest and "." not in rest and first not in _SECOND_LEVEL and len(first) >= _MIN_FUZZY:
+            # A wildcard ccTLD rule ("*.kh") made a name its registry never sold a suffix
+            # ("myetherwallet.kh"): the link still reads as that name under the country's code.
+            sub, label, suffix = ".".join(p for p in (sub, label) if p), first, rest
+        if not suffix and (label.replace("-", "").isalpha() or label.startswith("xn--")) and sub:
             # An unlisted top-level name (a brand TLD the bundled list dropped): read it as one.
             sub, label, suffix = sub.rpartition(".")[0], sub.rpartition(".")[2], label
         if not label or not suffix:
@@ -305,20 +326,31 @@ class LookalikeIndex:
             return DomainVerdict("unrelated", reg)
         kind, target, why = found
         what = target.domain or target.brand or target.label
-        strong = _strong(kind, target, label, suffix)
+        strong = _strong(kind, target, label, suffix) or (kind == "combosquat" and self._second_name(label, target))
         return DomainVerdict("lookalike", reg, kind, target.domain, target.brand,
                              f"{reg} imitates {what}: {why}", strong)
 
-    def _near(self, flat: str, max_dist: int) -> list[tuple[int, _Target]]:
-        """Protected names within `max_dist` edits of `flat`, nearest first (at most three)."""
-        pool = self._near_by_len.get(len(flat))
+    def _second_name(self, label: str, target: _Target) -> bool:
+        """Whether a combosquat's other words hold another protected name ("discord-hypesquads",
+        "dicsord-steam"): two of the watchlist's names in one label are no coincidence."""
+        if self._ac is None:
+            return False
+        rest = glyph_skeleton(label).replace("-", "").replace(target.skel, " ", 1)
+        return any(len(t.skel) >= 5 and t.skel not in target.skel and target.skel not in t.skel
+                   for _, t in self._ac.iter(rest))
+
+    def _near(self, flat: str, max_dist: int, plain: bool = False) -> list[tuple[int, _Target]]:
+        """Protected names within `max_dist` edits of `flat`, nearest first (at most three).
+        `plain`: `flat` is a plain spelling, compared with the long names' plain spellings."""
+        pool = (self._plain_by_len if plain else self._near_by_len).get(len(flat))
         if not pool:
             return []
+        words = (self._plain_words if plain else self._near_skels)[len(flat)]
         if len(pool) <= 16:  # a plain loop beats the set-up of a vectorised call on few names
-            hits = [(d, t) for t in pool if (d := OSA.distance(flat, t.skel, score_cutoff=max_dist)) <= max_dist]
+            hits = [(d, pool[i]) for i, w in enumerate(words)
+                    if (d := OSA.distance(flat, w, score_cutoff=max_dist)) <= max_dist]
         else:
-            found = process.extract(flat, self._near_skels[len(flat)], scorer=OSA.distance,
-                                    score_cutoff=max_dist, limit=3)
+            found = process.extract(flat, words, scorer=OSA.distance, score_cutoff=max_dist, limit=3)
             hits = [(d, pool[i]) for _, d, i in found]
         if not hits:
             return hits
@@ -348,18 +380,20 @@ class LookalikeIndex:
             return "homoglyph", t, f"letters that look alike ({label!r} vs {t.label!r})"
 
         # One or two edits away from a protected label (vectorised prefilter, then the details).
-        for dist, t in self._near(flat, 3):
+        near = self._near(flat, 3) or ([] if idn else self._near(label.replace("-", ""), 3, plain=True))
+        for dist, t in near:
             if idn and dist <= 1 and len(t.skel) >= 5:
                 return "idn", t, f"Unicode letters and a typo imitating {t.label!r} ({ulabel!r})"
             if idn:
                 continue
             kind = edit_kind(label, t.label) or edit_kind(label.replace("-", ""), t.label.replace("-", ""))
-            if kind and (len(t.skel) >= 5 or kind in ("bitsquatting", "homoglyph", "transposition",
-                                                       "repetition", "hyphenation")):
-                return kind, t, f"one {kind} edit of {t.label!r}"
+            own = _own_rare_suffix(t, suffix)
+            if kind and (len(t.skel) >= 5 or own or kind in ("bitsquatting", "homoglyph", "transposition",
+                                                              "repetition", "hyphenation")):
+                return kind, t, f"one {kind} edit of {t.label!r}" + (f" under its own .{suffix}" if own else "")
             # Folded letter classes make short names collide ("neodium" ~ "medium"): under ten
             # letters the plain spelling must be one edit away as well.
-            if dist <= (_reach(len(t.skel)) if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 else 0) and (
+            if dist <= (_reach(len(t.skel)) if len(t.skel) >= _TWO_EDITS else 1 if len(t.skel) >= 6 or own else 0) and (
                     len(t.skel) >= _TWO_EDITS or OSA.distance(flat, t.label.replace("-", ""), score_cutoff=1) <= 1
                     or OSA.distance(label.replace("-", ""), t.label.replace("-", ""), score_cutoff=1) <= 1):
                 return "typosquat", t, f"{dist} edit(s) from {t.label!r} once lookalike letters are folded"
@@ -411,6 +445,13 @@ class LookalikeIndex:
                         seen.add(t.label)
                         if _window_distance(plain, word, anchored=len(word) < _FREE_WINDOW) <= 1:
                             return "combosquat", t, f"a misspelling of {t.label!r} with other words ({ulabel!r})"
+        # A long name garbled past a few edits ("steamcomnmuunilly"): most of its letters, in order.
+        # Long names only: no ordinary word shares 80% of the letters of a 12-letter name by chance.
+        if self._long_words and not idn and len(plain) >= _GARBLED_LEN - 2:
+            found = process.extractOne(plain, self._long_words, scorer=fuzz.ratio, score_cutoff=_GARBLED)
+            if found is not None:
+                t = self._long[found[2]]
+                return "typosquat", t, f"a garbled spelling of {t.label!r} ({found[1]:.0f}% of its letters in order)"
         return None
 
 
@@ -431,7 +472,10 @@ _LURE_WORDS = ("login", "logon", "signin", "sign-in", "secure", "security", "ver
                "recover", "restore", "validat", "safe", "protect", "check", "team", "prize", "win", "offer",
                "portal", "cash", "money", "card",
                "form", "register", "signup", "join", "moderat", "staff", "academy", "program", "subscri", "renew",
-               "mail", "job", "hire", "apply", "partner", "program", "contest", "lottery", "bonus", "spin")
+               "mail", "job", "hire", "apply", "partner", "program", "contest", "lottery", "bonus", "spin",
+               # account threats and perks: the first lure family ("your account will be banned")
+               "warning", "report", "appeal", "suspend", "locked", "disabled", "violation", "banned", "unban", "applica",
+               "badge", "boost", "admin")
 
 
 def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
@@ -450,7 +494,7 @@ def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
         typo = bool(official) and suffix != official and OSA.distance(suffix, official, score_cutoff=1) <= 1
         return len(name) >= _OWN_SUFFIXES or cheap or typo or label != target.label
     if kind in _EDITS:
-        return len(name) >= _DISTINCTIVE
+        return len(name) >= _DISTINCTIVE or _own_rare_suffix(target, suffix)
     if kind == "combosquat":
         if target.glued:
             return True  # the whole official domain inside a label ("discordgift-nitro", "steamcommunitycom")
@@ -467,6 +511,17 @@ def _strong(kind: str, target: _Target, label: str, suffix: str) -> bool:
             return len(name) >= _DISTINCTIVE or lure
         return lure or len(name) >= _UNIQUE
     return len(name) >= _DISTINCTIVE
+
+
+def _own_rare_suffix(target: _Target, suffix: str) -> bool:
+    """Whether `suffix` is the target's own and few others use it ("idex.market", not ".com"): an
+    edit of even a short name under it is no coincidence, where under .com it is another word."""
+    own = (target.domain or "").partition(".")[2]
+    return (suffix == own and "." not in own and len(own) >= 4 and own not in RISKY_SUFFIXES
+            and own not in _BROAD_SUFFIXES)
+
+
+_BROAD_SUFFIXES = frozenset({"info", "mobi", "name", "asia", "coop", "aero", "jobs", "travel", "tech", "blog"})
 
 
 def _reach(n: int) -> int:
