@@ -152,3 +152,22 @@ def test_paging_stops_at_the_deadline_and_resumes_where_it_stopped(tmp_path: Pat
     third = scan_once(store, reddit())
     assert third.items_read == 0 and third.new == 0  # nothing newer than the checkpoint
     store.close()
+
+
+@respx.mock
+def test_a_refused_resume_position_reads_anew_down_to_the_old_checkpoint(tmp_path: Path) -> None:
+    from sentinelle.sources.common import Resume
+
+    respx.post("https://www.reddit.com/api/v1/access_token").respond(200, json=body("token.json"))
+    search = respx.get("https://oauth.reddit.com/search").mock(side_effect=[
+        httpx.Response(400, json={"message": "Bad Request"}),
+        httpx.Response(200, json=body("search_page1.json")), httpx.Response(200, json=body("search_page2.json"))])
+    store = SQLiteStore(tmp_path / "s.db")
+    key = ("reddit", checkpoint_query("every_item", SEARCH))
+    store.put_checkpoint(*key, Resume("t3_expired", None, None).encode(), NOW)
+    summary = scan_once(store, reddit())
+    assert search.calls[0].request.url.params["after"] == "t3_expired"
+    assert "after" not in search.calls[1].request.url.params  # from the newest again
+    assert summary.sources[0].status == "ok" and summary.new == 3
+    assert store.get_checkpoint(*key) == "2025-11-27T09:50:00+00:00"
+    store.close()
