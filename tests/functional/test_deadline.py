@@ -171,3 +171,21 @@ def test_a_refused_resume_position_reads_anew_down_to_the_old_checkpoint(tmp_pat
     assert summary.sources[0].status == "ok" and summary.new == 3
     assert store.get_checkpoint(*key) == "2025-11-27T09:50:00+00:00"
     store.close()
+
+
+def test_running_out_of_time_is_not_a_failing_source(tmp_path: Path) -> None:
+    """A unit the run had no time to start is reported, but never counts towards the source's
+    health incident: the source was not down, the run was short."""
+    from sentinelle.config import load_config
+    from sentinelle.runner import run_detector
+    from sentinelle.sources.health import consecutive_failures
+
+    demo = Path(__file__).resolve().parents[2] / "examples" / "demo" / "sentinelle.yaml"
+    store = SQLiteStore(tmp_path / "s.db")
+    for _ in range(3):
+        summary = run_detector("scams", config=load_config(str(demo)), store=store,
+                               deadline=Deadline(at=0, margin=5, clock=Clock()))
+        assert summary.could_not_check and all(r.reason == "deadline" for r in summary.sources)
+    assert all(consecutive_failures(store, r.source) == 0 for r in summary.sources)
+    assert store.list(limit=10).items == []  # no source_unavailable incident
+    store.close()

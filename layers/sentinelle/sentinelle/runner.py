@@ -112,6 +112,8 @@ def _track_source_health(summary: RunSummary, store: Store, now: datetime) -> No
 
     worst: dict[str, SourceReport] = {}
     for report in summary.sources:
+        if (report.reason or "").startswith("deadline"):
+            continue  # the run ran out of time, not the source: it says nothing of the source's health
         report.consecutive_failures = record_source_status(store, report.source, report.status, now)
         if report.consecutive_failures > getattr(worst.get(report.source), "consecutive_failures", 0):
             worst[report.source] = report
