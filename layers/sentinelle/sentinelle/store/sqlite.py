@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -373,6 +373,14 @@ class SQLiteStore:
         with self._write() as c:
             c.execute("INSERT OR REPLACE INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
                       (namespace, key, value, ts(now)))
+
+    def update_value(self, namespace: str, key: str, change: Callable[[str | None], str], now: datetime) -> str:
+        with self._write() as c:  # BEGIN IMMEDIATE: other processes wait, then read what this wrote
+            row = c.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key)).fetchone()
+            value = change(row[0] if row else None)
+            c.execute("INSERT OR REPLACE INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                      (namespace, key, value, ts(now)))
+        return value
 
     # -- outbox ------------------------------------------------------------------------------
 
