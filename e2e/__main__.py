@@ -10,8 +10,8 @@ stopped by its process id, whatever happens. Work files go to `.e2e/`.
 Checks: a scan invoked directly and one started by its EventBridge schedule are planned into work
 units on the work queue (fan-out, the template's default), and the worker function they trigger
 records incidents in the table, leaving the work queue and its dead-letter queue empty; the alert
-function sends one SNS message per new incident, with the `severity` and
-`detector` attributes, to an SQS queue subscribed to the topic; a repeated scan sends none; the
+function sends one SNS message per new incident, with the `severity`, `detector` and `team`
+attributes, to an SQS queue subscribed to the topic; a repeated scan sends none; the
 API answers 403 unsigned and 200 signed (SigV4).
 """
 
@@ -296,6 +296,9 @@ def main() -> int:
             attrs = m.get("MessageAttributes", {})
             if not {"severity", "detector"} <= set(attrs):
                 raise Failed(f"alert without severity/detector attributes: {attrs}")
+            # The demo watchlist's `security` team owns impersonation: team subscriptions filter on this.
+            if json.loads(attrs.get("team", {}).get("Value", "[]")) != ["security"]:
+                raise Failed(f"impersonation alert not routed to the security team: {attrs.get('team')}")
 
         _wait("the work queue drained by the worker", lambda: queue_empty(out["WorkQueueUrl"]), 60)
         if not queue_empty(out["WorkDeadLetterQueueUrl"]):
