@@ -79,16 +79,21 @@ _PLATFORM_ALIASES = {"twitter": "x", "x.com": "x", "twitter.com": "x", "bsky": "
                      "yt": "youtube", "fb": "facebook", "ig": "instagram", "insta": "instagram"}
 
 
-def check_platform(value: str) -> str:
-    """The platform's name folded to lower case; an unknown one raises with a "did you mean" hint."""
+def unknown_name(what: str, value: str, known: Sequence[str], guess: str | None = None) -> ValueError:
+    """The error for a name not in `known`, with a "did you mean" hint when one is close."""
     import difflib
 
+    guess = guess or next(iter(difflib.get_close_matches(value, known, n=1)), None)
+    hint = f"did you mean {guess!r}? " if guess else ""
+    return ValueError(f"unknown {what} {value!r}: {hint}{what}s are {', '.join(known)}")
+
+
+def check_platform(value: str) -> str:
+    """The platform's name folded to lower case; an unknown one raises with a "did you mean" hint."""
     name = value.strip().lower()
     if name in PLATFORMS:
         return name
-    guess = _PLATFORM_ALIASES.get(name) or next(iter(difflib.get_close_matches(name, PLATFORMS, n=1)), None)
-    hint = f"did you mean {guess!r}? " if guess else ""
-    raise ValueError(f"unknown platform {value!r}: {hint}platforms are {', '.join(PLATFORMS)}")
+    raise unknown_name("platform", value, PLATFORMS, _PLATFORM_ALIASES.get(name))
 
 
 class AccountRef(_Strict):
@@ -215,16 +220,12 @@ class Team(_Strict):
     @field_validator("detectors")
     @classmethod
     def _detectors(cls, v: list[str]) -> list[str]:
-        import difflib
-
         from sentinelle.detectors import registry  # late: detectors import this module
 
         known = sorted({*registry(), *_NON_DETECTOR_SOURCES})
         for name in v:
             if name not in known:
-                guess = next(iter(difflib.get_close_matches(name, known, n=1)), None)
-                hint = f"did you mean {guess!r}? " if guess else ""
-                raise ValueError(f"unknown detector {name!r}: {hint}detectors are {', '.join(known)}")
+                raise unknown_name("detector", name, known)
         return v
 
     @field_validator("email")
