@@ -18,7 +18,7 @@ from typing import Any
 
 from sentinelle.detectors.base import Context, Detector
 from sentinelle.incidents import Allowlist
-from sentinelle.model import Change, Finding, Post, Profile, utcnow
+from sentinelle.model import Change, Finding, Incident, Post, Profile, utcnow
 from sentinelle.ports import CheckpointStore, Deadline, IncidentStore, Query, Source, SourceResult
 from sentinelle.watchlist import Watchlist
 
@@ -140,6 +140,20 @@ def checkpoint_query(detector: str, query: Query) -> str:
     return f"{detector}|{query.key}"
 
 
+def _join_campaigns(store: Any, incidents: list[Incident], now: datetime) -> None:
+    """Campaigns grow as incidents are recorded (`sentinelle.campaigns`); a store without small
+    state (a test double) has none. A failure here is logged: the incidents are recorded, and
+    the next change of each joins it."""
+    if not incidents or not hasattr(store, "update_value") or not hasattr(store, "values"):
+        return
+    from sentinelle import campaigns
+
+    try:
+        campaigns.join(store, incidents, now)
+    except Exception:
+        log.exception("could not join %d incident(s) to campaigns", len(incidents))
+
+
 async def scan(
     detector: Detector,
     watchlist: Watchlist,
@@ -224,6 +238,7 @@ async def run_units(
             continue
         summary.findings += len(kept)
         changes.update(r.change for r in recorded)
+        _join_campaigns(store, [r.incident for r in recorded if r.change != Change.repeat], now)
         if result.checkpoint is not None and result.status != "could_not_check":
             checkpoints.put_checkpoint(source.name, checkpoint_query(detector.name, query), result.checkpoint, now)
 

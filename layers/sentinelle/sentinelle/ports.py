@@ -10,7 +10,7 @@ from __future__ import annotations
 import builtins
 import time
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol
@@ -236,6 +236,10 @@ class KeyValueStore(Protocol):
 
     def get_value(self, namespace: str, key: str) -> str | None: ...
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None: ...
+
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        """Every (key, value) of `namespace`, in key order (one partition on DynamoDB: a Query)."""
+        ...
 
     def update_value(self, namespace: str, key: str, change: Callable[[str | None], str],
                      now: datetime) -> str:

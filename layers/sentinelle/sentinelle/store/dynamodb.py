@@ -7,7 +7,7 @@ import builtins
 import functools
 import random
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
@@ -401,6 +401,11 @@ class DynamoDBStore:
             return self.model.get(f"{KV_PREFIX}{namespace}", f"K#{key}", consistent_read=True).value
         except DoesNotExist:
             return None
+
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        for item in self.model.query(f"{KV_PREFIX}{namespace}", consistent_read=True):
+            if item.value is not None:
+                yield item.sk.removeprefix("K#"), item.value
 
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
         self.model(f"{KV_PREFIX}{namespace}", f"K#{key}", value=value, updated_at=ts(now)).save(

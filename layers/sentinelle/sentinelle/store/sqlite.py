@@ -369,6 +369,12 @@ class SQLiteStore:
                                      (namespace, key)).fetchone()
         return row[0] if row else None
 
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT key, value FROM kv WHERE namespace = ? ORDER BY key",
+                                      (namespace,)).fetchall()
+        yield from ((k, v) for k, v in rows)
+
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
         with self._write() as c:
             c.execute("INSERT OR REPLACE INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
