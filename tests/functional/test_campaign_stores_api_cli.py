@@ -1,0 +1,120 @@
+"""Campaigns on real parts: both stores (a SQLite file, DynamoDB under moto, never a Scan), the
+demo's two scenarios, the API on 127.0.0.1 and the CLI."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import threading
+from datetime import datetime, timezone
+
+import botocore.client
+import httpx
+from test_store_contract import backend, make_store  # noqa: F401 - the two stores' fixtures
+
+from sentinelle import campaigns as camp
+from sentinelle.api.server import local_app, make_server
+from sentinelle.config import load_config
+from sentinelle.model import Finding, Severity, Subject
+from sentinelle.runner import run_detector
+from sentinelle.store.sqlite import SQLiteStore
+
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+TOKEN = "campaigns-test-token-0123456789"
+
+
+def scam(n: int, phone: str) -> Finding:
+    return Finding(detector="scams", kind="brand_scam", severity=Severity.high, score=80, reasons=["a fake coupon"],
+                   evidence={"phones": [phone], "links": [], "crypto_addresses": []},
+                   subject=Subject(platform="x", kind="account", id=f"acct{n}", handle=f"acct{n}"))
+
+
+def test_incidents_join_on_both_stores_without_a_scan(make_store, monkeypatch):  # noqa: F811
+    store = make_store()
+    calls: list[str] = []
+    real = botocore.client.BaseClient._make_api_call
+
+    def spy(self, operation, params):  # noqa: ANN001, ANN202
+        calls.append(operation)
+        return real(self, operation, params)
+
+    monkeypatch.setattr(botocore.client.BaseClient, "_make_api_call", spy)
+    recorded = store.record_many([scam(1, "+33756789012"), scam(2, "+33756789012"), scam(3, "+33611111111")], NOW)
+    camp.join(store, [r.incident for r in recorded], NOW)
+    (c,) = camp.campaigns(store)
+    assert sorted(m.handle for m in c.members) == ["acct1", "acct2"]
+    assert camp.campaign_of(make_store(), recorded[0].incident.id).id == c.id  # another handle, same answer
+    assert "Scan" not in calls
+
+
+def demo_store(tmp_path, demo_dir) -> SQLiteStore:
+    config = load_config(str(demo_dir / "sentinelle.yaml"))
+    store = SQLiteStore(tmp_path / "sentinelle.db")
+    for detector in ("scams", "impersonation", "leaks"):
+        run_detector(detector, config=config, store=store, now=NOW)
+    return store
+
+
+def test_the_demo_shows_its_two_attacks_as_two_campaigns(tmp_path, demo_dir):
+    store = demo_store(tmp_path, demo_dir)
+    found = {c.title: c for c in camp.campaigns(store)}
+    assert len(found) == 2, list(found)
+    copies = found["6 accounts copying Claire Dubois, 5 linking to lookalikes of lumiere-patrimoine.fr"]
+    handles = {m.handle for m in copies.members}
+    assert "clairedubois_aquarelle@mastodon.art" not in handles and "claire-dubois-run.bsky.social" not in handles
+    coupon = found["2 accounts around the phone number ••••••••12"]
+    assert {m.handle for m in coupon.members} == {"lumieredays_deals@mastodon.online", "lumiere_coupons"}
+    # The customer who warned about the number is no member, and no number is stored in clear.
+    assert "julie_martin_fr" not in {m.handle for m in coupon.members}
+    assert "756789012" not in json.dumps([camp.as_json(c) for c in found.values()])
+
+
+def test_the_api_lists_reads_and_triages_a_whole_campaign(tmp_path, demo_dir):
+    store = demo_store(tmp_path, demo_dir)
+    httpd = make_server(local_app(store, TOKEN), "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{httpd.server_address[1]}", timeout=10,
+                          headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            assert client.get("/campaigns", headers={"Authorization": ""}).status_code == 401
+            items = client.get("/campaigns").json()["items"]
+            assert sorted(i["members"] for i in items) == [2, 6]
+            six = next(i for i in items if i["members"] == 6)
+            detail = client.get(f"/campaigns/{six['id'][:8]}").json()
+            assert len(detail["members"]) == 6 and set(detail["statuses"].values()) == {"open"}
+            assert [e["event"] for e in detail["timeline"]].count("joined") == 6
+            out = client.patch(f"/campaigns/{six['id']}", json={"status": "acknowledged", "note": "one attack"})
+            assert out.status_code == 200, out.text
+            assert {r["status"] for r in out.json()["results"]} == {"acknowledged"}
+            assert all(store.get(m["id"]).status.value == "acknowledged" for m in detail["members"])
+            assert client.get("/campaigns/ffffffff").status_code == 404
+            paths = client.get("/openapi.json").json()["paths"]
+            assert {"/campaigns", "/campaigns/{campaign_id}"} <= set(paths)
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_cli_lists_and_shows_campaigns(tmp_path, demo_dir):
+    store = demo_store(tmp_path, demo_dir)
+    db = str(tmp_path / "sentinelle.db")
+    store.close()
+    env = {**os.environ, "COLUMNS": "160"}
+
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "sentinelle.cli", *args], capture_output=True, text=True, env=env,
+                              timeout=60)
+
+    listed = cli("campaigns", "--db", db)
+    assert listed.returncode == 0, listed.stderr
+    assert "6 accounts copying Claire Dubois" in listed.stdout and "around the phone number" in listed.stdout
+    rows = [json.loads(line) for line in cli("campaigns", "--db", db, "--json").stdout.splitlines()]
+    six = next(r for r in rows if r["members"] == 6)
+    shown = cli("campaigns", "show", six["id"][:7], "--db", db)
+    assert shown.returncode == 0 and "cl4iredubois.bsky.social" in shown.stdout
+    resolved = cli("campaigns", "resolve", six["id"][:7], "--db", db, "--note", "reported to both platforms")
+    assert resolved.returncode == 0 and "6 of 6 member incident(s) now resolved" in resolved.stdout
+    missing = cli("campaigns", "show", "zzzz", "--db", db)
+    assert missing.returncode == 2 and "no campaign" in missing.stderr and "Traceback" not in missing.stderr

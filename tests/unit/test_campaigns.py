@@ -1,0 +1,138 @@
+"""Campaigns (issue 18): which incidents give indicators, and how incidents join, grow and merge."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from sentinelle import campaigns as camp
+from sentinelle.model import Finding, Incident, Severity, Subject
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+KEY = b"k" * 32
+
+
+class Memory:
+    """The small state both stores keep (KeyValueStore), in a dict."""
+
+    def __init__(self) -> None:
+        self.kv: dict[tuple[str, str], str] = {}
+
+    def get_value(self, namespace: str, key: str) -> str | None:
+        return self.kv.get((namespace, key))
+
+    def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
+        self.kv[(namespace, key)] = value
+
+    def update_value(self, namespace: str, key: str, change: Any, now: datetime) -> str:
+        self.kv[(namespace, key)] = value = change(self.kv.get((namespace, key)))
+        return value
+
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        yield from sorted((k, v) for (n, k), v in self.kv.items() if n == namespace)
+
+    def hash_key(self) -> bytes:
+        return KEY
+
+
+def incident(n: int, evidence: dict, *, detector: str = "scams", severity: Severity = Severity.high,
+             at: datetime = T0) -> Incident:
+    f = Finding(detector=detector, kind="brand_scam" if detector == "scams" else "person_impersonation",
+                severity=severity, score=80, reasons=["why"], evidence=evidence,
+                subject=Subject(platform="x", kind="account", id=f"acct{n}", handle=f"acct{n}"))
+    return Incident.from_finding(f, at)
+
+
+def scam(n: int, phones=(), links=(), **kw: Any) -> Incident:
+    return incident(n, {"phones": list(phones), "links": list(links), "crypto_addresses": []}, **kw)
+
+
+def test_scam_indicators_hash_phone_numbers_and_skip_links_that_say_nothing():
+    inc = scam(1, phones=["+33756789012"], links=[
+        {"domain": "lumiere-deals.shop", "status": "unrelated"},
+        {"domain": "bit.ly", "status": "shortener"},
+        {"domain": "maisonlumiere.fr", "status": "official"},
+        {"domain": "youtube.com", "status": "unrelated"},  # everyone links there
+    ])
+    found = {i.kind: i for i in camp.indicators(inc, KEY)}
+    assert set(found) == {"phone", "domain"}
+    assert "33756789012" not in found["phone"].key and found["phone"].shown.endswith("12")
+    assert "756789" not in found["phone"].shown
+    assert found["domain"].key == "domain:lumiere-deals.shop"
+    # Another key hashes the same number differently (the store's own key).
+    assert camp.indicators(inc, b"o" * 32)[0].key != found["phone"].key
+
+
+def test_no_indicators_from_leaks_namesakes_or_reports_below_medium():
+    assert camp.indicators(scam(1, phones=["+33756789012"], severity=Severity.low), KEY) == []
+    assert camp.indicators(incident(2, {"phones": ["+33756789012"]}, detector="leaks"), KEY) == []
+    namesake = incident(3, {"identity": "Claire Dubois", "identity_kind": "person"}, detector="impersonation",
+                        severity=Severity.low)
+    assert camp.indicators(namesake, KEY) == []
+
+
+def test_impersonations_join_on_the_identity_copied_and_describe_the_lookalikes():
+    store = Memory()
+    copies = [incident(n, {"identity": "Claire Dubois", "identity_kind": "person", "lookalike_links": (
+        [{"domain": f"lumiere-login{n}.fr", "imitates": "lumiere-patrimoine.fr"}] if n < 5 else [])},
+        detector="impersonation") for n in range(6)]
+    camp.join(store, copies, T0)
+    (c,) = camp.campaigns(store)
+    assert len(c.members) == 6
+    assert c.title == "6 accounts copying Claire Dubois, 5 linking to lookalikes of lumiere-patrimoine.fr"
+
+
+def test_a_shared_phone_joins_and_a_shared_brand_does_not():
+    store = Memory()
+    camp.join(store, [scam(1, phones=["+33756789012"]), scam(2, phones=["+33756789012"]),
+                      scam(3, phones=["+33611111111"]), scam(4), scam(5)], T0)
+    (c,) = camp.campaigns(store)
+    assert sorted(m.handle for m in c.members) == ["acct1", "acct2"]
+    assert c.title == "2 accounts around the phone number ••••••••12"
+    assert camp.campaign_of(store, scam(3).id) is not None  # a campaign of one: kept, not listed
+    assert camp.campaign_of(store, scam(4).id) is None  # no indicator: no campaign
+
+
+def test_an_incident_bridging_two_campaigns_merges_them_into_the_oldest():
+    store = Memory()
+    camp.join(store, [scam(1, phones=["+33756789012"]), scam(2, phones=["+33756789012"])], T0)
+    later = T0 + timedelta(hours=1)
+    camp.join(store, [scam(3, links=[{"domain": "lumiere-deals.shop", "status": "unrelated"}], at=later),
+                      scam(4, links=[{"domain": "lumiere-deals.shop", "status": "unrelated"}], at=later)], later)
+    assert len(camp.campaigns(store)) == 2
+    bridge = scam(5, phones=["+33756789012"], links=[{"domain": "lumiere-deals.shop", "status": "unrelated"}],
+                  at=later + timedelta(hours=1))
+    camp.join(store, [bridge], later + timedelta(hours=1))
+    (c,) = camp.campaigns(store)
+    assert sorted(m.handle for m in c.members) == ["acct1", "acct2", "acct3", "acct4", "acct5"]
+    assert c.first_seen == T0 and any(e.event == "merged" for e in c.timeline)
+    for n in (1, 3, 5):  # every member and indicator now leads to the one campaign
+        assert camp.campaign_of(store, scam(n).id).id == c.id
+    # A later incident with only the second campaign's domain joins the merged one.
+    camp.join(store, [scam(6, links=[{"domain": "lumiere-deals.shop", "status": "unrelated"}])], later)
+    assert len(camp.campaigns(store)[0].members) == 6
+
+
+def test_joining_again_changes_nothing_but_the_members_state():
+    store = Memory()
+    a, b = scam(1, phones=["+33756789012"]), scam(2, phones=["+33756789012"])
+    camp.join(store, [a, b], T0)
+    before = camp.campaigns(store)[0]
+    camp.join(store, [a.model_copy(update={"severity": Severity.critical})], T0 + timedelta(hours=2))
+    after = camp.campaigns(store)[0]
+    assert len(after.members) == 2 and after.severity is Severity.critical and after.id == before.id
+    assert [e.event for e in after.timeline] == ["joined", "joined"]
+
+
+def test_ids_resolve_by_unique_prefix():
+    store = Memory()
+    camp.join(store, [scam(1, phones=["+33756789012"]), scam(2, phones=["+33756789012"])], T0)
+    c = camp.campaigns(store)[0]
+    assert camp.resolve(store, c.id[:6]).id == c.id
+    try:
+        camp.resolve(store, "zz")
+    except LookupError as exc:
+        assert "no campaign" in str(exc)
+    else:
+        raise AssertionError("an unknown prefix must not resolve")
