@@ -18,7 +18,10 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from sentinelle import campaigns
 from sentinelle.alerts.sinks import SnsSink
+from sentinelle.campaigns import Campaign
+from sentinelle.store.dynamodb import DynamoDBStore
 from sentinelle.alerts.stream import Batch, plan_batch
 from sentinelle.lambdas import get_config
 from sentinelle.model import Change, Incident
@@ -35,6 +38,16 @@ IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="key", expires_after_seconds=
 def thresholds() -> Thresholds:
     """The watchlist's thresholds, read per invocation (SSM reads are cached for five minutes)."""
     return get_config().wl.thresholds
+
+
+def campaign_of(incident_id: str) -> Campaign | None:
+    """The campaign the scan put the incident in (the same table): its later members page no one."""
+    return campaigns.campaign_of(table_store(), incident_id)
+
+
+@lru_cache(maxsize=1)
+def table_store() -> DynamoDBStore:
+    return DynamoDBStore(os.environ["SENTINELLE_TABLE"])
 
 
 def sink(limits: Thresholds) -> SnsSink:
@@ -91,7 +104,7 @@ def record_handler(record: DynamoDBRecord, batch: Batch, limits: Thresholds) -> 
 def handler(event: dict, context: LambdaContext) -> dict:
     IDEMPOTENCY.register_lambda_context(context)
     limits = thresholds()
-    batch = plan_batch(event.get("Records", []), limits)
+    batch = plan_batch(event.get("Records", []), limits, campaign_of)
     for seq, why in batch.unreadable.items():  # retrying cannot make them readable: report and skip
         logger.error("incident record skipped", extra={"sequence_number": seq, "reason": why})
     metrics.add_metric(name="IncidentChanges", unit=MetricUnit.Count, value=len(batch.alerts))

@@ -118,3 +118,54 @@ def test_the_cli_lists_and_shows_campaigns(tmp_path, demo_dir):
     assert resolved.returncode == 0 and "6 of 6 member incident(s) now resolved" in resolved.stdout
     missing = cli("campaigns", "show", "zzzz", "--db", db)
     assert missing.returncode == 2 and "no campaign" in missing.stderr and "Traceback" not in missing.stderr
+
+
+class Noting:
+    name, threshold = "noting", "alert"
+
+    def __init__(self) -> None:
+        self.got: list[tuple[str, str | None]] = []
+
+    def send(self, incident, change) -> None:  # noqa: ANN001
+        self.got.append((incident.detector, (incident.evidence.get("campaign") or {}).get("title")))
+
+    def send_digest(self, items) -> None:  # noqa: ANN001
+        for incident, change in items:
+            self.send(incident, change)
+
+
+def test_the_six_copies_of_one_adviser_page_twice_not_six_times(tmp_path, demo_dir):
+    from sentinelle.alerts.dispatch import drain
+
+    store = demo_store(tmp_path, demo_dir)
+    sink = Noting()
+    drain(store, [sink], load_config(str(demo_dir / "sentinelle.yaml")).wl.thresholds, now=NOW)
+    impersonation = [t for d, t in sink.got if d == "impersonation"]
+    # The first copy alerts as an incident; the third brings the campaign's follow-up.
+    assert len(impersonation) == 2
+    assert impersonation.count(None) == 1 and any(t and "copying Claire Dubois" in t for t in impersonation)
+    assert store.pending_alerts() == []  # the quiet members are done, not left pending
+
+
+def test_on_aws_the_alert_function_reads_the_campaign_from_the_table(make_store, backend):  # noqa: F811
+    from sentinelle.alerts.stream import plan_batch
+    from sentinelle.store.dynamodb import INCIDENT_SK, DynamoDBStore, SentinelleTable
+    from sentinelle.watchlist import Thresholds
+
+    if backend != "dynamodb":
+        return
+    store = make_store()
+    recorded = store.record_many([scam(n, "+33756789012") for n in range(1, 5)], NOW)
+    camp.join(store, [r.incident for r in recorded], NOW)
+
+    def record(seq: int, incident) -> dict:  # noqa: ANN001
+        item = SentinelleTable(f"INC#{incident.id}", INCIDENT_SK)
+        DynamoDBStore._fill(item, incident)
+        item.version, item.last_change = 1, "new"
+        return {"eventName": "INSERT", "dynamodb": {"Keys": {"pk": {"S": f"INC#{incident.id}"}, "sk": {"S": INCIDENT_SK}},
+                                                    "NewImage": item.serialize(), "SequenceNumber": str(seq)}}
+
+    records = [record(n, r.incident) for n, r in enumerate(recorded)]
+    batch = plan_batch(records, Thresholds(), lambda iid: camp.campaign_of(store, iid))
+    assert len(batch.alerts) == 2  # the first member, and the third (the campaign's follow-up)
+    assert len(plan_batch(records, Thresholds()).alerts) == 4

@@ -136,3 +136,33 @@ def test_ids_resolve_by_unique_prefix():
         assert "no campaign" in str(exc)
     else:
         raise AssertionError("an unknown prefix must not resolve")
+
+
+# -- alerts: a campaign's later members page no one, but for one follow-up at 3, 10, 50 --------
+
+def test_a_campaign_alerts_its_first_member_then_once_at_each_size():
+    from sentinelle.alerting import plan
+    from sentinelle.model import Change
+    from sentinelle.ports import Alert
+    from sentinelle.watchlist import Thresholds
+
+    store = Memory()
+    members = [scam(n, phones=["+33756789012"]) for n in range(1, 12)]
+    camp.join(store, members, T0)
+    order = [m.id for m in camp.campaigns(store)[0].members]
+    alerts = [Alert(str(i), inc, Change.new) for i, inc in enumerate(members)]
+    out = plan(alerts, Thresholds(digest_after=100), lambda iid: camp.campaign_of(store, iid))
+    sent = sorted(order.index(a.incident.id) + 1 for a in out.send)
+    assert sent == [1, 3, 10] and len(out.quiet) == 8
+    follow_up = next(a for a in out.send if order.index(a.incident.id) == 2)
+    assert follow_up.incident.evidence["campaign"]["members"] == 3
+    # Without campaigns (or when they cannot be read) every new incident alerts, as before.
+    assert len(plan(alerts, Thresholds(digest_after=100)).send) == 11
+
+    def broken(_: str) -> None:
+        raise OSError("table unreachable")
+
+    assert len(plan(alerts, Thresholds(digest_after=100), broken).send) == 11
+    # An escalation of a later member still alerts: it is news about that account.
+    escalated = Alert("e", next(m for m in members if m.id == order[1]), Change.escalated)
+    assert plan([escalated], Thresholds(), lambda iid: camp.campaign_of(store, iid)).send

@@ -158,10 +158,15 @@ def test_alert_function_publishes_to_its_topic_and_writes_only_idempotency_keys(
     sns = [s for s in statements if any(a.startswith("sns:") for a in s["actions"])]
     assert [s["actions"] for s in sns] == [{"sns:Publish"}]
     assert all(r.endswith(":AlertTopic.TopicName") for r in sns[0]["resources"])
-    (table,) = [s for s in statements if any(a.startswith("dynamodb:") for a in s["actions"])]
-    assert table["resources"] == ["IncidentTable.Arn"]  # no index: it never queries incidents
+    table, campaigns = [s for s in statements if any(a.startswith("dynamodb:") for a in s["actions"])]
+    for st in (table, campaigns):
+        assert st["resources"] == ["IncidentTable.Arn"]  # no index: it never queries incidents
+        assert "dynamodb:Query" not in st["actions"] and "dynamodb:Scan" not in st["actions"]
     assert table["condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["IDEMPOTENCY#*"]}}
-    assert "dynamodb:Query" not in table["actions"] and "dynamodb:Scan" not in table["actions"]
+    # Reads which campaign an incident joined, nothing else, and writes nothing there.
+    assert campaigns["actions"] == {"dynamodb:GetItem"}
+    assert campaigns["condition"] == {"ForAllValues:StringEquals": {
+        "dynamodb:LeadingKeys": ["KV#campaign", "KV#campaign-member"]}}
 
 
 def test_data_at_rest_is_encrypted() -> None:
@@ -351,6 +356,10 @@ def test_alert_function_calls_only_what_it_is_granted_on_idempotency_keys(measur
     for call, params in calls:
         if call.startswith("dynamodb:"):
             key = params.get("Key") or params.get("Item") or {}
-            assert key["pk"]["S"].startswith("IDEMPOTENCY#"), f"{call} on {key['pk']} is outside LeadingKeys"
+            pk = key["pk"]["S"]
+            # Idempotency records; and, read only, which campaign an incident joined (template: CampaignsRead).
+            allowed = pk.startswith("IDEMPOTENCY#") or (call == "dynamodb:GetItem"
+                                                        and pk in ("KV#campaign", "KV#campaign-member"))
+            assert allowed, f"{call} on {key['pk']} is outside LeadingKeys"
         if call == "sns:Publish":
             assert params["TopicArn"] == measured["topic"]

@@ -194,9 +194,10 @@ def test_alert_function_publishes_reads_its_config_and_writes_idempotency_record
                                   # the watchlist's thresholds, from the same configuration as the scans
                                   "SSMParameterReadPolicy": {"ParameterName": "sentinelle/*"},
                                   "S3ReadPolicy": {"BucketName": {"Ref": "ConfigBucket"}}}
-    (stmt,) = statements(fn)
+    stmt, campaigns = statements(fn)
     assert set(stmt["Action"]) == {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
     assert stmt["Condition"] == {"ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["IDEMPOTENCY#*"]}}
+    assert campaigns["Action"] == ["dynamodb:GetItem"]  # which campaign an incident joined, read only
     env = fn["Properties"]["Environment"]["Variables"]
     assert env["SENTINELLE_TOPIC_ARN"] == {"Ref": "AlertTopic"}
     assert env["SENTINELLE_CONFIG"] == {"Ref": "ConfigLocation"}

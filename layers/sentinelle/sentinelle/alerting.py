@@ -8,6 +8,8 @@ reading the table's stream (`alerts.stream.plan_batch`), with the thresholds of 
 - Channel `alert` (console, e-mail, webhook) receives every alert; channel `sms` those at or above
   `thresholds.sms`.
 - More than `thresholds.digest_after` alerts at once: one digest per sink instead of a storm.
+- A new incident that joined a campaign (`sentinelle.campaigns`) pages no one unless the campaign
+  just reached one of `thresholds.campaign_followups` members (3, 10, 50): one follow-up.
 - Teams (the watchlist's `teams`) receive, beside the default channels, the alerts whose detector,
   kind and severity they own (`teams`); locally through their own sinks, on AWS through SNS
   subscriptions filtered on the message's `team` attribute.
@@ -15,12 +17,16 @@ reading the table's stream (`alerts.stream.plan_batch`), with the thresholds of 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+import logging
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
 
+from sentinelle.campaigns import Campaign
 from sentinelle.model import Change, Incident, Severity
 from sentinelle.ports import Alert, Channel
 from sentinelle.watchlist import Team, Thresholds
+
+log = logging.getLogger("sentinelle.alerts")
 
 
 def alerts(change: Change, incident: Incident, thresholds: Thresholds) -> bool:
@@ -53,11 +59,39 @@ class AlertPlan:
                 and (team is None or team in teams(a.incident, routes))]
 
 
-def plan(changes: Iterable[Alert], thresholds: Thresholds) -> AlertPlan:
-    """Sort recorded changes into those to send and those that page no one; decide the digest."""
+def _campaign(campaign_of: Callable[[str], Campaign | None], a: Alert) -> Campaign | None:
+    """The incident's campaign; when it cannot be read, none: the alert goes out as it would alone."""
+    try:
+        return campaign_of(a.incident.id)
+    except Exception:  # a store hiccup must never silence an alert
+        log.warning("campaign of incident %s unreadable: alerting as if it had none", a.incident.id, exc_info=True)
+        return None
+
+
+def plan(changes: Iterable[Alert], thresholds: Thresholds,
+         campaign_of: Callable[[str], Campaign | None] | None = None) -> AlertPlan:
+    """Sort recorded changes into those to send and those that page no one; decide the digest.
+
+    With `campaign_of` (the store's campaigns), a new incident that joined a campaign others opened
+    pages no one, except the one whose arrival makes the campaign `thresholds.campaign_followups`
+    members large: that one goes out, with the campaign in its evidence (one follow-up, not one
+    alert per account)."""
     out = AlertPlan()
     for a in changes:
-        (out.send if alerts(a.change, a.incident, thresholds) else out.quiet).append(a)
+        if not alerts(a.change, a.incident, thresholds):
+            out.quiet.append(a)
+            continue
+        campaign = _campaign(campaign_of, a) if campaign_of is not None and a.change is Change.new else None
+        position = next((i for i, m in enumerate(campaign.members, 1) if m.id == a.incident.id), 1) if campaign else 1
+        if position == 1 or campaign is None:
+            out.send.append(a)
+        elif position in thresholds.campaign_followups:
+            note = {"id": campaign.id, "title": campaign.title, "members": position,
+                    "follow_up": f"the campaign reached {position} members; later members are in it without alerting"}
+            out.send.append(replace(a, incident=a.incident.model_copy(
+                update={"evidence": {**a.incident.evidence, "campaign": note}})))
+        else:
+            out.quiet.append(a)  # one more member of a campaign someone was already told about
     out.digest = len(out.send) > thresholds.digest_after
     return out
 

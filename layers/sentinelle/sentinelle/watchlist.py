@@ -198,6 +198,15 @@ class Thresholds(_Strict):
     alert: Severity = Severity.medium  # findings below this are recorded but page no one
     sms: Severity = Severity.high
     digest_after: int = Field(default=10, ge=1)  # more new incidents in one run: one digest
+    # A campaign's later members page no one, but for one follow-up when it reaches these sizes.
+    campaign_followups: tuple[int, ...] = Field(default=(3, 10, 50))
+
+    @field_validator("campaign_followups")
+    @classmethod
+    def _followups(cls, v: tuple[int, ...]) -> tuple[int, ...]:
+        if any(n < 2 for n in v):
+            raise ValueError("campaign sizes start at 2 members (the first member alerts anyway)")
+        return tuple(sorted(set(v)))
 
 
 # Incidents about a source that could not be checked come from no detector module: "sources".

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from sentinelle import alerting
 from sentinelle.alerts.sinks import LOCAL_SINKS, team_sinks
@@ -52,10 +52,11 @@ def _reason(exc: BaseException) -> str:
 
 
 def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: Thresholds,
-            done: Callable[[list[str]], None] | None = None, teams: Sequence[Team] = ()) -> DeliveryReport:
+            done: Callable[[list[str]], None] | None = None, teams: Sequence[Team] = (),
+            campaign_of: Callable[[str], Any] | None = None) -> DeliveryReport:
     """Send `alerts` to `sinks` as the policy says; `done(ids)` is called as alerts complete. A
     team's sink (`TeamSink`) receives only the alerts `teams` route to it."""
-    plan = alerting.plan(alerts, thresholds)
+    plan = alerting.plan(alerts, thresholds, campaign_of)
     report = DeliveryReport(digest=plan.digest, below_threshold=[a.id for a in plan.quiet])
 
     def finish(ids: list[str]) -> None:
@@ -101,7 +102,13 @@ def drain(outbox: Outbox, sinks: Sequence[Sink | None], thresholds: Thresholds, 
     """Deliver everything in the outbox that no one else holds; see the module's docstring."""
     owner = owner or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     claimed = outbox.claim_alerts(owner, now or utcnow(), lease_seconds=LEASE_SECONDS)
-    report = deliver(claimed, sinks, thresholds, done=lambda ids: outbox.mark_sent(ids), teams=teams)
+    campaign_of = None
+    if hasattr(outbox, "values"):  # the store keeps campaigns: a campaign's later members page no one
+        from sentinelle import campaigns
+
+        campaign_of = partial(campaigns.campaign_of, cast(Any, outbox))
+    report = deliver(claimed, sinks, thresholds, done=lambda ids: outbox.mark_sent(ids), teams=teams,
+                     campaign_of=campaign_of)
     outbox.release(report.pending)
     return report
 

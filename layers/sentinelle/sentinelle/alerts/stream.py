@@ -4,8 +4,8 @@ through the same alert policy as local mode (`sentinelle.alerting`), with idempo
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
-from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from sentinelle import alerting
@@ -70,7 +70,8 @@ def alert_of(record: dict[str, Any]) -> StreamAlert | None:
     return StreamAlert(sequence_of(record), incident, change, f"{incident.id}:{change.value}:{version}")
 
 
-def plan_batch(records: Iterable[dict[str, Any]], thresholds: Thresholds) -> Batch:
+def plan_batch(records: Iterable[dict[str, Any]], thresholds: Thresholds,
+               campaign_of: Callable[[str], Any] | None = None) -> Batch:
     """Read every record once and apply the alert policy to the changes they carry."""
     batch = Batch()
     found: dict[str, StreamAlert] = {}
@@ -82,8 +83,8 @@ def plan_batch(records: Iterable[dict[str, Any]], thresholds: Thresholds) -> Bat
             continue
         if alert is not None:
             found[alert.key] = alert
-    plan = alerting.plan((Alert(a.key, a.incident, a.change) for a in found.values()), thresholds)
-    batch.alerts = {found[a.id].sequence: found[a.id] for a in plan.send}
+    plan = alerting.plan((Alert(a.key, a.incident, a.change) for a in found.values()), thresholds, campaign_of)
+    batch.alerts = {found[a.id].sequence: replace(found[a.id], incident=a.incident) for a in plan.send}
     batch.digest = plan.digest
     return batch
 
