@@ -243,9 +243,9 @@ class _TypoIndex:
     typo key with the entry's id in its low bits, all in one sorted array (8 bytes a key), behind a
     directory on the hashes' top bits (4 bytes a bucket, about one key a bucket) that says where
     each bucket's keys start: a miss costs two reads, a hit a scan of a few keys. Two typo keys
-    sharing a hash only add a candidate, which is then scored. The words added are answered from
-    a table filled once, when frozen: display names mostly repeat the watchlist's own words (first
-    names, common surnames).
+    sharing a hash only add a candidate, which is then scored. A word that was added is answered
+    from a table once looked up: display names mostly repeat the watchlist's own words (first
+    names, common surnames); any other word is searched each time.
     """
 
     _ID_BITS = 22  # up to 4 million entries (the bits _HIGH leaves)
@@ -279,18 +279,18 @@ class _TypoIndex:
         for b in range(1, len(starts)):
             starts[b] += starts[b - 1]
         self._starts = starts
-        for word in self._words:
-            found: set[int] = set()
-            self._search(word, found)
-            self._known[word] = tuple(found)
-        self._words = set()
 
     def lookup(self, word: str, into: set[int]) -> None:
         known = self._known.get(word)
-        if known is None:
-            self._search(word, into)
-        else:
+        if known is not None:
             into.update(known)
+        elif word in self._words:
+            found: set[int] = set()
+            self._search(word, found)
+            self._known[word] = tuple(found)
+            into.update(found)
+        else:
+            self._search(word, into)
 
     def _search(self, word: str, into: set[int]) -> None:
         keys, starts, shift, low = self._keys, self._starts, self._shift, self._LOW
