@@ -296,10 +296,12 @@ class _TypoIndex:
         keys, starts, shift, low = self._keys, self._starts, self._shift, self._LOW
         for h in _typo_hashes(word):
             b = h >> shift
-            for i in range(starts[b], starts[b + 1]):
+            i, end = starts[b], starts[b + 1]
+            while i < end:  # most buckets hold no key or one
                 k = keys[i]
                 if k & ~low == h:
                     into.add(k & low)
+                i += 1
 
 
 class HandleMatcher:
