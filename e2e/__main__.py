@@ -7,9 +7,11 @@ built for this machine (x86_64 here) and that Python: the `LAYER_PLATFORM` and `
 build variables of `layers/sentinelle/Makefile`, not an edited file. Everything started here is
 stopped by its process id, whatever happens. Work files go to `.e2e/`.
 
-Checks: a scan invoked directly and one started by its EventBridge schedule record incidents in
-the table; the alert function sends one SNS message per new incident, with the `severity` and
-`detector` attributes, to an SQS queue subscribed to the topic; a repeated scan sends none; the
+Checks: a scan invoked directly and one started by its EventBridge schedule are planned into work
+units on the work queue (fan-out, the template's default), and the worker function they trigger
+records incidents in the table, leaving the work queue and its dead-letter queue empty; the alert
+function sends one SNS message per new incident, with the `severity`, `detector` and `team`
+attributes, to an SQS queue subscribed to the topic; a repeated scan sends none; the
 API answers 403 unsigned and 200 signed (SigV4).
 """
 
@@ -42,7 +44,8 @@ REGION = "us-east-1"
 DEMO = ROOT / "examples" / "demo"
 PAGING = {"medium", "high", "critical"}
 API_ROUTES = ["GET /health", "GET /incidents", "GET /incidents/{incident_id}", "PATCH /incidents/{incident_id}",
-              "GET /allowlist", "POST /allowlist", "DELETE /allowlist/{kind}/{key}"]
+              "GET /allowlist", "POST /allowlist", "DELETE /allowlist/{kind}/{key}", "GET /campaigns",
+              "GET /campaigns/{campaign_id}", "PATCH /campaigns/{campaign_id}"]
 
 
 class Failed(Exception):
@@ -145,6 +148,17 @@ def build_and_deploy(env: dict[str, str]) -> dict[str, str]:
     return out
 
 
+def fix_worker_mapping(function: str) -> None:
+    """MiniStack keeps `ScalingConfig.MaximumConcurrency` as the string a template parameter gives
+    (CloudFormation converts it to the integer the resource schema asks for), and its SQS poller
+    then fails to compare it: set the same value again, as an integer, through the Lambda API."""
+    client = boto3.client("lambda")
+    for esm in client.list_event_source_mappings(FunctionName=function)["EventSourceMappings"]:
+        limit = (esm.get("ScalingConfig") or {}).get("MaximumConcurrency")
+        if limit is not None:
+            client.update_event_source_mapping(UUID=esm["UUID"], ScalingConfig={"MaximumConcurrency": int(limit)})
+
+
 def put_config() -> None:
     """The run configuration in SSM, as on AWS: the watchlist inline. With no network here, the
     sources replay the demo's recorded platform responses, by absolute path (functions run on this
@@ -202,6 +216,12 @@ def drain(queue_url: str, quiet: float = 20) -> list[dict[str, Any]]:
     return got
 
 
+def queue_empty(url: str) -> bool:
+    attrs = boto3.client("sqs").get_queue_attributes(
+        QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"])
+    return all(int(v) == 0 for v in attrs["Attributes"].values())
+
+
 def invoke(function: str) -> dict[str, Any]:
     resp = boto3.client("lambda").invoke(FunctionName=function, Payload=b"{}")
     body = json.loads(resp["Payload"].read() or b"null")
@@ -255,13 +275,16 @@ def main() -> int:
     proc = start_ministack(port)
     try:
         out = build_and_deploy(dict(os.environ))
+        fix_worker_mapping(out["WorkerFunction"])
         put_config()
         queue = subscribe_queue(out["AlertTopicArn"])
         table = out["IncidentTableName"]
 
-        # A direct invoke: incidents recorded, one alert each.
+        # A direct invoke: the scan queues its work units, the worker records incidents, one alert each.
         summary = invoke(out["ScanImpersonationFunction"])
         print("impersonation scan:", json.dumps(summary)[:300])
+        if not summary.get("units_queued"):
+            raise Failed(f"the scan queued no work units (fan-out): {json.dumps(summary)[:300]}")
         found = _wait("impersonation incidents", lambda: {k: v for k, v in incidents(table).items()
                                                          if v.get("detector", {}).get("S") == "impersonation"}, 60)
         alerts = [m for m in drain(queue) if m.get("MessageAttributes", {}).get("detector", {}).get("Value") == "impersonation"]
@@ -274,6 +297,13 @@ def main() -> int:
             attrs = m.get("MessageAttributes", {})
             if not {"severity", "detector"} <= set(attrs):
                 raise Failed(f"alert without severity/detector attributes: {attrs}")
+            # The demo watchlist's `security` team owns impersonation: team subscriptions filter on this.
+            if json.loads(attrs.get("team", {}).get("Value", "[]")) != ["security"]:
+                raise Failed(f"impersonation alert not routed to the security team: {attrs.get('team')}")
+
+        _wait("the work queue drained by the worker", lambda: queue_empty(out["WorkQueueUrl"]), 60)
+        if not queue_empty(out["WorkDeadLetterQueueUrl"]):
+            raise Failed("work units in the dead-letter queue")
 
         # The same scan again: nothing new, no alert.
         invoke(out["ScanImpersonationFunction"])

@@ -38,7 +38,7 @@ def thresholds() -> Thresholds:
 
 
 def sink(limits: Thresholds) -> SnsSink:
-    return SnsSink(os.environ["SENTINELLE_TOPIC_ARN"], limits, client=sns_client())
+    return SnsSink(os.environ["SENTINELLE_TOPIC_ARN"], limits, teams=get_config().wl.teams, client=sns_client())
 
 
 @lru_cache(maxsize=1)

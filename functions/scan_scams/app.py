@@ -19,4 +19,4 @@ metrics = Metrics(service="")
 @logger.inject_lambda_context
 @metrics.log_metrics(capture_cold_start_metric=True)
 def handler(event: dict, context: LambdaContext) -> dict:
-    return run_scan(DETECTOR, metrics)  # the pipeline logs the run's one summary line
+    return run_scan(DETECTOR, metrics, context=context)  # the pipeline logs the run's one summary line

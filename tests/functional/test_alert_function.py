@@ -94,10 +94,11 @@ def aws_resources():
     app.publishers.cache_clear()
 
 
-def configure(monkeypatch: pytest.MonkeyPatch, **thresholds: Any) -> None:
+def configure(monkeypatch: pytest.MonkeyPatch, teams: list[dict[str, Any]] | None = None, **thresholds: Any) -> None:
     """The run configuration the alert function reads its thresholds from (SSM on AWS, a file here)."""
     folder = Path(tempfile.mkdtemp(prefix="sentinelle-alert-"))
-    config = {"watchlist": {"organization": "Maison Lumière", "thresholds": thresholds}, "detectors": {}}
+    config = {"watchlist": {"organization": "Maison Lumière", "thresholds": thresholds, "teams": teams or []},
+              "detectors": {}}
     (folder / "sentinelle.yaml").write_text(json.dumps(config))
     monkeypatch.setenv("SENTINELLE_CONFIG", str(folder / "sentinelle.yaml"))
 
@@ -169,6 +170,14 @@ def test_insert_publishes_once_with_attributes(aws):
     payload = json.loads(msg["Message"])  # the `default` variant: the JSON payload
     assert payload["incident"]["detector"] == "impersonation" and payload["text"]
     assert payload["incident_url"].startswith("https://api.example.test/incidents/")
+
+
+def test_messages_name_the_teams_the_watchlist_routes_them_to(aws, monkeypatch):
+    configure(monkeypatch, teams=[{"name": "security", "detectors": ["impersonation"]},
+                                  {"name": "compliance", "detectors": ["leaks"]}])
+    assert invoke({"Records": [insert(1, finding(1))]}) == {"batchItemFailures": []}
+    (msg,) = aws.messages()
+    assert attrs(msg)["team"] == '["security"]'
 
 
 def test_sample_batch_alerts_new_and_escalated(aws):

@@ -32,7 +32,7 @@ class DoctorPostsAgain:
     def queries(self, plan: list[Query]) -> list[Query]:
         return plan[:1]
 
-    async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
+    async def fetch(self, query: Query, checkpoint: str | None, deadline: object = None) -> SourceResult:
         post = Post(platform="mastodon", id="113800000000000001", url="https://mastodon.social/@drmarchand/1138",
                     author={"id": "109200000000000020", "handle": "drmarchand@mastodon.social"},
                     text="Dossier de Mme R. : NIR 2 74 04 54 395 326 67, carte bancaire 4539 7877 8932 8790")

@@ -223,7 +223,7 @@ def test_cancelled_while_collecting_moves_nothing_and_the_rerun_records_all(aws,
         def queries(self, plan: list[Query]) -> list[Query]:
             return self.inner.queries(plan)
 
-        async def fetch(self, query: Query, checkpoint: str | None) -> Any:
+        async def fetch(self, query: Query, checkpoint: str | None, deadline: Any = None) -> Any:
             self.gate.set()
             await asyncio.sleep(60)  # the deadline comes first
             return await self.inner.fetch(query, checkpoint)

@@ -49,7 +49,7 @@ class OnePost:
     def queries(self, plan: list[Query]) -> list[Query]:
         return plan[:1]
 
-    async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
+    async def fetch(self, query: Query, checkpoint: str | None, deadline: Any = None) -> SourceResult:
         post = Post(platform="mastodon", id="1", url="https://mastodon.example/@drmarchand/1",
                     author={"id": "7", "handle": "drmarchand"},
                     text=f"Patient file: SSN {SSN}, please call back")

@@ -55,7 +55,7 @@ class FakeSource:
     def queries(self, plan):
         return [q for q in plan if q.kind in self.kinds]
 
-    async def fetch(self, query, checkpoint):
+    async def fetch(self, query, checkpoint, deadline=None):
         self.seen_checkpoints.append(checkpoint)
         if self.delay:
             await asyncio.sleep(self.delay)
@@ -157,7 +157,7 @@ def test_sources_are_collected_concurrently(store):
     in_flight, peak = 0, 0
 
     class Counting(FakeSource):
-        async def fetch(self, query, checkpoint):
+        async def fetch(self, query, checkpoint, deadline=None):
             nonlocal in_flight, peak
             in_flight += 1
             peak = max(peak, in_flight)

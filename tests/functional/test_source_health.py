@@ -23,7 +23,7 @@ class Flaky:
     def queries(self, plan):
         return plan[:2]
 
-    async def fetch(self, query, checkpoint):
+    async def fetch(self, query, checkpoint, deadline=None):
         if self.up:
             return SourceResult(items=[], checkpoint=checkpoint)
         return SourceResult(status="could_not_check", reason="credentials")

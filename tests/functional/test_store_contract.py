@@ -170,25 +170,14 @@ def test_record_many_matches_record(store):
 
 
 def test_concurrent_record_of_one_key_gives_one_new(make_store):
-    stores = [make_store(), make_store()]
-    barrier = threading.Barrier(2)
     results: list[Change] = []
-    errors: list[BaseException] = []
 
-    def run(s):
-        try:
-            barrier.wait()
-            for i in range(5):
-                results.append(s.record(finding(42), T0 + timedelta(seconds=i)).change)
-        except BaseException as exc:  # surfaced below
-            errors.append(exc)
+    def work(s):
+        for i in range(5):
+            results.append(s.record(finding(42), T0 + timedelta(seconds=i)).change)
 
-    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert not errors
+    stores = [make_store(), make_store()]
+    assert not _in_threads(stores, work)
     assert results.count(Change.new) == 1 and results.count(Change.repeat) == 9
     assert stores[0].get(finding(42).incident_key).occurrences == 10
 
@@ -369,3 +358,86 @@ def test_checkpoints(store):
     assert store.get_checkpoint("mastodon:m.social", "#brand") == "222"
     assert store.get_checkpoint("mastodon:m.social", "other") == "5"
     assert store.get_checkpoint("bluesky", "#brand") is None
+
+
+# -- small state shared by concurrent workers (quotas, sessions) ---------------------------------
+
+def _in_threads(stores: list, work) -> list[BaseException]:
+    barrier = threading.Barrier(len(stores))
+    errors: list[BaseException] = []
+
+    def run(s):
+        try:
+            barrier.wait()
+            work(s)
+        except BaseException as exc:  # surfaced by the caller
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(s,)) for s in stores]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return errors
+
+
+def test_update_value_is_atomic_across_two_workers(make_store):
+    """Two workers counting on one value: a read-modify-write per step loses no step."""
+    stores = [make_store(), make_store()]
+
+    def count(s):
+        for _ in range(20):
+            s.update_value("quota", "shared", lambda raw: str(int(raw or 0) + 1), T0)
+
+    assert _in_threads(stores, count) == []
+    assert stores[0].get_value("quota", "shared") == "40"
+
+
+def test_update_value_writes_nothing_when_the_change_refuses(store):
+    store.put_value("quota", "k", "9", T0)
+
+    def refuse(raw):
+        raise OverflowError("spent")
+
+    with pytest.raises(OverflowError):
+        store.update_value("quota", "k", refuse, T0)
+    assert store.get_value("quota", "k") == "9"
+    assert store.update_value("quota", "new", lambda raw: f"{raw}!", T0) == "None!"
+
+
+def test_two_workers_share_one_youtube_quota(make_store):
+    """Two workers searching YouTube at once, with one search left for the day: exactly one call
+    reaches the platform, the other worker is told the quota is reached."""
+    import asyncio
+
+    import httpx
+    import respx
+
+    from sentinelle.http import RetryPolicy
+    from sentinelle.ports import Query
+    from sentinelle.sources.youtube import YouTubeSource
+
+    stores = [make_store(), make_store()]
+    results: list = []
+    search = Query(kind="search_posts", value="Maison Lumière")
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    def worker(s):
+        async def go():
+            src = YouTubeSource(api_key="fake-key", quota_store=s, search_calls_per_day=1,
+                                policy=RetryPolicy(sleep=no_sleep, clock=lambda: 1_795_867_200.0))
+            try:
+                results.append(await src.fetch(search, None))
+            finally:
+                await src.aclose()
+
+        asyncio.run(go())
+
+    with respx.mock:
+        route = respx.get("https://www.googleapis.com/youtube/v3/search").mock(
+            return_value=httpx.Response(200, json={"items": []}))
+        assert _in_threads(stores, worker) == []
+    assert route.call_count == 1
+    assert sorted(r.reason or "ok" for r in results) == ["ok", "quota reached"]

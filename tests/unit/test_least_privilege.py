@@ -40,6 +40,8 @@ JUSTIFIED_UNUSED = {
     "s3:GetLifecycleConfiguration": "S3ReadPolicy (conditional)",
     # Called only online for posts with pictures (scams, leaks); tests/unit/test_readers.py calls it under moto.
     "textract:DetectDocumentText": "pictures read by OCR on AWS (online runs of scams and leaks)",
+    # Only with FanOut=Enabled (an !If); tests/functional/test_fanout.py queues units under moto.
+    "sqs:SendMessage": "fan-out: the scan queues its work units (conditional)",
 }
 
 
@@ -104,7 +106,7 @@ def granted(function: str) -> set[str]:
 
 # --------------------------------------------------------------------------- static properties
 
-@pytest.mark.parametrize("function", [*SCAN_FUNCTIONS, "ApiFunction", "AlertFunction"])
+@pytest.mark.parametrize("function", [*SCAN_FUNCTIONS, "WorkerFunction", "ApiFunction", "AlertFunction"])
 def test_no_wildcard_actions_and_star_resources_only_where_aws_requires(function: str) -> None:
     for s in effective_statements(function):
         assert not any("*" in a for a in s["actions"]), s
@@ -112,7 +114,7 @@ def test_no_wildcard_actions_and_star_resources_only_where_aws_requires(function
             assert s["actions"] <= STAR_ONLY, f"{function}: {s['actions'] - STAR_ONLY} on every resource"
 
 
-@pytest.mark.parametrize("function", SCAN_FUNCTIONS)
+@pytest.mark.parametrize("function", [*SCAN_FUNCTIONS, "WorkerFunction"])  # the worker runs scan units
 def test_scan_functions_reach_only_the_table_ssm_path_and_config_bucket(function: str) -> None:
     for s in effective_statements(function):
         services = {a.split(":")[0] for a in s["actions"]}
@@ -130,6 +132,8 @@ def test_scan_functions_reach_only_the_table_ssm_path_and_config_bucket(function
             assert s["conditional"], "S3 only when a config bucket is given"
             assert all("ConfigBucket" in r for r in s["resources"])
             assert not any(a.startswith(("s3:Put", "s3:Delete")) for a in s["actions"])
+        elif services == {"sqs"}:  # fan-out: queue work units, on the work queue only
+            assert s["conditional"] and s["actions"] == {"sqs:SendMessage"} and s["resources"] == ["WorkQueue.Arn"]
         elif services == {"textract"}:  # pictures read by OCR: only the detectors that read posts
             assert s["actions"] == {"textract:DetectDocumentText"} and function != "ScanImpersonationFunction"
         else:
@@ -320,7 +324,7 @@ def measured() -> Iterator[dict[str, Any]]:
 def test_scan_functions_call_only_what_they_are_granted(measured: dict[str, Any]) -> None:
     used = {c for c, _ in measured["scan"]}
     assert "dynamodb:PutItem" in used or "dynamodb:TransactWriteItems" in used, "the scans recorded nothing"
-    for fn in SCAN_FUNCTIONS:
+    for fn in (*SCAN_FUNCTIONS, "WorkerFunction"):  # the worker makes the scans' calls, one unit at a time
         missing = used - granted(fn)
         assert not missing, f"{fn} calls {missing} but its policy does not allow it"
 

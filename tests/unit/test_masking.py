@@ -111,3 +111,25 @@ def test_scam_excerpts_mask_a_nir_as_a_nir_and_an_ssn_written_with_an_equals_sig
     out = mask_cards("https://x.example/v?nir=185057800608491 ssn=536-22-8134 appelez le 06 12 34 56 78")
     assert "[fr_nir]" in out and "85057800" not in out and "536-22-8134" not in out
     assert "06 12 34 56 78" in out  # the scam's call-back number stays: it is the evidence
+
+
+@pytest.mark.parametrize("text", [
+    "password: correcthorsebatterystaple",  # a credential word, no digit
+    "mot de passe : soleilsoleil",
+    "PASSWORD=SuperSecretValueHere",
+    "eyJhbGciOiJIUzI1NiJ9.e30.abc",  # a JWT's header
+    "https://admin:hunter2hunter@intranet.example/",  # credentials in a URL
+    "write to jane.doe@example.com",
+    "ＩＢＡＮ ＦＲ７６ ３０００ ６０００ ０１１２ ３４５６ ７８９０ １８９",  # full-width digits
+])
+def test_the_fast_path_never_skips_what_a_recognizer_may_find(text):
+    from sentinelle.signals.identifiers import _nothing_to_mask
+
+    assert not _nothing_to_mask(text)
+
+
+@pytest.mark.parametrize("text", ["Claire Dubois | Conseil", "display name copies person Julien Faupe"])
+def test_plain_names_skip_the_recognizers(text):
+    from sentinelle.signals.identifiers import _nothing_to_mask
+
+    assert _nothing_to_mask(text) and redact(text) == text

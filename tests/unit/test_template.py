@@ -90,7 +90,13 @@ def test_sam_translation_lints(tmp_path, monkeypatch):
     path.write_text(json.dumps(out))
     assert lint(path) == []
     mappings = [r for r in out["Resources"].values() if r["Type"] == "AWS::Lambda::EventSourceMapping"]
-    assert len(mappings) == 1 and mappings[0]["Properties"]["FilterCriteria"]
+    stream = [m for m in mappings if "StreamArn" in json.dumps(m["Properties"]["EventSourceArn"])]
+    assert len(stream) == 1 and stream[0]["Properties"]["FilterCriteria"]
+    (work,) = [m for m in mappings if m not in stream]  # the worker's queue (fan-out)
+    props = work["Properties"]
+    assert props["EventSourceArn"] == {"Fn::GetAtt": ["WorkQueue", "Arn"]}
+    assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"] and props["BatchSize"] == 1
+    assert props["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "WorkerConcurrency"}}
     rules = [r for r in out["Resources"].values() if r["Type"] == "AWS::Events::Rule"]
     assert len(rules) == len(detectors())
 
@@ -244,12 +250,19 @@ def test_subscriptions_filter_on_the_channels_the_alert_policy_chose():
     """No severity is written in the template: the watchlist's thresholds decide, through the
     `channels` attribute the alert function sets (sentinelle.alerting.channels)."""
     subs = {k: v for k, v in resources("AWS::SNS::Subscription").items() if v["Properties"]["TopicArn"] == {"Ref": "AlertTopic"}}
+    teams = {k: subs.pop(k) for k in list(subs) if k.startswith("Team")}
     by_protocol = {v["Properties"]["Protocol"]: v for v in subs.values()}
     assert by_protocol["email"]["Properties"]["FilterPolicy"] == {"channels": ["alert"]}
     assert by_protocol["sms"]["Properties"]["FilterPolicy"] == {"channels": ["sms"]}
     assert by_protocol["https"]["Properties"]["FilterPolicy"] == {"channels": ["alert"]}
     assert {v.get("Condition") for v in subs.values()} == {"HasAlertEmail", "HasAlertPhone", "HasWebhook"}
     for v in subs.values():
+        assert v["Properties"]["FilterPolicyScope"] == "MessageAttributes"
+    # Each team slot subscribes its e-mail with a filter on the `team` attribute (sentinelle.alerting.teams).
+    assert sorted(teams) == ["Team1EmailSubscription", "Team2EmailSubscription", "Team3EmailSubscription"]
+    for n, (_name, v) in enumerate(sorted(teams.items()), 1):
+        assert v["Condition"] == f"HasTeam{n}" and v["Properties"]["Protocol"] == "email"
+        assert v["Properties"]["FilterPolicy"] == {"team": [{"Ref": f"Team{n}"}]}
         assert v["Properties"]["FilterPolicyScope"] == "MessageAttributes"
     assert resources("AWS::SNS::Topic")["AlertTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
 
@@ -261,7 +274,7 @@ def test_the_hash_key_is_a_generated_secret_given_to_the_scans_only():
     assert secret["Properties"]["Name"]["Fn::Sub"].startswith("sentinelle/")  # the scans' secret policy path
     for name, fn in functions().items():
         env = fn["Properties"].get("Environment", {}).get("Variables", {})
-        if name.startswith("Scan"):
+        if name.startswith("Scan") or name == "WorkerFunction":  # the worker runs scan units
             assert env["SENTINELLE_HASH_KEY_SECRET"] == {"Ref": "HashKeySecret"}, name
         else:
             assert "SENTINELLE_HASH_KEY_SECRET" not in env, name
@@ -347,3 +360,17 @@ def test_samconfig_deploys_this_template_with_valid_parameters():
         assert allowed is None or value in [str(a) for a in allowed], f"{name}={value}"
     env = json.loads((ROOT / cfg["default"]["local_invoke"]["parameters"]["env_vars"]).read_text())
     assert "SENTINELLE_TABLE" in env["Parameters"]
+
+
+def test_work_units_retry_then_dead_letter_and_the_dead_letters_alarm():
+    res = template()["Resources"]
+    queue = res["WorkQueue"]["Properties"]
+    assert queue["RedrivePolicy"]["deadLetterTargetArn"] == {"Fn::GetAtt": ["WorkDeadLetterQueue", "Arn"]}
+    assert queue["RedrivePolicy"]["maxReceiveCount"] >= 2
+    assert queue["VisibilityTimeout"] >= 6 * res["WorkerFunction"]["Properties"]["Timeout"]
+    alarms = [a["Properties"] for a in resources("AWS::CloudWatch::Alarm").values()
+              if a["Properties"]["Namespace"] == "AWS/SQS"]
+    assert {"Fn::GetAtt": ["WorkDeadLetterQueue", "QueueName"]} in [a["Dimensions"][0]["Value"] for a in alarms]
+    for name in ("ScanScamsFunction", "ScanImpersonationFunction", "ScanLeaksFunction"):
+        env = res[name]["Properties"]["Environment"]["Variables"]
+        assert env["SENTINELLE_WORK_QUEUE_URL"] == {"Fn::If": ["UseFanOut", {"Ref": "WorkQueue"}, {"Ref": "AWS::NoValue"}]}

@@ -8,16 +8,19 @@ reading the table's stream (`alerts.stream.plan_batch`), with the thresholds of 
 - Channel `alert` (console, e-mail, webhook) receives every alert; channel `sms` those at or above
   `thresholds.sms`.
 - More than `thresholds.digest_after` alerts at once: one digest per sink instead of a storm.
+- Teams (the watchlist's `teams`) receive, beside the default channels, the alerts whose detector,
+  kind and severity they own (`teams`); locally through their own sinks, on AWS through SNS
+  subscriptions filtered on the message's `team` attribute.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sentinelle.model import Change, Incident, Severity
 from sentinelle.ports import Alert, Channel
-from sentinelle.watchlist import Thresholds
+from sentinelle.watchlist import Team, Thresholds
 
 
 def alerts(change: Change, incident: Incident, thresholds: Thresholds) -> bool:
@@ -32,14 +35,22 @@ def channels(incident: Incident, thresholds: Thresholds) -> tuple[Channel, ...]:
     return ("alert",)
 
 
+def teams(incident: Incident, routes: Sequence[Team]) -> tuple[str, ...]:
+    """The names of the teams that own an alert about `incident` (none: the default channels only)."""
+    return tuple(t.name for t in routes if t.receives(incident.detector, incident.kind, incident.severity))
+
+
 @dataclass
 class AlertPlan:
     send: list[Alert] = field(default_factory=list)  # to deliver
     quiet: list[Alert] = field(default_factory=list)  # recorded, paging no one: done as they are
     digest: bool = False  # deliver `send` as one digest per sink
 
-    def for_channel(self, channel: Channel, thresholds: Thresholds) -> list[Alert]:
-        return [a for a in self.send if channel in channels(a.incident, thresholds)]
+    def for_channel(self, channel: Channel, thresholds: Thresholds, team: str | None = None,
+                    routes: Sequence[Team] = ()) -> list[Alert]:
+        """What a sink of `channel` sends; a team's sink (`team`) only what the team owns."""
+        return [a for a in self.send if channel in channels(a.incident, thresholds)
+                and (team is None or team in teams(a.incident, routes))]
 
 
 def plan(changes: Iterable[Alert], thresholds: Thresholds) -> AlertPlan:
@@ -51,4 +62,4 @@ def plan(changes: Iterable[Alert], thresholds: Thresholds) -> AlertPlan:
     return out
 
 
-__all__ = ["AlertPlan", "alerts", "channels", "plan"]
+__all__ = ["AlertPlan", "alerts", "channels", "plan", "teams"]

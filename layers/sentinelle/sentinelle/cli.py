@@ -178,10 +178,10 @@ def drain_outbox(store: Any, config: Any, *, console: Any = None) -> Any:
 
     from sentinelle.alerts.sinks import ConsoleSink
 
-    sinks = build_sinks(config.alerts, os.environ)
+    sinks = build_sinks(config.alerts, os.environ, config.wl.teams)
     if console is not None:  # the same console sink, writing where the caller says
         sinks = [ConsoleSink(console) if isinstance(sink, ConsoleSink) else sink for sink in sinks]
-    report = drain(store, sinks, config.wl.thresholds)
+    report = drain(store, sinks, config.wl.thresholds, teams=config.wl.teams)
     if not report.delivered and not report.pending:
         return None
     for sink, reason in report.failures:  # those alerts stay in the outbox for the next run
@@ -461,6 +461,72 @@ def cmd_incident_triage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_campaigns(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+    from rich.table import Table
+
+    items = _api(_client(args, readonly=True).campaigns, limit=args.limit)["items"]
+    if args.json:
+        for item in items:
+            print(json.dumps(item, ensure_ascii=False))
+        return EXIT_OK
+    console = Console(emoji=False, highlight=False)
+    if not items:
+        console.print("No campaigns: no two scam or impersonation incidents share a phone number, a domain, "
+                      "a crypto address or a copied identity.")
+        return EXIT_OK
+    table = Table(title="Campaigns, most recent first", title_justify="left")
+    for column in ("id", "severity", "members", "what", "last seen"):
+        table.add_column(column, overflow="fold")
+    for c in items:
+        table.add_row(escape(c["id"][:10]), f"[{_COLOURS.get(c['severity'], '')}]{escape(c['severity'])}[/]",
+                      str(c["members"]), escape(c["title"]), _when(c["last_seen"]))
+    console.print(table)
+    console.print("show one: sentinelle campaigns show ID (any unique prefix of the id)", style="dim")
+    return EXIT_OK
+
+
+def cmd_campaign_show(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.markup import escape
+
+    c = _api(_client(args, readonly=True).campaign, args.id)
+    if args.json:
+        print(json.dumps(c, ensure_ascii=False))
+        return EXIT_OK
+    console = Console(emoji=False, highlight=False)
+    console.print(f"[bold]{escape(c['id'])}[/]  [{_COLOURS.get(c['severity'], '')}]{escape(c['severity'])}[/]  "
+                  f"{escape(c['title'])}")
+    console.print(f"first seen {_when(c['first_seen'])}, last seen {_when(c['last_seen'])}")
+    console.print("[bold]indicators[/]")
+    for ind in c["indicators"]:
+        shared = f"{len(ind['members'])} member(s)" if ind["joins"] else "described, not joining"
+        console.print(f"  {escape(ind['kind'])}: {escape(ind['shown'])} ({shared})")
+    console.print("[bold]members[/]")
+    for m in c["members"]:
+        console.print(f"  {escape(m['id'][:10])} {escape(m['severity'])} {escape(m['detector'])}/{escape(m['kind'])} "
+                      f"{escape(m.get('handle') or '')} on {escape(m['platform'])}, "
+                      f"{escape(c['statuses'].get(m['id'], '?'))}")
+    return EXIT_OK
+
+
+def cmd_campaign_triage(args: argparse.Namespace) -> int:
+    status = _TRIAGE[args.action]
+    note = args.text if args.action == "note" else args.note
+    out = _api(_client(args).triage_campaign, args.id, status=status, note=note, assignee=args.assignee)
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return EXIT_OK
+    done = [r for r in out["results"] if not r.get("error")]
+    print(f"campaign {out['campaign']['id']}: {len(done)} of {len(out['results'])} member incident(s) "
+          + (f"now {status}" if status else "noted"))
+    for r in out["results"]:
+        if r.get("error"):
+            print(f"  {r['id']}: {r['error']}")
+    return EXIT_OK
+
+
 def cmd_incident_takedown(args: argparse.Namespace) -> int:
     pack = _api(_client(args).takedown, args.id, send=args.send, note=args.note)
     text = json.dumps(pack, ensure_ascii=False, indent=None if args.json else 2)
@@ -554,6 +620,12 @@ policies:
 
 # thresholds: {{alert: medium, sms: high, digest_after: 10}}
 # allowlist: {{accounts: [{{platform: x, handle: a_fan_account}}], domains: [partner.example]}}
+
+# Departments that receive, beside the default channels, the alerts they own (docs/alerts.md).
+# teams:
+#   - {{name: compliance, detectors: [leaks], email: [dpo@example.com]}}
+#   - {{name: customer-care, detectors: [scams], webhook: "https://hooks.example.com/care"}}
+#   - {{name: security, detectors: [impersonation], severity: high, email: [soc@example.com]}}
 """
 
 INIT_CONFIG = """\
@@ -728,6 +800,27 @@ def build_parser() -> argparse.ArgumentParser:
     td.add_argument("--note", help="a note kept in the history")
     td.add_argument("--output", "-o", metavar="FILE", help="write the pack to FILE instead of standard output")
     td.set_defaults(func=cmd_incident_takedown)
+
+    cp = sub.add_parser("campaigns", parents=[where], help="campaigns: incidents that share a phone number, a domain, "
+                        "a crypto address or a copied identity (local store or --api)",
+                        description="Without a subcommand: list campaigns, most recent first. IDs: any unique prefix.")
+    cp.add_argument("--limit", type=_limit, default=50, help="1 to 200 (default 50)")
+    cp.set_defaults(func=cmd_campaigns)
+    csub = cp.add_subparsers(dest="campaigns_command", parser_class=_Parser, metavar="ACTION")
+    cshow = csub.add_parser("show", parents=[where], help="one campaign: indicators, members and their status")
+    cshow.add_argument("id", help="the campaign id, or any unique prefix of it")
+    cshow.set_defaults(func=cmd_campaign_show)
+    for action, text in (("ack", "acknowledge every member incident"), ("resolve", "resolve every member incident"),
+                         ("false-positive", "mark every member incident a false positive"),
+                         ("note", "add a note to every member incident")):
+        ct = csub.add_parser(action, parents=[where], help=text)
+        ct.add_argument("id", help="the campaign id, or any unique prefix of it")
+        if action == "note":
+            ct.add_argument("text", help="the note")
+        else:
+            ct.add_argument("--note", help="a note kept in each member's history with the change")
+        ct.add_argument("--assignee", help="who owns them from now on")
+        ct.set_defaults(func=cmd_campaign_triage, action=action)
 
     w = sub.add_parser("watchlist", help="watchlist tools")
     wsub = w.add_subparsers(dest="watchlist_command", required=True, parser_class=_Parser)

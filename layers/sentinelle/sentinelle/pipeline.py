@@ -1,4 +1,9 @@
-"""The one scan pipeline: plan, collect, detect, record, then advance checkpoints."""
+"""The one scan pipeline: plan units, collect, detect, record, then advance checkpoints.
+
+A scan is planned into work units, one per (source, query); `run_units` collects, detects,
+records and checkpoints a set of them. On one machine `scan` runs every unit in-process; on AWS the
+scan function sends the units to a queue and each worker invocation runs one (`sentinelle.lambdas`).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,8 @@ from typing import Any
 
 from sentinelle.detectors.base import Context, Detector
 from sentinelle.incidents import Allowlist
-from sentinelle.model import Change, Finding, Post, Profile, utcnow
-from sentinelle.ports import CheckpointStore, IncidentStore, Query, Source, SourceResult
+from sentinelle.model import Change, Finding, Incident, Post, Profile, utcnow
+from sentinelle.ports import CheckpointStore, Deadline, IncidentStore, Query, Source, SourceResult
 from sentinelle.watchlist import Watchlist
 
 log = logging.getLogger("sentinelle.pipeline")
@@ -76,9 +81,52 @@ def detect_items(detector: Detector, items: Iterable[Post | Profile], ctx: Conte
     return findings, errors
 
 
-async def _fetch(source: Source, query: Query, checkpoint: str | None, timeout: float) -> SourceResult:
+@dataclass(frozen=True)
+class WorkUnit:
+    """One (source, query) of a detector's scan: what a worker collects, detects, records and
+    checkpoints on its own. Sources are named, not serialised: a worker builds them from the
+    run configuration."""
+
+    detector: str
+    source: str  # Source.name
+    query: Query
+    planned_at: datetime | None = None  # the run this unit belongs to (its units count as one run)
+
+    def as_message(self) -> dict[str, Any]:
+        out = {"detector": self.detector, "source": self.source, "query": self.query.model_dump()}
+        if self.planned_at is not None:
+            out["planned_at"] = self.planned_at.isoformat()
+        return out
+
+    @classmethod
+    def from_message(cls, body: dict[str, Any]) -> WorkUnit:
+        """The unit a queue message names; a malformed one raises ValueError (or a pydantic error)."""
+        if not isinstance(body, dict) or not isinstance(body.get("detector"), str) \
+                or not isinstance(body.get("source"), str):
+            raise ValueError("a work unit needs 'detector' and 'source' strings and a 'query'")
+        planned = body.get("planned_at")
+        return cls(detector=body["detector"], source=body["source"], query=Query.model_validate(body.get("query")),
+                   planned_at=datetime.fromisoformat(planned) if isinstance(planned, str) else None)
+
+
+def plan_units(detector: Detector, watchlist: Watchlist, sources: list[Source],
+               plan: list[Query] | None = None, *, now: datetime | None = None) -> list[WorkUnit]:
+    """Every (source, query) the detector's scan reads: each source serves the queries it can."""
+    plan = detector.plan(watchlist) if plan is None else plan
+    return [WorkUnit(detector.name, s.name, q, now) for s in sources for q in s.queries(plan)]
+
+
+async def _fetch(source: Source, query: Query, checkpoint: str | None, timeout: float,
+                 deadline: Deadline | None) -> SourceResult:
+    if deadline is not None:
+        if deadline.reached:  # no time to start: leave the unit whole for the next run
+            return SourceResult(status="could_not_check", reason="deadline")
+        # The hard stop, in case a source overruns its deadline; it loses that unit's items.
+        timeout = min(timeout, max(deadline.remaining(), 0.0))
     try:
-        return await asyncio.wait_for(source.fetch(query, checkpoint), timeout)
+        if deadline is None:
+            return await asyncio.wait_for(source.fetch(query, checkpoint), timeout)
+        return await asyncio.wait_for(source.fetch(query, checkpoint, deadline), timeout)
     except asyncio.TimeoutError:
         return SourceResult(status="could_not_check", reason=f"timed out after {timeout:.0f}s")
     except Exception as exc:  # an adapter bug is reported as a source that could not be checked
@@ -90,6 +138,20 @@ def checkpoint_query(detector: str, query: Query) -> str:
     """A checkpoint belongs to the (detector, source, query) that read it: one source listed under
     several detectors is read in full by each (a shared position would let the first hide the rest)."""
     return f"{detector}|{query.key}"
+
+
+def _join_campaigns(store: Any, incidents: list[Incident], now: datetime) -> None:
+    """Campaigns grow as incidents are recorded (`sentinelle.campaigns`); a store without small
+    state (a test double) has none. A failure here is logged: the incidents are recorded, and
+    the next change of each joins it."""
+    if not incidents or not hasattr(store, "update_value") or not hasattr(store, "values"):
+        return
+    from sentinelle import campaigns
+
+    try:
+        campaigns.join(store, incidents, now)
+    except Exception:
+        log.exception("could not join %d incident(s) to campaigns", len(incidents))
 
 
 async def scan(
@@ -104,20 +166,48 @@ async def scan(
     plan: list[Query] | None = None,
     concurrency: int = 8,
     source_timeout: float = 120.0,
+    deadline: Deadline | None = None,
 ) -> RunSummary:
-    """Scan once. Checkpoints move only after the items they cover are recorded."""
+    """Scan once, in-process: every unit of the plan. Checkpoints move only after the items they
+    cover are recorded."""
+    units = plan_units(detector, watchlist, sources, plan)
+    return await run_units(detector, watchlist, units, sources, store, checkpoints, ctx=ctx, now=now,
+                           concurrency=concurrency, source_timeout=source_timeout, deadline=deadline)
+
+
+async def run_units(
+    detector: Detector,
+    watchlist: Watchlist,
+    units: list[WorkUnit],
+    sources: list[Source],
+    store: IncidentStore,
+    checkpoints: CheckpointStore,
+    *,
+    ctx: Context,
+    now: datetime | None = None,
+    concurrency: int = 8,
+    source_timeout: float = 120.0,
+    deadline: Deadline | None = None,
+) -> RunSummary:
+    """Collect, detect, record and checkpoint `units` (one, for a worker). Past `deadline` sources
+    stop reading and the units record what was read; their checkpoints end where those items end."""
     now = now or utcnow()
     started = time.perf_counter()
     summary = RunSummary(detector=detector.name, started_at=now.isoformat())
-    plan = detector.plan(watchlist) if plan is None else plan
-    pairs = [(s, q) for s in sources for q in s.queries(plan)]
+    by_name = {s.name: s for s in sources}
+    pairs: list[tuple[Source, Query]] = []
+    for unit in units:
+        if unit.source in by_name:
+            pairs.append((by_name[unit.source], unit.query))
+        else:  # the configuration changed between planning and this run: nothing to read
+            log.warning("unit %s %s: source no longer configured, skipped", unit.source, unit.query.key)
 
     gate = asyncio.Semaphore(concurrency)
 
     async def collect(source: Source, query: Query) -> SourceResult:
         async with gate:
             checkpoint = checkpoints.get_checkpoint(source.name, checkpoint_query(detector.name, query))
-            return await _fetch(source, query, checkpoint, source_timeout)
+            return await _fetch(source, query, checkpoint, source_timeout, deadline)
 
     results = await asyncio.gather(*(collect(s, q) for s, q in pairs))
     allowed = Allowlist.build(watchlist, store.allowlist())
@@ -148,6 +238,7 @@ async def scan(
             continue
         summary.findings += len(kept)
         changes.update(r.change for r in recorded)
+        _join_campaigns(store, [r.incident for r in recorded if r.change != Change.repeat], now)
         if result.checkpoint is not None and result.status != "could_not_check":
             checkpoints.put_checkpoint(source.name, checkpoint_query(detector.name, query), result.checkpoint, now)
 

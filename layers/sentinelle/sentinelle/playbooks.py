@@ -34,6 +34,7 @@ class Playbook(BaseModel):
     title: str
     summary: str
     report_as: ReportAs
+    owner: str  # the department that owns the next step (the watchlist's teams route the alert itself)
     contain: list[str] = Field(default_factory=list)  # do first, before anything else
     check: list[str] = Field(min_length=1)
     tell: list[str] = Field(min_length=1)
@@ -56,6 +57,7 @@ class _Entry(BaseModel):
     title: str
     summary: str
     report_as: ReportAs
+    owner: str = Field(min_length=1)
     contain: list[str] = Field(default_factory=list)
     check: list[str] = Field(min_length=1)
     tell: list[str] = Field(min_length=1)

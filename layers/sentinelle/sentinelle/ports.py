@@ -8,8 +8,9 @@ that they do (`make test`).
 from __future__ import annotations
 
 import builtins
+import time
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar, Literal, Protocol
@@ -49,6 +50,32 @@ class SourceResult:
     requests: int = 0  # HTTP requests made (cost accounting)
 
 
+@dataclass(frozen=True)
+class Deadline:
+    """When collection must stop: a source starts no request past it, and returns what it has read
+    with the checkpoint where those items end (the rest is read by the next run, not lost).
+
+    `at` is on `clock` (monotonic seconds). `margin` is the time kept back for one more request.
+    """
+
+    at: float
+    margin: float = 5.0
+    clock: Callable[[], float] = time.monotonic
+
+    @classmethod
+    def within(cls, seconds: float, *, margin: float = 5.0,
+               clock: Callable[[], float] = time.monotonic) -> Deadline:
+        return cls(at=clock() + seconds, margin=margin, clock=clock)
+
+    def remaining(self) -> float:
+        return self.at - self.clock()
+
+    @property
+    def reached(self) -> bool:
+        """True once too little time is left to start another request."""
+        return self.remaining() <= self.margin
+
+
 class Source(Protocol):
     """One configured source (a platform on an instance with its credentials, or a replay file)."""
 
@@ -60,7 +87,11 @@ class Source(Protocol):
         those it can answer; a replay file returns the query it recorded, whatever the plan."""
         ...
 
-    async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult: ...
+    async def fetch(self, query: Query, checkpoint: str | None,
+                    deadline: Deadline | None = None) -> SourceResult:
+        """Read what is new since `checkpoint`. Past `deadline`, stop reading and return what was
+        read, status "partial" (reason "deadline") and a checkpoint no further than those items."""
+        ...
 
     async def aclose(self) -> None: ...
 
@@ -206,6 +237,17 @@ class KeyValueStore(Protocol):
     def get_value(self, namespace: str, key: str) -> str | None: ...
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None: ...
 
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        """Every (key, value) of `namespace`, in key order (one partition on DynamoDB: a Query)."""
+        ...
+
+    def update_value(self, namespace: str, key: str, change: Callable[[str | None], str],
+                     now: datetime) -> str:
+        """Read, `change` and write the value as one atomic step (a quota shared by concurrent
+        workers): a concurrent writer makes it read again and retry. Whatever `change` raises
+        propagates and nothing is written. Returns the value written."""
+        ...
+
 
 class Store(IncidentStore, CheckpointStore, KeyValueStore, Protocol):
     """What a scan needs from one store: incidents, checkpoints and small state (both stores)."""
@@ -239,7 +281,7 @@ class Sink(Protocol):
 
 
 __all__ = [
-    "Alert", "Channel", "CheckpointStore", "Enrichers", "IncidentStore", "InvalidTransition", "Items",
+    "Alert", "Channel", "CheckpointStore", "Deadline", "Enrichers", "IncidentStore", "InvalidTransition", "Items",
     "KeyValueStore", "NotFound", "Outbox", "Page", "Query", "Recorded", "Sink", "Source", "SourceResult",
     "SourceStatus", "Store",
 ]

@@ -9,8 +9,8 @@ from typing import Any
 from sentinelle.config import RunConfig
 from sentinelle.detectors import Context, get
 from sentinelle.model import Finding, Severity, Subject, utcnow
-from sentinelle.pipeline import RunSummary, SourceReport, scan
-from sentinelle.ports import CheckpointStore, KeyValueStore, Source, Store
+from sentinelle.pipeline import RunSummary, SourceReport, WorkUnit, plan_units, run_units
+from sentinelle.ports import CheckpointStore, Deadline, KeyValueStore, Source, Store
 
 
 def build_sources(config: RunConfig, detector: str, *, client: Any = None,
@@ -47,6 +47,24 @@ def picture_reader(config: RunConfig, enrichers: Any = None) -> Any:
     return None
 
 
+def plan_detector(name: str, *, config: RunConfig, sources: list[Source] | None = None,
+                  now: datetime | None = None) -> list[WorkUnit]:
+    """The work units of one scan of `name` at `now`: what the scan function sends to the queue."""
+    detector = get(name)
+    dcfg = config.detectors.get(name)
+    if sources is not None:
+        return plan_units(detector, config.wl, sources, dcfg.queries if dcfg else None, now=now)
+    built = build_sources(config, name)
+    try:
+        return plan_units(detector, config.wl, built, dcfg.queries if dcfg else None, now=now)
+    finally:
+        async def close() -> None:
+            for s in built:
+                await s.aclose()
+
+        asyncio.run(close())
+
+
 async def run_detector_async(
     name: str,
     *,
@@ -56,21 +74,27 @@ async def run_detector_async(
     now: datetime | None = None,
     online: bool | None = None,
     sources: list[Source] | None = None,
+    units: list[WorkUnit] | None = None,
+    deadline: Deadline | None = None,
 ) -> RunSummary:
+    """Run `units` of detector `name` (default: every unit of its plan, i.e. one whole scan)."""
     detector = get(name)
     now = now or utcnow()
     own_sources = sources is None
     sources = build_sources(config, name, session_cache=store) if sources is None else sources
-    dcfg = config.detectors.get(name)
-    plan = dcfg.queries if dcfg and dcfg.queries is not None else None
     try:
-        summary = await scan(detector, config.wl, sources, store, checkpoints or store,
-                             now=now, ctx=make_context(config, now, store.hash_key(), online=online), plan=plan)
+        if units is None:
+            units = plan_detector(name, config=config, sources=sources)
+        summary = await run_units(detector, config.wl, units, sources, store, checkpoints or store, now=now,
+                                  ctx=make_context(config, now, store.hash_key(), online=online),
+                                  deadline=deadline)
     finally:
         if own_sources:
             for s in sources:
                 await s.aclose()
-    _track_source_health(summary, store, now)
+    # The units of one planned run count as one run for source health, whichever worker ran them.
+    planned = {u.planned_at for u in units if u.planned_at is not None} if units else set()
+    _track_source_health(summary, store, planned.pop() if len(planned) == 1 else now)
     return summary
 
 
@@ -88,6 +112,8 @@ def _track_source_health(summary: RunSummary, store: Store, now: datetime) -> No
 
     worst: dict[str, SourceReport] = {}
     for report in summary.sources:
+        if (report.reason or "").startswith("deadline"):
+            continue  # the run ran out of time, not the source: it says nothing of the source's health
         report.consecutive_failures = record_source_status(store, report.source, report.status, now)
         if report.consecutive_failures > getattr(worst.get(report.source), "consecutive_failures", 0):
             worst[report.source] = report

@@ -79,16 +79,21 @@ _PLATFORM_ALIASES = {"twitter": "x", "x.com": "x", "twitter.com": "x", "bsky": "
                      "yt": "youtube", "fb": "facebook", "ig": "instagram", "insta": "instagram"}
 
 
-def check_platform(value: str) -> str:
-    """The platform's name folded to lower case; an unknown one raises with a "did you mean" hint."""
+def unknown_name(what: str, value: str, known: Sequence[str], guess: str | None = None) -> ValueError:
+    """The error for a name not in `known`, with a "did you mean" hint when one is close."""
     import difflib
 
+    guess = guess or next(iter(difflib.get_close_matches(value, known, n=1)), None)
+    hint = f"did you mean {guess!r}? " if guess else ""
+    return ValueError(f"unknown {what} {value!r}: {hint}{what}s are {', '.join(known)}")
+
+
+def check_platform(value: str) -> str:
+    """The platform's name folded to lower case; an unknown one raises with a "did you mean" hint."""
     name = value.strip().lower()
     if name in PLATFORMS:
         return name
-    guess = _PLATFORM_ALIASES.get(name) or next(iter(difflib.get_close_matches(name, PLATFORMS, n=1)), None)
-    hint = f"did you mean {guess!r}? " if guess else ""
-    raise ValueError(f"unknown platform {value!r}: {hint}platforms are {', '.join(PLATFORMS)}")
+    raise unknown_name("platform", value, PLATFORMS, _PLATFORM_ALIASES.get(name))
 
 
 class AccountRef(_Strict):
@@ -195,6 +200,57 @@ class Thresholds(_Strict):
     digest_after: int = Field(default=10, ge=1)  # more new incidents in one run: one digest
 
 
+# Incidents about a source that could not be checked come from no detector module: "sources".
+_NON_DETECTOR_SOURCES = ("sources",)
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+class Team(_Strict):
+    """A department that receives the alerts it owns (leaks to compliance and the DPO, scams to
+    customer service, impersonation to security and HR), beside the default channels that receive
+    every alert. Each filter left empty takes everything."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,63}$")  # an SNS attribute value: lower case
+    detectors: list[str] = Field(default_factory=list)
+    kinds: list[str] = Field(default_factory=list)  # finding kinds, shell patterns ("policy:*")
+    severity: Severity = Severity.info  # the least severe it receives (never below thresholds.alert)
+    email: list[str] = Field(default_factory=list)  # locally, through the SMTP relay; on AWS see deploy.md
+    webhook: str | None = None  # locally, its own chat or SOAR webhook
+
+    @field_validator("detectors")
+    @classmethod
+    def _detectors(cls, v: list[str]) -> list[str]:
+        from sentinelle.detectors import registry  # late: detectors import this module
+
+        known = sorted({*registry(), *_NON_DETECTOR_SOURCES})
+        for name in v:
+            if name not in known:
+                raise unknown_name("detector", name, known)
+        return v
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, v: list[str]) -> list[str]:
+        for address in v:
+            if not _EMAIL.match(address):
+                raise ValueError(f"{address!r} is not an e-mail address")
+        return v
+
+    @field_validator("webhook")
+    @classmethod
+    def _webhook(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("https://", "http://")):
+            raise ValueError("a team's webhook is an http(s) URL")
+        return v
+
+    def receives(self, detector: str, kind: str, severity: Severity) -> bool:
+        from fnmatch import fnmatchcase
+
+        return ((not self.detectors or detector in self.detectors)
+                and (not self.kinds or any(fnmatchcase(kind, k) for k in self.kinds))
+                and severity >= self.severity)
+
+
 class Watchlist(_Strict):
     organization: str = Field(min_length=1)
     brands: list[Brand] = Field(default_factory=list)
@@ -204,8 +260,18 @@ class Watchlist(_Strict):
     policies: Policies = Field(default_factory=Policies)
     thresholds: Thresholds = Field(default_factory=Thresholds)
     regions: tuple[str, ...] = Field(default=DEFAULT_REGIONS, min_length=1)
+    teams: list[Team] = Field(default_factory=list)
 
     model_config = ConfigDict(extra="forbid", frozen=True, ignored_types=(cached_property,))
+
+    @field_validator("teams")
+    @classmethod
+    def _teams(cls, v: list[Team]) -> list[Team]:
+        names = [t.name for t in v]
+        twice = sorted({n for n in names if names.count(n) > 1})
+        if twice:
+            raise ValueError(f"team names must be unique: {', '.join(twice)}")
+        return v
 
     @field_validator("regions", mode="before")
     @classmethod

@@ -57,6 +57,11 @@ class MemoryCheckpoints:
     def put_value(self, namespace: str, key: str, value: str, now: Any) -> None:
         self.values[(namespace, key)] = value
 
+    def update_value(self, namespace: str, key: str, change: Any, now: Any) -> str:
+        value = change(self.values.get((namespace, key)))
+        self.values[(namespace, key)] = value
+        return value
+
 
 @pytest.fixture
 def policy() -> RetryPolicy:

@@ -267,3 +267,24 @@ def test_calls_go_to_the_pds_named_in_the_session_did_document():
     assert search.call_count == 2 and refresh.call_count == 1
     stored = json.loads(cache.get_value("session", "bluesky:monitor.bsky.example"))
     assert stored["accessJwt"] == "fake-access-jwt-2"
+
+
+@respx.mock
+def test_a_session_another_worker_renewed_is_taken_not_refreshed_again():
+    """Refresh tokens rotate: when another worker has renewed the shared session, this one uses it
+    instead of refreshing with a spent token (and then logging in, which is rate-limited)."""
+    login, refresh = login_routes()
+    cache = MemoryCheckpoints()
+    cache.put_value("session", "bluesky:monitor.bsky.example", json.dumps(load("bluesky/createSession.json")), None)
+    renewed = {**load("bluesky/createSession.json"), "accessJwt": "fake-access-jwt-other",
+               "refreshJwt": "fake-refresh-jwt-other"}
+
+    def expired_meanwhile(request: httpx.Request) -> httpx.Response:
+        cache.put_value("session", "bluesky:monitor.bsky.example", json.dumps(renewed), None)  # the other worker
+        return httpx.Response(400, json=load("bluesky/expiredToken.json"))
+
+    search = respx.get(f"{PDS}/app.bsky.feed.searchPosts").mock(side_effect=[
+        expired_meanwhile, httpx.Response(200, json=load("bluesky/searchPosts_page2.json"))])
+    result = run(fetch(source(session_cache=cache), SEARCH))
+    assert result.status == "ok" and login.call_count == 0 and refresh.call_count == 0
+    assert search.calls[1].request.headers["Authorization"] == "Bearer fake-access-jwt-other"

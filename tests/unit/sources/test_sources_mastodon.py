@@ -276,3 +276,31 @@ def test_status_search_with_a_token_quotes_the_name():
     params = route.calls[0].request.url.params
     assert (params["q"], params["type"]) == ('"Maison Lumière"', "statuses")
     assert route.calls[0].request.headers["Authorization"] == "Bearer fake-token"
+
+
+@respx.mock
+def test_a_deadline_mid_burst_keeps_the_pages_read_and_the_next_run_goes_on():
+    """Forward paging: the checkpoint is the last page read before the deadline, not the newest."""
+    from sentinelle.ports import Deadline
+
+    clock = [0.0]
+    prev = '<https://social.example/api/v1/timelines/tag/MaisonLumiere?min_id={}>; rel="prev"'
+    older, newer = load("mastodon/tag_timeline_page2.json"), load("mastodon/tag_timeline_page1.json")
+
+    def slow_first_page(request: httpx.Request) -> httpx.Response:
+        clock[0] = 100.0  # the page took the rest of the invocation
+        return httpx.Response(200, json=older, headers={"Link": prev.format("113520411870001200")})
+
+    route = respx.get(f"{BASE}/api/v1/timelines/tag/MaisonLumiere").mock(side_effect=[
+        slow_first_page,
+        httpx.Response(200, json=newer, headers={"Link": prev.format("113520411870001236")}),
+        httpx.Response(200, json=[]),
+    ])
+    src = source()
+    first = run(src.fetch(TAG, "113520411870001100", Deadline(at=60, margin=5, clock=lambda: clock[0])))
+    run(src.aclose())
+    assert (first.status, first.reason, first.checkpoint) == ("partial", "deadline", "113520411870001200")
+    assert [i.id for i in first.items] == ["113520411870001200"] and route.call_count == 1
+    second = run(fetch(source(), TAG, first.checkpoint))
+    assert [i.id for i in second.items] == ["113520411870001236", "113520411870001235"]
+    assert second.checkpoint == "113520411870001236"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import httpx
 import respx
 
@@ -86,6 +88,25 @@ def test_read_budget_stops_paging_and_reports_partial():
     assert (result.status, result.reason) == ("partial", "read budget reached")
     assert len(result.items) == 2 and route.call_count == 1 and src.reads == 3
     assert route.calls[0].request.url.params["max_results"] == "12"
+
+
+@respx.mock
+def test_daily_read_budget_is_shared_by_every_worker_through_the_store():
+    """Two workers (two sources, one store) on one UTC day: the second sees what the first read."""
+    from conftest import MemoryCheckpoints
+
+    respx.get(f"{API}/tweets/search/recent").respond(200, json=load("x/search_recent_page1.json"))
+    store = MemoryCheckpoints()
+    first = source(daily_read_budget=14, quota_store=store, max_pages=1)
+    assert run(fetch(first, SEARCH)).status in ("ok", "partial") and first.reads == 3
+    assert json.loads(store.get_value("quota", "x"))["reads"] == 3
+    second = source(daily_read_budget=14, quota_store=store)  # 11 left today, a page needs 10
+    assert second.left() == 11
+    run(fetch(second, SEARCH))
+    assert json.loads(store.get_value("quota", "x"))["reads"] == 6
+    third = source(daily_read_budget=14, quota_store=store)
+    result = run(fetch(third, SEARCH))
+    assert (result.status, result.reason) == ("could_not_check", "read budget reached") and third.reads == 0
 
 
 def test_spent_budget_is_could_not_check_without_a_request():

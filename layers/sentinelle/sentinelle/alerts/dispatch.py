@@ -21,10 +21,10 @@ from datetime import datetime
 from typing import Any
 
 from sentinelle import alerting
-from sentinelle.alerts.sinks import LOCAL_SINKS
+from sentinelle.alerts.sinks import LOCAL_SINKS, team_sinks
 from sentinelle.model import utcnow
 from sentinelle.ports import Alert, Outbox, Sink
-from sentinelle.watchlist import Thresholds
+from sentinelle.watchlist import Team, Thresholds
 
 log = logging.getLogger("sentinelle.alerts")
 
@@ -52,8 +52,9 @@ def _reason(exc: BaseException) -> str:
 
 
 def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: Thresholds,
-            done: Callable[[list[str]], None] | None = None) -> DeliveryReport:
-    """Send `alerts` to `sinks` as the policy says; `done(ids)` is called as alerts complete."""
+            done: Callable[[list[str]], None] | None = None, teams: Sequence[Team] = ()) -> DeliveryReport:
+    """Send `alerts` to `sinks` as the policy says; `done(ids)` is called as alerts complete. A
+    team's sink (`TeamSink`) receives only the alerts `teams` route to it."""
     plan = alerting.plan(alerts, thresholds)
     report = DeliveryReport(digest=plan.digest, below_threshold=[a.id for a in plan.quiet])
 
@@ -64,7 +65,7 @@ def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: T
 
     finish(list(report.below_threshold))
     live = [s for s in sinks if s is not None]  # an optional sink that is not configured is None
-    mine = {id(s): plan.for_channel(s.threshold, thresholds) for s in live}
+    mine = {id(s): plan.for_channel(s.threshold, thresholds, getattr(s, "team", None), teams) for s in live}
     mine_ids = {k: {a.id for a in v} for k, v in mine.items()}
     failed: set[str] = set()
 
@@ -96,19 +97,20 @@ def deliver(alerts: Iterable[Alert], sinks: Sequence[Sink | None], thresholds: T
 
 
 def drain(outbox: Outbox, sinks: Sequence[Sink | None], thresholds: Thresholds, *,
-          now: datetime | None = None, owner: str | None = None) -> DeliveryReport:
+          now: datetime | None = None, owner: str | None = None, teams: Sequence[Team] = ()) -> DeliveryReport:
     """Deliver everything in the outbox that no one else holds; see the module's docstring."""
     owner = owner or f"{os.getpid()}-{uuid.uuid4().hex[:8]}"
     claimed = outbox.claim_alerts(owner, now or utcnow(), lease_seconds=LEASE_SECONDS)
-    report = deliver(claimed, sinks, thresholds, done=lambda ids: outbox.mark_sent(ids))
+    report = deliver(claimed, sinks, thresholds, done=lambda ids: outbox.mark_sent(ids), teams=teams)
     outbox.release(report.pending)
     return report
 
 
-def build_sinks(alerts_config: Any, env: Mapping[str, str]) -> list[Sink]:
+def build_sinks(alerts_config: Any, env: Mapping[str, str], teams: Sequence[Team] = ()) -> list[Sink]:
     """Local sinks from the run configuration's `alerts` section and the environment (SMTP settings
     from SENTINELLE_SMTP_*, the webhook URL from the config or SENTINELLE_WEBHOOK_URL): every
-    registered local sink is asked in turn. One that is on but not usable is logged and left out."""
+    registered local sink is asked in turn. One that is on but not usable is logged and left out.
+    Then each team's own: its e-mail (through the same SMTP relay, when e-mail is on) and webhook."""
     sinks: list[Sink] = []
     for name, kind in LOCAL_SINKS.items():
         try:
@@ -118,6 +120,8 @@ def build_sinks(alerts_config: Any, env: Mapping[str, str]) -> list[Sink]:
             continue
         if sink is not None:
             sinks.append(sink)
+    for team in teams:
+        sinks.extend(team_sinks(team, alerts_config, env))
     return sinks
 
 

@@ -117,7 +117,8 @@ def email(incident: Incident, change: Change | str) -> tuple[str, str]:
     ]
     if incident.evidence:
         lines += ["", "Evidence (sensitive values masked):", *_evidence_lines(incident.evidence)]
-    lines += ["", "First steps:", *(f"  {i}. {step}" for i, step in enumerate(pb.first_steps(3), 1))]
+    lines += ["", f"Next step: {pb.owner}",
+              "First steps:", *(f"  {i}. {step}" for i, step in enumerate(pb.first_steps(3), 1))]
     lines += ["", "Tell:", *(f"  - {t}" for t in pb.tell)]
     route = pb.report_route(s.platform)
     if route:
@@ -191,7 +192,7 @@ def webhook_payload(incident: Incident, change: Change | str) -> dict[str, Any]:
         "detector": incident.detector,
         "incident_url": incident_url(incident),
         "incident": _incident_json(incident, {"findings"}),
-        "playbook": {"title": pb.title, "first_steps": pb.first_steps(3),
+        "playbook": {"title": pb.title, "owner": pb.owner, "first_steps": pb.first_steps(3),
                      "report": route.model_dump() if route else None},
     }
 

@@ -17,7 +17,7 @@ from sentinelle import alerting
 from sentinelle.alerts import format as fmt
 from sentinelle.model import Change, Incident
 from sentinelle.ports import Channel, Items, Sink
-from sentinelle.watchlist import Thresholds
+from sentinelle.watchlist import Team, Thresholds
 
 log = logging.getLogger("sentinelle.alerts")
 T = TypeVar("T")
@@ -206,6 +206,39 @@ class WebhookSink:
         self._post(fmt.digest_payload(items))
 
 
+class TeamSink:
+    """A team's own delivery (its e-mail or webhook): the alerts the watchlist routes to the team."""
+
+    threshold: ClassVar[Channel] = "alert"
+
+    def __init__(self, team: str, inner: Sink):
+        self.team, self.inner = team, inner
+        self.name = f"{inner.name}:{team}"
+
+    def send(self, incident: Incident, change: Change) -> object:
+        return self.inner.send(incident, change)
+
+    def send_digest(self, items: Items) -> object:
+        return self.inner.send_digest(items)
+
+
+def team_sinks(team: Team, alerts: Any, env: Mapping[str, str]) -> list[Sink]:
+    """A team's e-mail (through the SENTINELLE_SMTP_* relay, when `alerts.smtp` is on) and webhook;
+    one that cannot work is logged and left out, the other kept."""
+    out: list[Sink] = []
+    if team.webhook:
+        out.append(TeamSink(team.name, WebhookSink(team.webhook)))
+    if team.email and alerts is not None and alerts.smtp:
+        relay = SmtpSink.from_env({**env, "SENTINELLE_SMTP_TO": ",".join(team.email)})
+        if relay is None:
+            log.warning("team %s: e-mail is on but not usable: SENTINELLE_SMTP_HOST is not set", team.name)
+        else:
+            out.append(TeamSink(team.name, relay))
+    elif team.email:
+        log.info("team %s: e-mail is off locally (alerts.smtp); its webhook, if any, is used", team.name)
+    return out
+
+
 def _sns_subject(text: str) -> str:
     # SNS subjects: ASCII, no line breaks, under 100 characters.
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -215,17 +248,23 @@ def _sns_subject(text: str) -> str:
 class SnsSink:
     """Publishes to the alert topic: one message with e-mail, SMS and JSON variants, and message
     attributes that subscriptions filter on: `channels` (what the alert policy chose under the
-    watchlist's thresholds: `alert`, and `sms` for the severe), `severity` and `detector`."""
+    watchlist's thresholds: `alert`, and `sms` for the severe), `team` (the watchlist's teams that
+    own it, when any), `severity` and `detector`.
+
+    A digest goes out once to the default channels (no `team`), and once more per team with only
+    that team's incidents (`channels: ["team"]`, which no default subscription takes), so a team's
+    subscription (`team: [name]`) never receives another team's incidents."""
 
     name = "sns"
     threshold: ClassVar[Channel] = "alert"
     MAX_BYTES = 250_000  # SNS takes 256 KB with the attributes
 
-    def __init__(self, topic_arn: str, thresholds: Thresholds, *, client: Any = None):
+    def __init__(self, topic_arn: str, thresholds: Thresholds, *, teams: Sequence[Team] = (), client: Any = None):
         if not topic_arn:
             raise ValueError("SnsSink needs a topic ARN (SENTINELLE_TOPIC_ARN)")
         self.topic_arn = topic_arn
         self.thresholds = thresholds
+        self.teams = list(teams)
         self._client = client
 
     @cached_property
@@ -257,24 +296,44 @@ class SnsSink:
 
     def send(self, incident: Incident, change: Change) -> str:
         subject, body = fmt.email(incident, change)
-        return self._publish(subject, body, fmt.sms(incident, change), fmt.webhook_payload(incident, change), {
+        teams = alerting.teams(incident, self.teams)
+        payload = fmt.webhook_payload(incident, change)
+        attributes = {
             "channels": self._channels([incident]),
             "severity": {"DataType": "String", "StringValue": incident.severity.value},
             "detector": {"DataType": "String", "StringValue": incident.detector},
-        })
+        }
+        if teams:
+            payload["teams"] = list(teams)
+            attributes["team"] = {"DataType": "String.Array", "StringValue": json.dumps(list(teams))}
+        return self._publish(subject, body, fmt.sms(incident, change), payload, attributes)
 
     def send_digest(self, items: Items) -> str:
+        """The default channels' digest (its message id is returned), then one per team."""
+        message_id = self._digest(items, self._channels([inc for inc, _ in items]))
+        for team in self.teams:
+            owned = [(i, c) for i, c in items if team.name in alerting.teams(i, self.teams)]
+            if owned:
+                self._digest(owned, {"DataType": "String.Array", "StringValue": json.dumps(["team"])}, team.name)
+        return message_id
+
+    def _digest(self, items: Items, channels: dict[str, str], team: str | None = None) -> str:
         subject, body = fmt.digest_email(items)
         detectors = sorted({inc.detector for inc, _ in items})
         # A String.Array matches a filter on any of its values: a `detector: [leaks]`
         # subscription still receives a digest that contains leaks.
         # The SMS variant names the SMS-worthy incidents only, as a local SMS sink's digest does.
         severe = [(i, c) for i, c in items if "sms" in alerting.channels(i, self.thresholds)]
-        return self._publish(subject, body, fmt.digest_sms(severe or items), fmt.digest_payload(items), {
-            "channels": self._channels([inc for inc, _ in items]),
+        attributes = {
+            "channels": channels,
             "severity": {"DataType": "String", "StringValue": fmt.max_severity(i for i, _ in items).value},
             "detector": {"DataType": "String.Array", "StringValue": json.dumps(detectors)},
-        })
+        }
+        payload = fmt.digest_payload(items)
+        if team is not None:
+            attributes["team"] = {"DataType": "String.Array", "StringValue": json.dumps([team])}
+            payload["team"] = team
+        return self._publish(subject, body, fmt.digest_sms(severe or items), payload, attributes)
 
 
-__all__ = ["ConsoleSink", "SmtpSink", "WebhookSink", "SnsSink"]
+__all__ = ["ConsoleSink", "SmtpSink", "SnsSink", "TeamSink", "WebhookSink", "team_sinks"]

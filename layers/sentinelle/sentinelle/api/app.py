@@ -10,7 +10,7 @@ from typing import Any, Callable, Mapping
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response, content_types
 from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer
 
-from sentinelle.api import allowlist, incidents
+from sentinelle.api import allowlist, campaigns, incidents
 from sentinelle.api.auth import Authenticator
 from sentinelle.api.cursor import CursorCodec, derive_key
 from sentinelle.api.errors import Unauthorized, error_response, register_error_handlers, unauthorized_response
@@ -117,6 +117,7 @@ def create_app(store: IncidentStore, *, auth: Authenticator, cursor_key: bytes |
     app.include_router(incidents.build_router(store, codec=codec, caller=app.caller, playbook=playbook,
                                               watchlist=watchlist, reporters=reporters))
     app.include_router(allowlist.build_router(store, caller=app.caller))
+    app.include_router(campaigns.build_router(store, caller=app.caller, watchlist=watchlist))
 
     @app.get("/health", summary="Liveness (no authentication)", tags=["health"], security=[{}])
     def health() -> Health:
@@ -144,7 +145,8 @@ def openapi_document(app: APIGatewayHttpResolver) -> dict[str, Any]:
     return _document_errors(doc)
 
 
-_ERRORS = {400: "invalid request, parameter, key or cursor", 401: "no valid credentials", 404: "no such incident or entry",
+_ERRORS = {400: "invalid request, parameter, key or cursor", 401: "no valid credentials",
+           404: "no such incident, campaign or entry",
            409: "the status cannot change that way", 415: "the body is not JSON",
            422: "invalid parameters or body", 502: "the platform did not take the report"}
 
@@ -168,7 +170,7 @@ def _document_errors(doc: dict[str, Any]) -> dict[str, Any]:
                 codes.add(404)
             if path not in PUBLIC_PATHS:  # a malformed request (bad Content-Length, bad parameter) on any route
                 codes.add(400)
-            if path.startswith("/incidents/") and method in ("patch", "post"):
+            if path.startswith(("/incidents/", "/campaigns/")) and method in ("patch", "post"):
                 codes.add(409)
             if method in ("patch", "post", "put"):
                 codes.add(415)

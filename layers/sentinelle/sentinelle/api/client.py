@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import json
 import os
 from dataclasses import dataclass
@@ -85,6 +87,18 @@ class Client:
     def takedown(self, incident_id: str, *, send: bool = False, note: str | None = None) -> dict[str, Any]:
         body: dict[str, Any] = {"send": send, **({"note": note} if note else {})}
         return dict(self.call("POST", f"/incidents/{self.resolve_id(incident_id)}/takedown", body=body))
+
+
+    # Campaigns: the API resolves a unique prefix of a campaign id itself.
+    def campaigns(self, limit: int = 50) -> dict[str, Any]:
+        return dict(self.call("GET", "/campaigns", query={"limit": limit}))
+
+    def campaign(self, campaign_id: str) -> dict[str, Any]:
+        return dict(self.call("GET", f"/campaigns/{quote(campaign_id.strip(), safe='')}"))
+
+    def triage_campaign(self, campaign_id: str, **change: Any) -> dict[str, Any]:
+        body = {k: v for k, v in change.items() if v is not None}
+        return dict(self.call("PATCH", f"/campaigns/{quote(campaign_id.strip(), safe='')}", body=body))
 
 
 def local_client(store: IncidentStore, where: str, *, actor: str, watchlist: Watchlist | None = None) -> Client:

@@ -174,6 +174,11 @@ def _popular() -> frozenset[str]:
 _POPULAR = _popular()
 
 
+def well_known(domain: str) -> bool:
+    """Whether a registrable domain is one of the well-known sites everyone links to."""
+    return domain in _POPULAR
+
+
 class LookalikeIndex:
     """Built once per watchlist; `check(url_or_domain)` answers in microseconds."""
 
@@ -547,4 +552,4 @@ def _window_distance(text: str, word: str, anchored: bool = False) -> int:
     return best
 
 
-__all__ = ["DomainVerdict", "LookalikeIndex", "edit_kind", "glyph_skeleton"]
+__all__ = ["DomainVerdict", "LookalikeIndex", "edit_kind", "glyph_skeleton", "well_known"]

@@ -14,6 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import Callable, Iterable, Iterator
 
+import ahocorasick
 import phonenumbers
 from stdnum import iban as std_iban
 from stdnum import luhn
@@ -572,6 +573,13 @@ _SECRET_PATTERNS: tuple[tuple[str, tuple[str, ...], re.Pattern[str]], ...] = tup
 # Most posts hold none of the providers' prefixes: one search rules them all out.
 _SECRET_HINT = re.compile("|".join(
     [re.escape(h) for _, hints, _ in _SECRET_PATTERNS for h in hints] + [r"\.[\w-]{6}\."]))
+# Which providers' hints a text holds, all found in one pass (overlapping hints too).
+_HINTS = ahocorasick.Automaton()
+for _i, (_name, _hints, _pattern) in enumerate(_SECRET_PATTERNS):
+    for _h in _hints:
+        _HINTS.add_word(_h, (*(_HINTS.get(_h) if _h in _HINTS else ()), _i))
+_HINTS.make_automaton()
+_UNHINTED = tuple(i for i, (_, hints, _) in enumerate(_SECRET_PATTERNS) if not hints)
 # An AWS secret access key is 40 base64 characters with no prefix of its own: it is known by the
 # access key id written next to it (`AKIA…:<secret>`, `AKIA… <secret>`, both on one config line).
 _AWS_SECRET = re.compile(r"(?<![A-Za-z0-9/+=])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])")
@@ -627,11 +635,11 @@ def _aws_secret_keys(text: str, ids: list[tuple[int, int]]) -> Iterator[Match]:
 
 
 def _secrets(text: str, low: str) -> Iterator[Match]:
-    providers = _SECRET_PATTERNS if _SECRET_HINT.search(text) else ()
+    providers: Iterable[int] = ()
+    if _SECRET_HINT.search(text):
+        providers = sorted({*_UNHINTED, *(i for _, ids in _HINTS.iter(text) for i in ids)})
     aws_ids: list[tuple[int, int]] = []
-    for name, hints, pattern in providers:
-        if hints and not any(h in text for h in hints):
-            continue
+    for name, _, pattern in (_SECRET_PATTERNS[i] for i in providers):
         for m in pattern.finditer(text):
             value = m.group()
             if name == "artifactory_token" and not re.search(r"[a-z]", value[3:]):
@@ -710,10 +718,17 @@ _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
 _URL_DIGITS = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
 
 
+def _nothing_to_mask(text: str) -> bool:
+    """No digit, no "@", no provider's hint, no JWT and no credential word: no recognizer can
+    find anything (the short display names, handles and reasons findings are full of)."""
+    return ("@" not in text and "eyJ" not in text and _SECRET_HINT.search(text) is None
+            and not _credential_words(text.casefold()) and not any(map(str.isdigit, text)))
+
+
 def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[int, int, str]]:
     """(start, end, kind) of everything worth masking in `text`, context or not; for `redact`.
     `scanned` is `scan(text, minimum=0)` when the caller already has it."""
-    if not text:
+    if not text or (scanned is None and _nothing_to_mask(text)):
         return []
     found = list(scan(text, minimum=0) if scanned is None else scanned)
     extra = []

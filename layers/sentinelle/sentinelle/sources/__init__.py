@@ -135,12 +135,14 @@ class RedditSpec(_LiveSpec):
 class XSpec(_LiveSpec):
     type: Literal["x"]
     bearer_token_secret: str = "x_bearer_token"
-    read_budget: int = Field(500, ge=0)  # posts + users read per run (each is paid)
+    read_budget: int = Field(500, ge=0)  # posts + users read per run (each is paid); per unit with fan-out
+    daily_read_budget: int | None = Field(None, ge=0)  # per UTC day, shared by every run and worker
 
     def build(self, wiring: Wiring) -> Source:
         from sentinelle.sources.x import XSource
 
         return XSource(bearer_token=wiring.secrets(self.bearer_token_secret), read_budget=self.read_budget,
+                       daily_read_budget=self.daily_read_budget, quota_store=wiring.session_cache,
                        **self.live(wiring))
 
 

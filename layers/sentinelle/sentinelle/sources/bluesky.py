@@ -223,7 +223,17 @@ class BlueskySource(HttpSource):
     async def _renew(self, stale: dict[str, Any]) -> None:
         async with self._lock:
             if self._session is stale:  # else another query renewed it meanwhile
-                await self._refresh()
+                if not self._adopt_shared(stale):
+                    await self._refresh()
+
+    def _adopt_shared(self, stale: Mapping[str, Any]) -> bool:
+        """Take the session another worker renewed and stored, if there is one: refresh tokens
+        rotate, so a second refresh with the stale one would fail and cost a rate-limited login."""
+        shared = self.cache.get()
+        if shared and shared.get("accessJwt") != stale.get("accessJwt"):
+            self._session = shared
+            return True
+        return False
 
     async def _refresh(self) -> dict[str, Any]:
         assert self._session is not None
@@ -232,8 +242,10 @@ class BlueskySource(HttpSource):
                 "POST", f"{self._pds(self._session)}/xrpc/com.atproto.server.refreshSession",
                 headers={"Authorization": f"Bearer {self._session['refreshJwt']}"}, allow=(400,))
         except CredentialsError:
-            return await self._login()
-        if response.status_code == 400:  # ExpiredToken / InvalidToken: the refresh token is done
+            response = None
+        if response is None or response.status_code == 400:  # ExpiredToken / InvalidToken: it is done
+            if self._adopt_shared(self._session):  # another worker rotated it first
+                return self._session
             return await self._login()
         return self._keep(response)
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
 from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from html import unescape
 from typing import Any, Callable, Iterable
@@ -13,7 +15,7 @@ from typing import Any, Callable, Iterable
 import httpx
 from pydantic import ValidationError
 
-from sentinelle.ports import Query, SourceResult
+from sentinelle.ports import Deadline, Query, SourceResult
 from sentinelle.http import Rejected, RetryPolicy, SourceError, Spent, Unavailable, make_client, request_with_retries
 from sentinelle.model import Post, Profile
 
@@ -199,12 +201,48 @@ def _readable(value: str, kind: str) -> bool:
     return True
 
 
-class _FetchStats:
-    """What one fetch has used: requests made and seconds waited (the cap covers the whole fetch)."""
+class OutOfTime(SourceError):
+    """The fetch's deadline came before its next request: what was read is kept, the rest waits."""
 
-    def __init__(self) -> None:
+    reason = "deadline"
+
+
+RESUME = "resume:"  # the prefix of a checkpoint that holds a paging position to finish first
+
+
+@dataclass(frozen=True)
+class Resume:
+    """Where a newest-first read stopped at its deadline: the next page's cursor, the checkpoint it
+    was reading down to (`floor`), and the newest position already recorded (`top`). The next run
+    finishes that backlog first, then the checkpoint becomes `top`: no item is skipped."""
+
+    cursor: str
+    floor: str | None
+    top: str | None
+
+    def encode(self) -> str:
+        return RESUME + json.dumps(dataclasses.asdict(self), separators=(",", ":"))
+
+    @classmethod
+    def decode(cls, value: str) -> Resume | None:
+        try:
+            data = json.loads(value[len(RESUME):])
+            resume = cls(cursor=data["cursor"], floor=data.get("floor"), top=data.get("top"))
+        except (ValueError, KeyError, TypeError):
+            return None
+        ok = isinstance(resume.cursor, str) and all(v is None or isinstance(v, str) for v in (resume.floor, resume.top))
+        return resume if ok else None
+
+
+class _FetchStats:
+    """What one fetch has used: requests made and seconds waited (the cap covers the whole fetch),
+    and when it must stop (the deadline) and where to resume (a checkpoint's unfinished paging)."""
+
+    def __init__(self, deadline: Deadline | None = None, resume: Resume | None = None) -> None:
         self.requests = 0
         self.spent = Spent()
+        self.deadline = deadline
+        self.resume = resume
 
 
 _STATS: ContextVar[_FetchStats | None] = ContextVar("sentinelle_fetch_stats", default=None)
@@ -264,7 +302,8 @@ class HttpSource:
             return self.handle_pattern.fullmatch(self.handle_of(query.value)) is not None
         return True
 
-    async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
+    async def fetch(self, query: Query, checkpoint: str | None,
+                    deadline: Deadline | None = None) -> SourceResult:
         if not self.queries([query]):
             return SourceResult(status="could_not_check", reason=f"{query.kind} not supported by {self.name}")
         if self.credentials_missing:
@@ -272,11 +311,15 @@ class HttpSource:
 
             hint = "; ".join(where_to_set(n) for n in self.missing_secrets)
             return SourceResult(status="could_not_check", reason=f"credentials: {hint}" if hint else "credentials")
+        resume = None
+        if checkpoint is not None and checkpoint.startswith(RESUME):
+            resume = Resume.decode(checkpoint)
+            checkpoint = resume.floor if resume else None
         if checkpoint is not None and not _readable(checkpoint, self.checkpoint_kind):
             log.warning("source %s %s: unreadable checkpoint ignored", self.name, query.key)
             checkpoint = None
         result = SourceResult()
-        stats = _FetchStats()
+        stats = _FetchStats(deadline, resume)
         token = _STATS.set(stats)  # per fetch: the pipeline runs a source's queries concurrently
         try:
             await self._collect(query, checkpoint, result)
@@ -305,7 +348,14 @@ class HttpSource:
         """One request through the retry layer. A 4xx not in `allow` (which the caller reads itself)
         is an error: an error body must never pass for an empty page."""
         stats = _STATS.get()
-        response = await request_with_retries(self._client, method, url, policy=self.policy, on_request=self._count,
+        policy = self.policy
+        if stats is not None and stats.deadline is not None:
+            if stats.deadline.reached:
+                raise OutOfTime()
+            # Rate-limit waits end before the deadline too: past it the unit's items would be lost.
+            room = max(0.0, stats.deadline.remaining() - stats.deadline.margin)
+            policy = dataclasses.replace(policy, max_total_wait=min(policy.max_total_wait, stats.spent.seconds + room))
+        response = await request_with_retries(self._client, method, url, policy=policy, on_request=self._count,
                                               spent=stats.spent if stats else None, **kw)
         if 400 <= response.status_code < 500 and response.status_code not in allow:
             raise Rejected(f"http {response.status_code}", status_code=response.status_code)
@@ -331,11 +381,30 @@ class HttpSource:
         seen, set only once paging ended normally (a failure mid-way leaves the old one).
         Positions above `ceiling` (a post dated in the future) never become the checkpoint: one
         such post would otherwise hide every later one.
+        At the fetch's deadline, paging stops and the checkpoint becomes a `Resume` (the next page,
+        this floor, the newest position read): the next run reads the rest down to the floor first.
         """
-        newest: str | None = None
-        cursor: str | None = None
+        stats = _STATS.get()
+        resume, newest, cursor = None, None, None
+        if stats is not None and stats.resume is not None:
+            resume, stats.resume = stats.resume, None  # one paging of this fetch resumes, not every
+            newest, cursor = resume.top, resume.cursor
         for _ in range(self.max_pages):
-            items, skipped, cursor = await fetch_page(cursor)
+            try:
+                items, skipped, next_cursor = await fetch_page(cursor)
+            except OutOfTime:
+                if cursor is None or not (result.items or resume):
+                    raise  # nothing read: the checkpoint stays as it was
+                result.status, result.reason = "partial", "deadline; the rest next run"
+                result.checkpoint = Resume(cursor, checkpoint, newest).encode()
+                return
+            except Rejected:
+                if resume is None or cursor != resume.cursor:
+                    raise
+                log.warning("source %s: resume position refused, reading from the newest again", self.name)
+                resume, newest, cursor = None, None, None  # an expired cursor: read anew down to the floor
+                continue
+            cursor = next_cursor
             result.skipped += skipped
             fresh = [i for i in items if checkpoint is None or position(i) is None
                      or order(position(i)) > order(checkpoint)]  # type: ignore[arg-type]

@@ -32,12 +32,21 @@ def consecutive_failures(values: KeyValueStore, source_name: str) -> int:
 def record_source_status(values: KeyValueStore, source_name: str, status: str, now: datetime) -> int:
     """Record one (source, query) outcome of the run at `now`; return the source's count of
     consecutive failing runs. A run fails for a source when any of its queries could not be
-    checked; calls for several queries of one run (same `now`) count that run once.
+    checked; calls for several queries of one run (same `now`: with fan-out, the time the run was
+    planned) count that run once.
     """
-    state = _load(values, source_name)
     at = now.isoformat()
-    if state.get("at") != at:  # the first outcome of a new run
-        state = {"at": at, "base": _count(state), "failed": False}
-    state["failed"] = bool(state["failed"] or status in FAILING)
-    values.put_value(NAMESPACE, source_name, json.dumps(state), now)
-    return _count(state)
+
+    def change(raw: str | None) -> str:
+        try:
+            state = json.loads(raw) if raw else {}
+        except ValueError:
+            state = {}
+        state = state if isinstance(state, dict) else {}
+        if state.get("at") != at:  # the first outcome of a new run
+            state = {"at": at, "base": _count(state), "failed": False}
+        state["failed"] = bool(state["failed"] or status in FAILING)
+        return json.dumps(state)
+
+    # Atomic: with fan-out, the work units of one run report their source's outcome concurrently.
+    return _count(json.loads(values.update_value(NAMESPACE, source_name, change, now)))

@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from pydantic import ValidationError
 
-from sentinelle.ports import Query, SourceResult
+from sentinelle.ports import Deadline, Query, SourceResult
 from sentinelle.model import parse_item
 from sentinelle.sources.common import ITEM_ERRORS, Items, MalformedPage, Page, UnknownEndpoint, loads
 
@@ -72,7 +72,8 @@ class ReplaySource:
         items, skipped, _ = self._parse(self.endpoint, loads(line), **self.parse_options)
         return items, skipped
 
-    async def fetch(self, query: Query, checkpoint: str | None) -> SourceResult:
+    async def fetch(self, query: Query, checkpoint: str | None,
+                    deadline: Deadline | None = None) -> SourceResult:
         try:
             # Bytes, split on line ends only: one line that is not UTF-8 is skipped below, not the
             # whole file (and U+2028 inside a JSON string does not cut its line in two).
@@ -85,6 +86,12 @@ class ReplaySource:
             start = 0  # the file was replaced by a shorter one: read it anew
         result = SourceResult(checkpoint=str(len(lines)))
         for number, raw in enumerate(lines[start:], start + 1):
+            if deadline is not None and deadline.reached:  # lines up to here are read; the rest next run
+                result.checkpoint = str(number - 1)
+                result.status, result.reason = ("partial" if number - 1 > start else "could_not_check"), "deadline"
+                if number - 1 == start:
+                    result.checkpoint = None
+                break
             if not raw.strip():
                 continue
             try:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime, timezone
 from typing import Any, Mapping
 
-from sentinelle.ports import Query, SourceResult
+from sentinelle.ports import KeyValueStore, Query, SourceResult
 from sentinelle.model import Author, Post, Profile
 from sentinelle.sources.common import (
     HttpSource, MalformedPage, Page, UnknownEndpoint, cursor_of, id_key, json_body, map_items, media, media_list,
@@ -129,19 +131,62 @@ class XSource(HttpSource):
     handle_pattern = re.compile(r"[A-Za-z0-9_]{1,15}")
 
     def __init__(self, *, bearer_token: str | None, read_budget: int = 500, name: str | None = None,
-                 page_size: int = 100, **kw: Any):
+                 page_size: int = 100, daily_read_budget: int | None = None,
+                 quota_store: KeyValueStore | None = None, **kw: Any):
         super().__init__(name=name or "x", page_size=max(10, min(page_size, 100)), **kw)
         self.headers = {"Authorization": f"Bearer {bearer_token}"}
         self.credentials_missing = not bearer_token
         self.read_budget = read_budget
-        self.reads = 0  # over this source's life, i.e. one run
+        self.reads = 0  # over this source's life, i.e. one run (one work unit with fan-out)
+        # Reads per UTC day (X bills per day), shared by every run and worker through the store:
+        # value ("quota", <name>) = {"day": "2026-11-28", "reads": 1234}, charged atomically.
+        self.daily_read_budget = daily_read_budget
+        self.quota_store = quota_store
+        self._daily: dict[str, Any] = {}
+
+    def _today(self) -> tuple[str, datetime]:
+        now = datetime.fromtimestamp(self.policy.clock(), timezone.utc)
+        return now.date().isoformat(), now
+
+    @staticmethod
+    def _reads_on(raw: str | None, day: str) -> int:
+        try:
+            usage = json.loads(raw) if raw else {}
+        except ValueError:
+            return 0
+        return int(usage.get("reads", 0)) if isinstance(usage, dict) and usage.get("day") == day else 0
+
+    def left(self) -> int:
+        """Reads this run may still make: its own budget, and what is left of the day's."""
+        left = self.read_budget - self.reads
+        if self.daily_read_budget is not None:
+            day, _ = self._today()
+            raw = self.quota_store.get_value("quota", self.name) if self.quota_store else json.dumps(self._daily)
+            left = min(left, self.daily_read_budget - self._reads_on(raw, day))
+        return left
+
+    def _charge(self, reads: int) -> None:
+        if self.daily_read_budget is None or not reads:
+            return
+        day, now = self._today()
+
+        def add(raw: str | None) -> str:
+            return json.dumps({"day": day, "reads": self._reads_on(raw, day) + reads})
+
+        if self.quota_store is None:
+            self._daily = json.loads(add(json.dumps(self._daily)))
+        else:
+            self.quota_store.update_value("quota", self.name, add, now)
 
     def _spent(self, body: Any) -> None:
+        reads = 0
         if isinstance(body, dict):
             data = body.get("data")
-            self.reads += len(data) if isinstance(data, list) else int(bool(data))
+            reads += len(data) if isinstance(data, list) else int(bool(data))
             users = obj(body.get("includes")).get("users")
-            self.reads += len(users) if isinstance(users, list) else 0
+            reads += len(users) if isinstance(users, list) else 0
+        self.reads += reads
+        self._charge(reads)
 
     async def _call(self, path: str, params: dict[str, Any]) -> Any:
         response = await self._get(API + path, params=params, headers=self.headers)
@@ -155,7 +200,7 @@ class XSource(HttpSource):
 
         async def fetch(cursor: str | None) -> Page:
             nonlocal over_budget
-            left = self.read_budget - self.reads
+            left = self.left()
             if left < minimum:
                 over_budget = True
                 return [], 0, None
@@ -175,7 +220,7 @@ class XSource(HttpSource):
                 result.checkpoint = None
 
     async def _user(self, username: str, result: SourceResult) -> Profile | None:
-        if self.read_budget - self.reads < 1:
+        if self.left() < 1:
             result.status, result.reason = "could_not_check", "read budget reached"
             return None
         body = await self._call(f"/users/by/username/{username.lstrip('@')}", {"user.fields": USER_FIELDS})

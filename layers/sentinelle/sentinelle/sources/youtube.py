@@ -131,30 +131,29 @@ class YouTubeSource(HttpSource):
         self.quota_store = quota_store  # the day's usage, shared across runs and workers
         self._usage: dict[str, Any] = {}
 
-    # Quota: {"day": "2026-11-28", "units": 203, "searches": 2}, kept as value ("quota", <name>).
-    def usage(self) -> dict[str, Any]:
-        day = quota_day(datetime.fromtimestamp(self.policy.clock(), timezone.utc))
-        if self._usage.get("day") != day and self.quota_store is not None:
-            raw = self.quota_store.get_value("quota", self.name)
-            try:
-                self._usage = json.loads(raw) if raw else {}
-            except ValueError:
-                self._usage = {}
-        if self._usage.get("day") != day:
-            self._usage = {"day": day, "units": 0, "searches": 0}
-        return self._usage
-
-    def _spend(self, endpoint: str) -> None:
-        usage = self.usage()
+    # Quota: {"day": "2026-11-28", "units": 203, "searches": 2}, kept as value ("quota", <name>)
+    # and charged in one atomic step of the store, so concurrent workers never overspend it.
+    def _charged(self, raw: str | None, endpoint: str, day: str) -> dict[str, Any]:
+        try:
+            usage = json.loads(raw) if raw else {}
+        except ValueError:
+            usage = {}
+        if not isinstance(usage, dict) or usage.get("day") != day:
+            usage = {"day": day, "units": 0, "searches": 0}
         is_search = endpoint == "search"
         if usage["units"] + COST[endpoint] > self.daily_quota or (
                 is_search and usage["searches"] >= self.search_calls_per_day):
             raise QuotaSpent()
-        usage["units"] += COST[endpoint]
-        usage["searches"] += int(is_search)
-        if self.quota_store is not None:
-            self.quota_store.put_value("quota", self.name, json.dumps(usage),
-                                       datetime.fromtimestamp(self.policy.clock(), timezone.utc))
+        return {**usage, "units": usage["units"] + COST[endpoint], "searches": usage["searches"] + int(is_search)}
+
+    def _spend(self, endpoint: str) -> None:
+        now = datetime.fromtimestamp(self.policy.clock(), timezone.utc)
+        day = quota_day(now)
+        if self.quota_store is None:  # this process alone: the usage it has counted
+            self._usage = self._charged(json.dumps(self._usage), endpoint, day)
+            return
+        self.quota_store.update_value("quota", self.name,
+                                      lambda raw: json.dumps(self._charged(raw, endpoint, day)), now)
 
     async def _call(self, endpoint: str, path: str, params: dict[str, Any]) -> Any:
         self._spend(endpoint)  # counted before the call: a failed call is charged too

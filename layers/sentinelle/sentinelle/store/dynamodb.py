@@ -7,7 +7,7 @@ import builtins
 import functools
 import random
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
 from typing import Any
@@ -19,7 +19,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from sentinelle.model import Change, Finding, Incident, Severity, Status
-from sentinelle.ports import NotFound, Page, Recorded
+from sentinelle.ports import NotFound, Page, Recorded, StoreError
 from sentinelle.hashkey import secret_key
 from sentinelle.incidents import DEFAULT_TTL_DAYS, allow_key, allow_reason, apply_update, expiry, merge_finding, recorded_change
 from sentinelle.store.common import last_seen_id, ts
@@ -402,9 +402,31 @@ class DynamoDBStore:
         except DoesNotExist:
             return None
 
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        for item in self.model.query(f"{KV_PREFIX}{namespace}", consistent_read=True):
+            if item.value is not None:
+                yield item.sk.removeprefix("K#"), item.value
+
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
         self.model(f"{KV_PREFIX}{namespace}", f"K#{key}", value=value, updated_at=ts(now)).save(
             add_version_condition=False)
+
+    def update_value(self, namespace: str, key: str, change: Callable[[str | None], str], now: datetime) -> str:
+        m = self.model
+        for attempt in range(MAX_ATTEMPTS):
+            old = self.get_value(namespace, key)
+            value = change(old)
+            # Written only if no one wrote since the read: else read again and redo the change.
+            condition = m.pk.does_not_exist() if old is None else (m.value == old)
+            try:
+                m(f"{KV_PREFIX}{namespace}", f"K#{key}", value=value, updated_at=ts(now)).save(
+                    condition=condition, add_version_condition=False)
+                return value
+            except PutError as exc:
+                if not _conflict(exc):
+                    raise
+                _backoff(attempt)
+        raise StoreError(f"{namespace}/{key}: {MAX_ATTEMPTS} concurrent writers won the race in a row")
 
 
 # -- the change feed (DynamoDB stream -> alert function) ------------------------------------------

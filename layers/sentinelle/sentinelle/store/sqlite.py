@@ -8,7 +8,7 @@ import secrets
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -369,10 +369,24 @@ class SQLiteStore:
                                      (namespace, key)).fetchone()
         return row[0] if row else None
 
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]:
+        with self._lock:
+            rows = self._conn.execute("SELECT key, value FROM kv WHERE namespace = ? ORDER BY key",
+                                      (namespace,)).fetchall()
+        yield from ((k, v) for k, v in rows)
+
     def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None:
         with self._write() as c:
             c.execute("INSERT OR REPLACE INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
                       (namespace, key, value, ts(now)))
+
+    def update_value(self, namespace: str, key: str, change: Callable[[str | None], str], now: datetime) -> str:
+        with self._write() as c:  # BEGIN IMMEDIATE: other processes wait, then read what this wrote
+            row = c.execute("SELECT value FROM kv WHERE namespace = ? AND key = ?", (namespace, key)).fetchone()
+            value = change(row[0] if row else None)
+            c.execute("INSERT OR REPLACE INTO kv (namespace, key, value, updated_at) VALUES (?, ?, ?, ?)",
+                      (namespace, key, value, ts(now)))
+        return value
 
     # -- outbox ------------------------------------------------------------------------------
 

@@ -1,0 +1,98 @@
+"""The campaign routes: list, read, and triage a whole campaign (every member incident)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Callable
+
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from pydantic import BaseModel, Field
+
+from sentinelle import campaigns as camp
+from sentinelle.api.errors import NotFoundApi
+from sentinelle.api.models import Triage
+from sentinelle.incidents import false_positive_entry
+from sentinelle.model import Status, utcnow
+from sentinelle.ports import InvalidTransition, NotFound
+from sentinelle.watchlist import Watchlist
+
+CampaignId = Annotated[str, Path(min_length=1, max_length=64, description="the campaign id, or a unique prefix")]
+
+
+class CampaignSummary(BaseModel):
+    id: str
+    title: str
+    severity: str
+    members: int
+    first_seen: str
+    last_seen: str
+    indicators: list[str]
+
+
+class CampaignList(BaseModel):
+    items: list[CampaignSummary]
+
+
+class CampaignDetail(camp.Campaign):
+    statuses: dict[str, str] = Field(default_factory=dict)  # each member incident's status now
+
+
+class MemberResult(BaseModel):
+    id: str
+    status: str | None = None
+    error: str | None = None
+
+
+class CampaignTriage(BaseModel):
+    campaign: CampaignDetail
+    results: list[MemberResult]
+
+
+def build_router(store: Any, *, caller: Callable[[], str], watchlist: Watchlist | None = None) -> Router:
+    router = Router()
+
+    def find(campaign_id: str) -> camp.Campaign:
+        try:
+            return camp.resolve(store, campaign_id)
+        except LookupError as exc:
+            raise NotFoundApi("not found", str(exc)) from None
+
+    def detail(c: camp.Campaign) -> CampaignDetail:
+        statuses = {}
+        for m in c.members:
+            try:
+                statuses[m.id] = store.get(m.id).status.value
+            except NotFound:
+                statuses[m.id] = "expired"
+        return CampaignDetail(**c.model_dump(), statuses=statuses)
+
+    @router.get("/campaigns", summary="Campaigns: incidents that share a phone number, a domain, a crypto "
+                "address or a copied identity, most recent first", tags=["campaigns"])
+    def list_campaigns(limit: Annotated[int, Query(ge=1, le=200)] = 50) -> CampaignList:
+        return CampaignList(items=[CampaignSummary(**c.summary()) for c in camp.campaigns(store)[:limit]])
+
+    @router.get("/campaigns/<campaign_id>", summary="One campaign: members, indicators, timeline",
+                tags=["campaigns"])
+    def get_campaign(campaign_id: CampaignId) -> CampaignDetail:
+        return detail(find(campaign_id))
+
+    @router.patch("/campaigns/<campaign_id>", summary="Triage a whole campaign: the status, note or "
+                  "assignee applies to every member incident", tags=["campaigns"])
+    def triage_campaign(campaign_id: CampaignId, change: Annotated[Triage, Body()]) -> CampaignTriage:
+        c, who, now = find(campaign_id), caller(), utcnow()
+        results = []
+        for m in c.members:  # one member that cannot move that way (already closed) does not stop the rest
+            try:
+                incident = store.update(m.id, status=change.status, note=change.note, assignee=change.assignee,
+                                        actor=who, now=now)
+            except (InvalidTransition, NotFound) as exc:
+                results.append(MemberResult(id=m.id, error=str(exc)[:200]))
+                continue
+            if change.status is Status.false_positive:
+                entry = false_positive_entry(incident, watchlist)
+                if entry:
+                    store.allow(*entry, f"false positive (campaign {c.id})", who, now)
+            results.append(MemberResult(id=m.id, status=incident.status.value))
+        return CampaignTriage(campaign=detail(c), results=results)
+
+    return router

@@ -1,0 +1,302 @@
+"""Campaigns: one attack across many accounts is one thing to triage and take down.
+
+An incident about a scam or an impersonation (at `medium` or above: namesakes and customers'
+warnings are not scams) gives **indicators**: the phone numbers it asks people to call, the
+registrable domains it links to (not the brand's, not link shorteners or well-known sites), the
+crypto addresses it gives, and the protected identity it copies. Incidents that share one join
+one campaign, incrementally as they are recorded (`join`, called by the pipeline after each
+write): each indicator points to its campaign (a union-find whose sets are merged when a new
+incident bridges two of them), on both stores through their small key-value state (`values`,
+`get_value`, `update_value`: a Query on one partition on DynamoDB, never a Scan).
+
+Sensitive indicators are kept keyed-hashed (phone numbers, with the store's hash key) and shown
+masked; domains, crypto addresses and the identity copied are public and shown as they are.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from functools import partial
+from typing import Any, Protocol
+
+from pydantic import BaseModel, Field
+
+from sentinelle.masking import mask
+from sentinelle.model import Incident, Severity
+from sentinelle.signals.domains import well_known
+
+CAMPAIGNS, POINTERS, MEMBERS = "campaign", "campaign-indicator", "campaign-member"
+MIN_MEMBERS = 2  # a campaign of one incident is that incident: listed from two members
+ATTACKS = ("scams", "impersonation")  # leaks are the organisation's own posts, never a campaign
+_NOT_JOINING = ("official", "shortener")  # a link to the brand or to bit.ly says nothing about who posted it
+
+
+class Indicator(BaseModel):
+    key: str  # what joins incidents ("phone:<keyed hash>", "domain:acme-login.com", ...)
+    kind: str  # phone | domain | crypto | identity | imitates
+    shown: str  # what a person reads, masked where sensitive
+    joins: bool = True  # `imitates` (which official domain the lookalikes copy) describes, never joins
+    members: list[str] = Field(default_factory=list)
+
+
+class Member(BaseModel):
+    id: str  # the incident's id
+    detector: str
+    kind: str
+    severity: Severity
+    platform: str
+    handle: str | None = None
+    joined_at: datetime
+
+
+class Event(BaseModel):
+    at: datetime
+    incident: str
+    event: str  # joined | merged
+
+
+class Campaign(BaseModel):
+    id: str
+    title: str = ""
+    severity: Severity = Severity.info
+    first_seen: datetime
+    last_seen: datetime
+    members: list[Member] = Field(default_factory=list)
+    indicators: list[Indicator] = Field(default_factory=list)
+    timeline: list[Event] = Field(default_factory=list)
+    merged_into: str | None = None  # a campaign another incident joined to an older one
+
+    def summary(self) -> dict[str, Any]:
+        """What a list shows: everything but the members' and indicators' details."""
+        return {"id": self.id, "title": self.title, "severity": self.severity.value, "members": len(self.members),
+                "first_seen": self.first_seen.isoformat(), "last_seen": self.last_seen.isoformat(),
+                "indicators": [i.shown for i in self.indicators if i.joins]}
+
+
+class KeyValues(Protocol):
+    def get_value(self, namespace: str, key: str) -> str | None: ...
+    def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None: ...
+    def values(self, namespace: str) -> Iterator[tuple[str, str]]: ...
+    def update_value(self, namespace: str, key: str, change: Any, now: datetime) -> str: ...
+    def hash_key(self) -> bytes: ...
+
+
+# -- indicators -----------------------------------------------------------------------------------
+
+def _keyed(key: bytes, value: str) -> str:
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
+    """The indicators an incident gives (none for leaks, sources, or below `medium`)."""
+    if incident.detector not in ATTACKS or incident.severity < Severity.medium:
+        return []
+    out: dict[str, Indicator] = {}
+
+    def add(key: str, kind: str, shown: str, joins: bool = True) -> None:
+        out.setdefault(key, Indicator(key=key, kind=kind, shown=shown, joins=joins))
+
+    evidences = [incident.evidence, *(f.evidence for f in incident.findings)]
+    for ev in evidences:
+        for phone in ev.get("phones") or ():
+            if isinstance(phone, str) and phone.startswith("+"):
+                add(f"phone:{_keyed(hash_key, phone)}", "phone", mask("phone_number", phone))
+        for link in [*(ev.get("links") or ()), *(ev.get("lookalike_links") or ())]:
+            if not isinstance(link, dict) or not link.get("domain") or link.get("status") in _NOT_JOINING:
+                continue
+            if well_known(str(link["domain"])):
+                continue
+            add(f"domain:{link['domain']}", "domain", str(link["domain"]))
+            target = link.get("imitates") or link.get("target")
+            if target:
+                add(f"imitates:{target}", "imitates", str(target), joins=False)
+        for address in ev.get("crypto_addresses") or ():
+            value = address.get("address") if isinstance(address, dict) else address
+            if isinstance(value, str) and value:
+                add(f"crypto:{value}", "crypto", value)
+        if ev.get("identity"):
+            kind = ev.get("identity_kind") or "identity"
+            add(f"identity:{kind}:{ev['identity']}", "identity", str(ev["identity"]))
+    return list(out.values())
+
+
+# -- joining --------------------------------------------------------------------------------------
+
+def campaign_id(first_incident: str) -> str:
+    """Deterministic: two workers opening a campaign for the same incident open the same one."""
+    return hashlib.sha256(f"campaign:{first_incident}".encode()).hexdigest()[:24]
+
+
+def load(store: KeyValues, cid: str) -> Campaign | None:
+    raw = store.get_value(CAMPAIGNS, cid)
+    return Campaign.model_validate_json(raw) if raw else None
+
+
+def _root(store: KeyValues, cid: str) -> Campaign | None:
+    """The campaign `cid` now belongs to, following merges (union-find's find)."""
+    seen: set[str] = set()
+    c = load(store, cid)
+    while c is not None and c.merged_into and c.id not in seen:
+        seen.add(c.id)
+        c = load(store, c.merged_into)
+    return c
+
+
+def _add(c: Campaign, incident: Incident, found: list[Indicator], now: datetime) -> None:
+    members = {m.id: m for m in c.members}
+    is_new = incident.id not in members
+    members[incident.id] = Member(id=incident.id, detector=incident.detector, kind=incident.kind,
+                                  severity=incident.severity, platform=incident.platform,
+                                  handle=incident.subject.handle,
+                                  joined_at=members[incident.id].joined_at if not is_new else now)
+    c.members = sorted(members.values(), key=lambda m: (m.joined_at, m.id))
+    by_key = {i.key: i for i in c.indicators}
+    for ind in found:
+        held = by_key.setdefault(ind.key, ind.model_copy(update={"members": []}))
+        if incident.id not in held.members:
+            held.members.append(incident.id)
+    c.indicators = sorted(by_key.values(), key=lambda i: (-len(i.members), i.key))
+    if is_new:
+        c.timeline.append(Event(at=now, incident=incident.id, event="joined"))
+    c.first_seen = min(c.first_seen, incident.first_seen)
+    c.last_seen = max(c.last_seen, incident.last_seen)
+    c.severity = max((m.severity for m in c.members), key=lambda s: s.rank)
+    c.title = title(c)
+
+
+def _absorb(root: Campaign, other: Campaign, now: datetime) -> None:
+    members = {m.id: m for m in root.members}
+    for m in other.members:
+        members.setdefault(m.id, m)
+    root.members = sorted(members.values(), key=lambda m: (m.joined_at, m.id))
+    by_key = {i.key: i for i in root.indicators}
+    for ind in other.indicators:
+        held = by_key.setdefault(ind.key, ind.model_copy(update={"members": []}))
+        held.members = sorted({*held.members, *ind.members})
+    root.indicators = sorted(by_key.values(), key=lambda i: (-len(i.members), i.key))
+    root.timeline = sorted([*root.timeline, *other.timeline, Event(at=now, incident=other.id, event="merged")],
+                           key=lambda e: e.at)
+    root.first_seen, root.last_seen = min(root.first_seen, other.first_seen), max(root.last_seen, other.last_seen)
+    root.severity = max((m.severity for m in root.members), key=lambda s: s.rank)
+    root.title = title(root)
+
+
+def join(store: KeyValues, incidents: Iterable[Incident], now: datetime) -> list[str]:
+    """Put each incident into its campaign (opening, growing or merging campaigns); returns the ids
+    of the campaigns touched. An incident without indicators is left alone."""
+    key = store.hash_key()
+    touched = []
+    for incident in incidents:
+        found = indicators(incident, key)
+        if any(i.joins for i in found):
+            touched.append(_join_one(store, incident, found, now))
+    return touched
+
+
+def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now: datetime) -> str:
+    roots: dict[str, Campaign] = {}
+    pointed = {store.get_value(POINTERS, i.key) for i in found if i.joins} | {store.get_value(MEMBERS, incident.id)}
+    for cid in pointed:
+        root = _root(store, cid) if cid else None
+        if root is not None:
+            roots[root.id] = root
+    ordered = sorted(roots.values(), key=lambda c: (c.first_seen, c.id))
+    cid = ordered[0].id if ordered else campaign_id(incident.id)
+    others = ordered[1:]  # bridged by this incident: merged into the oldest
+
+    def change(raw: str | None) -> str:
+        c = Campaign.model_validate_json(raw) if raw else Campaign(
+            id=cid, first_seen=incident.first_seen, last_seen=incident.last_seen)
+        for other in others:
+            _absorb(c, other, now)
+        _add(c, incident, found, now)
+        return c.model_dump_json()
+
+    merged = Campaign.model_validate_json(store.update_value(CAMPAIGNS, cid, change, now))
+    moved = {m.id for o in others for m in o.members}
+    for other in others:  # the merged campaigns point to the one they joined
+        store.update_value(CAMPAIGNS, other.id, partial(_merged, into=cid), now)
+    for ind in merged.indicators:
+        if ind.joins and store.get_value(POINTERS, ind.key) != cid:
+            store.put_value(POINTERS, ind.key, cid, now)
+    for m in merged.members:
+        if m.id == incident.id or m.id in moved:
+            store.put_value(MEMBERS, m.id, cid, now)
+    return cid
+
+
+def _merged(raw: str | None, into: str) -> str:
+    c = Campaign.model_validate_json(raw) if raw else None
+    if c is None:
+        raise ValueError("a merged campaign vanished")
+    return c.model_copy(update={"merged_into": into}).model_dump_json()
+
+
+# -- reading --------------------------------------------------------------------------------------
+
+def campaigns(store: KeyValues, *, min_members: int = MIN_MEMBERS) -> list[Campaign]:
+    """Live campaigns (not merged into another) of `min_members` or more, most recent first."""
+    out = [Campaign.model_validate_json(v) for _, v in store.values(CAMPAIGNS)]
+    live = [c for c in out if c.merged_into is None and len(c.members) >= min_members]
+    return sorted(live, key=lambda c: (c.last_seen, c.id), reverse=True)
+
+
+def campaign_of(store: KeyValues, incident_id: str) -> Campaign | None:
+    cid = store.get_value(MEMBERS, incident_id)
+    return _root(store, cid) if cid else None
+
+
+def resolve(store: KeyValues, given: str) -> Campaign:
+    """A campaign by its id or any unique prefix of it (as incidents are); raises LookupError."""
+    given = given.strip().lower()
+    exact = _root(store, given) if len(given) == 24 else None
+    if exact is not None:
+        return exact
+    found = [c for c in campaigns(store, min_members=1) if c.id.startswith(given)] if given else []
+    if len(found) != 1:
+        raise LookupError(f"no campaign {given!r}" if not found else f"{given!r} names {len(found)} campaigns")
+    return found[0]
+
+
+# -- what a person reads --------------------------------------------------------------------------
+
+def title(c: Campaign) -> str:
+    """ "6 accounts copying Claire Dubois, 5 linking to lookalikes of lumiere-patrimoine.fr" """
+    accounts = len({(m.platform, m.handle or m.id) for m in c.members})
+    noun = "account" if accounts == 1 else "accounts"
+    joining = [i for i in c.indicators if i.joins]
+    identity = next((i for i in joining if i.kind == "identity"), None)
+    phone = next((i for i in joining if i.kind == "phone"), None)
+    domain = next((i for i in joining if i.kind == "domain"), None)
+    crypto = next((i for i in joining if i.kind == "crypto"), None)
+    if identity is not None:
+        head = f"{accounts} {noun} copying {identity.shown}"
+    elif phone is not None:
+        head = f"{accounts} {noun} around the phone number {phone.shown}"
+    elif domain is not None:
+        head = f"{accounts} {noun} linking to {domain.shown}"
+    elif crypto is not None:
+        head = f"{accounts} {noun} asking for payment to {crypto.shown}"
+    else:
+        head = f"{accounts} {noun}"
+    linking = {m for i in joining if i.kind == "domain" for m in i.members}
+    if identity is not None and linking:
+        targets = Counter(i.shown for i in c.indicators if i.kind == "imitates")
+        where = (domain.shown if domain is not None and len(domain.members) == len(linking) else
+                 f"lookalikes of {targets.most_common(1)[0][0]}" if targets else "other sites")
+        head += f", {len(linking)} linking to {where}"
+    elif identity is None and phone is not None and domain is not None:
+        head += f", {len(domain.members)} linking to {domain.shown}"
+    return head
+
+
+def as_json(c: Campaign) -> dict[str, Any]:
+    return json.loads(c.model_dump_json())
+
+
+__all__ = ["Campaign", "Indicator", "Member", "campaign_of", "campaigns", "indicators", "join", "resolve", "title"]
