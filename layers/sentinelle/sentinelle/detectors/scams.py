@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
 
+import ahocorasick
+
 from sentinelle.detectors.base import Context, Detector, readable, register
 from sentinelle.ports import Enrichers, Query
 from sentinelle.model import Finding, Post, Profile, Severity, Subject, norm_handle
@@ -319,7 +321,34 @@ class ScamRules:
         flat = "".join(ch for ch in path.casefold() if ch.isalnum())
         if not flat:
             return None
+        names, automaton = self._link_names, self._link_automaton
+        if not len(automaton):
+            return None
+        # The first name of the list (longest first) that the path holds: the names found in one
+        # pass over the path (Aho-Corasick), not a test of each brand's names in turn.
+        first = min((i for _, i in automaton.iter(flat)), default=None)
+        return None if first is None else names[first][1]
+
+    def _named_in_exhaustive(self, url: str) -> str | None:
+        """`_named_in` testing every brand's names in turn: the reference the automaton is tested against."""
+        path = url.split("://", 1)[-1].partition("/")[2]
+        flat = "".join(ch for ch in path.casefold() if ch.isalnum())
+        if not flat:
+            return None
         return next((brand for key, brand in self._link_names if key in flat), None)
+
+    @property
+    def _link_automaton(self) -> ahocorasick.Automaton:
+        automaton = self.__dict__.get("_link_automaton_")
+        if automaton is None:
+            automaton = ahocorasick.Automaton()
+            for i, (key, _) in enumerate(self._link_names):
+                if key not in automaton:  # a name two brands share: the first in the list answers
+                    automaton.add_word(key, i)
+            if len(automaton):
+                automaton.make_automaton()
+            self.__dict__["_link_automaton_"] = automaton
+        return automaton
 
     @property
     def _link_names(self) -> list[tuple[str, str]]:

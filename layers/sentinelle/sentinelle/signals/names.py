@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from array import array
-from bisect import bisect_left
 from collections import defaultdict
 from functools import lru_cache
 from typing import Iterable, Sequence
@@ -241,9 +240,12 @@ class _TypoIndex:
     """Entries found by any word within one typo of one of their words.
 
     Compact, as a watchlist of 10,000 people makes about 800,000 keys: each key is the hash of a
-    typo key with the entry's id in its low bits, all in one sorted array (8 bytes a key) searched
-    by bisection, behind a bitmap of the hashes (one byte per key) that answers most misses at
-    once. Two typo keys sharing a hash only add a candidate, which is then scored.
+    typo key with the entry's id in its low bits, all in one sorted array (8 bytes a key), behind a
+    directory on the hashes' top bits (4 bytes a bucket, about one key a bucket) that says where
+    each bucket's keys start: a miss costs two reads, a hit a scan of a few keys. Two typo keys
+    sharing a hash only add a candidate, which is then scored. A word that was added is answered
+    from a table once looked up: display names mostly repeat the watchlist's own words (first
+    names, common surnames); any other word is searched each time.
     """
 
     _ID_BITS = 22  # up to 4 million entries (the bits _HIGH leaves)
@@ -251,36 +253,54 @@ class _TypoIndex:
 
     def __init__(self) -> None:
         self._pending: set[int] = set()
+        self._words: set[str] = set()
         self._keys = array("Q")
-        self._bits = bytearray(1)
-        self._mask = 0
+        self._starts = array("I", [0, 0])
+        self._shift = 63
+        self._known: dict[str, tuple[int, ...]] = {}
 
     def add(self, word: str, entry: int) -> None:
         if entry > self._LOW:
             raise ValueError("too many entries for one typo index")
         self._pending.update((hash(k) & _HIGH) | entry for k in typo_keys(word))
+        self._words.add(word)
 
     def freeze(self) -> None:
         """Sort what was added; call once, after the last `add`."""
         self._keys = array("Q", sorted(self._pending))
         self._pending = set()
-        size = 1024
-        while size < len(self._keys):
-            size *= 2
-        self._bits, self._mask = bytearray(size), size * 8 - 1
-        for k in self._keys:
-            b = (k >> self._ID_BITS) & self._mask
-            self._bits[b >> 3] |= 1 << (b & 7)
+        bits = 10
+        while (1 << bits) < len(self._keys) and bits < 64 - self._ID_BITS:
+            bits += 1
+        self._shift = 64 - bits
+        starts = array("I", bytes(4 * ((1 << bits) + 1)))
+        for k in self._keys:  # count each bucket's keys, then add the counts up
+            starts[(k >> self._shift) + 1] += 1
+        for b in range(1, len(starts)):
+            starts[b] += starts[b - 1]
+        self._starts = starts
 
     def lookup(self, word: str, into: set[int]) -> None:
-        keys, bits, mask, low, n = self._keys, self._bits, self._mask, self._LOW, len(self._keys)
+        known = self._known.get(word)
+        if known is not None:
+            into.update(known)
+        elif word in self._words:
+            found: set[int] = set()
+            self._search(word, found)
+            self._known[word] = tuple(found)
+            into.update(found)
+        else:
+            self._search(word, into)
+
+    def _search(self, word: str, into: set[int]) -> None:
+        keys, starts, shift, low = self._keys, self._starts, self._shift, self._LOW
         for h in _typo_hashes(word):
-            b = (h >> 22) & mask
-            if not bits[b >> 3] >> (b & 7) & 1:
-                continue
-            i = bisect_left(keys, h)
-            while i < n and keys[i] & ~low == h:
-                into.add(keys[i] & low)
+            b = h >> shift
+            i, end = starts[b], starts[b + 1]
+            while i < end:  # most buckets hold no key or one
+                k = keys[i]
+                if k & ~low == h:
+                    into.add(k & low)
                 i += 1
 
 
