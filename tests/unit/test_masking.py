@@ -133,3 +133,10 @@ def test_plain_names_skip_the_recognizers(text):
     from sentinelle.signals.identifiers import _nothing_to_mask
 
     assert _nothing_to_mask(text) and redact(text) == text
+
+
+def test_a_few_digits_are_no_identifier_but_four_may_be():
+    from sentinelle.signals.identifiers import _nothing_to_mask
+
+    assert _nothing_to_mask("display name “C. Dubois” copies person “Claire Dubois” (92% alike)")
+    assert not _nothing_to_mask("née le 1984")  # a year of birth: the date recognizer reads four digits

@@ -719,10 +719,15 @@ _URL_DIGITS = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
 
 
 def _nothing_to_mask(text: str) -> bool:
-    """No digit, no "@", no provider's hint, no JWT and no credential word: no recognizer can
-    find anything (the short display names, handles and reasons findings are full of)."""
+    """Fewer digits than any number recognizer needs, no "@", no provider's hint, no JWT and no
+    credential word: no recognizer can find anything (the short display names, handles and
+    reasons such as "(92% alike)" that findings are full of)."""
     return ("@" not in text and "eyJ" not in text and _SECRET_HINT.search(text) is None
-            and not _credential_words(text.casefold()) and not any(map(str.isdigit, text)))
+            and not _credential_words(text.casefold()) and sum(map(str.isdigit, text)) < _FEWEST_DIGITS)
+
+
+# The fewest digits any number recognizer looks at (phones take 7, the card-shaped catch 13).
+_FEWEST_DIGITS = min(fewest for fewest in (n for _, n in RECOGNIZERS.values()) if fewest > 0)
 
 
 def find_sensitive(text: str, scanned: list[Match] | None = None) -> list[tuple[int, int, str]]:
