@@ -45,7 +45,7 @@ DEMO = ROOT / "examples" / "demo"
 PAGING = {"medium", "high", "critical"}
 API_ROUTES = ["GET /health", "GET /incidents", "GET /incidents/{incident_id}", "PATCH /incidents/{incident_id}",
               "GET /allowlist", "POST /allowlist", "DELETE /allowlist/{kind}/{key}", "GET /campaigns",
-              "GET /campaigns/{campaign_id}", "PATCH /campaigns/{campaign_id}"]
+              "GET /campaigns/{campaign_id}", "PATCH /campaigns/{campaign_id}", "POST /campaigns/{campaign_id}/takedown"]
 
 
 class Failed(Exception):

@@ -91,7 +91,20 @@ def test_the_api_lists_reads_and_triages_a_whole_campaign(tmp_path, demo_dir):
             assert all(store.get(m["id"]).status.value == "acknowledged" for m in detail["members"])
             assert client.get("/campaigns/ffffffff").status_code == 404
             paths = client.get("/openapi.json").json()["paths"]
-            assert {"/campaigns", "/campaigns/{campaign_id}"} <= set(paths)
+            assert {"/campaigns", "/campaigns/{campaign_id}", "/campaigns/{campaign_id}/takedown"} <= set(paths)
+            pack = client.post(f"/campaigns/{six['id']}/takedown", json={"note": "all six at once"})
+            assert pack.status_code == 200, pack.text
+            body = pack.json()
+            assert len(body["packs"]) == 6 and {p["incident_id"] for p in body["packs"]} == set(detail["statuses"])
+            assert body["shared"]["identities_copied"] == ["Claire Dubois"]
+            assert body["shared"]["imitates"] == ["lumiere-patrimoine.fr"]
+            assert {d["domain"] for d in body["shared"]["domains"]} >= {"lumiere-patrimoine-connexion.fr"}
+            assert all(d["report"]["how"] == "email" for d in body["shared"]["domains"])  # the registrar's abuse contact
+            assert all(store.get(m).status.value == "takedown_requested" for m in detail["statuses"])
+            two = next(i for i in items if i["members"] == 2)
+            phones = client.post(f"/campaigns/{two['id']}/takedown").json()["shared"]["phone_numbers"]
+            assert phones == [{"number": "••••••••12", "members": 2}]  # masked, for the operator or the police
+            assert client.post(f"/campaigns/{two['id']}/takedown", json={"send": True}).status_code == 409
     finally:
         httpd.shutdown()
         httpd.server_close()
@@ -116,6 +129,10 @@ def test_the_cli_lists_and_shows_campaigns(tmp_path, demo_dir):
     assert shown.returncode == 0 and "cl4iredubois.bsky.social" in shown.stdout
     resolved = cli("campaigns", "resolve", six["id"][:7], "--db", db, "--note", "reported to both platforms")
     assert resolved.returncode == 0 and "6 of 6 member incident(s) now resolved" in resolved.stdout
+    packs = tmp_path / "packs.json"
+    taken = cli("campaigns", "takedown", six["id"][:7], "--db", db, "-o", str(packs))
+    assert taken.returncode == 0, taken.stderr
+    assert len(json.loads(packs.read_text())["packs"]) == 0  # all six were resolved above: none can move
     missing = cli("campaigns", "show", "zzzz", "--db", db)
     assert missing.returncode == 2 and "no campaign" in missing.stderr and "Traceback" not in missing.stderr
 

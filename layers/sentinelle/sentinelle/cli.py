@@ -527,6 +527,18 @@ def cmd_campaign_triage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_campaign_takedown(args: argparse.Namespace) -> int:
+    out = _api(_client(args).takedown_campaign, args.id, note=args.note)
+    text = json.dumps(out, ensure_ascii=False, indent=None if args.json else 2)
+    if args.output:
+        Path(args.output).write_text(text + "\n", encoding="utf-8")
+        print(f"campaign {out['campaign_id']}: {len(out['packs'])} evidence pack(s) and the shared indicators "
+              f"written to {args.output}")
+    else:
+        print(text)
+    return EXIT_OK
+
+
 def cmd_incident_takedown(args: argparse.Namespace) -> int:
     pack = _api(_client(args).takedown, args.id, send=args.send, note=args.note)
     text = json.dumps(pack, ensure_ascii=False, indent=None if args.json else 2)
@@ -821,6 +833,12 @@ def build_parser() -> argparse.ArgumentParser:
             ct.add_argument("--note", help="a note kept in each member's history with the change")
         ct.add_argument("--assignee", help="who owns them from now on")
         ct.set_defaults(func=cmd_campaign_triage, action=action)
+    ctd = csub.add_parser("takedown", parents=[where], help="one evidence pack per member and the shared indicators "
+                          "(the domains to report to their registrar); marks the members takedown_requested")
+    ctd.add_argument("id", help="the campaign id, or any unique prefix of it")
+    ctd.add_argument("--note", help="a note kept in each member's history")
+    ctd.add_argument("--output", "-o", metavar="FILE", help="write the packs to FILE instead of standard output")
+    ctd.set_defaults(func=cmd_campaign_takedown)
 
     w = sub.add_parser("watchlist", help="watchlist tools")
     wsub = w.add_subparsers(dest="watchlist_command", required=True, parser_class=_Parser)

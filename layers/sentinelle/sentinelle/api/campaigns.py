@@ -9,8 +9,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from pydantic import BaseModel, Field
 
 from sentinelle import campaigns as camp
-from sentinelle.api.errors import NotFoundApi
-from sentinelle.api.models import Triage
+from sentinelle.api.errors import Conflict, NotFoundApi
+from sentinelle.api.models import TakedownRequest, Triage
+from sentinelle.api.takedown import evidence_pack
+from sentinelle.playbooks import report_route
 from sentinelle.incidents import false_positive_entry
 from sentinelle.model import Status, utcnow
 from sentinelle.ports import InvalidTransition, NotFound
@@ -45,6 +47,18 @@ class MemberResult(BaseModel):
 
 class CampaignTriage(BaseModel):
     campaign: CampaignDetail
+    results: list[MemberResult]
+
+
+class CampaignTakedown(BaseModel):
+    """One evidence pack per member, and what the members share: the domains to report once to
+    their registrar or host (with the route), the numbers and addresses to give the police or the
+    operator."""
+
+    campaign_id: str
+    title: str
+    packs: list[dict[str, Any]]
+    shared: dict[str, Any]
     results: list[MemberResult]
 
 
@@ -94,5 +108,43 @@ def build_router(store: Any, *, caller: Callable[[], str], watchlist: Watchlist 
                     store.allow(*entry, f"false positive (campaign {c.id})", who, now)
             results.append(MemberResult(id=m.id, status=incident.status.value))
         return CampaignTriage(campaign=detail(c), results=results)
+
+    @router.post("/campaigns/<campaign_id>/takedown", summary="Build one takedown evidence pack per member and "
+                 "the shared indicators (domains for a registrar or host report); mark the members "
+                 "takedown_requested", tags=["campaigns"])
+    def takedown_campaign(campaign_id: CampaignId,
+                          request: Annotated[TakedownRequest | None, Body()] = None) -> CampaignTakedown:
+        c, who, now = find(campaign_id), caller(), utcnow()
+        request = request or TakedownRequest()
+        if request.send:
+            raise Conflict("not for a campaign", "file reports member by member (POST /incidents/{id}/takedown "
+                           "with send), after checking each pack")
+        packs, results = [], []
+        for m in c.members:
+            try:
+                incident = store.get(m.id)
+                pack = evidence_pack(incident, watchlist=watchlist, now=now)
+                store.update(m.id, status=Status.takedown_requested, assignee=None, actor=who, now=now,
+                             note=request.note or f"takedown requested with campaign {c.id}",
+                             detail={"takedown": pack})
+            except (InvalidTransition, NotFound) as exc:
+                results.append(MemberResult(id=m.id, error=str(exc)[:200]))
+                continue
+            packs.append(pack)
+            results.append(MemberResult(id=m.id, status=Status.takedown_requested.value))
+        return CampaignTakedown(campaign_id=c.id, title=c.title, packs=packs, shared=shared(c), results=results)
+
+    def shared(c: camp.Campaign) -> dict[str, Any]:
+        impersonation = any(m.detector == "impersonation" for m in c.members)
+        route = report_route("domain", "impersonation" if impersonation else "scam")
+        joined = [i for i in c.indicators if i.joins]
+        return {
+            "domains": [{"domain": i.shown, "members": len(i.members), "report": route.model_dump() if route else None}
+                        for i in joined if i.kind == "domain"],
+            "imitates": [i.shown for i in c.indicators if i.kind == "imitates"],
+            "phone_numbers": [{"number": i.shown, "members": len(i.members)} for i in joined if i.kind == "phone"],
+            "crypto_addresses": [i.shown for i in joined if i.kind == "crypto"],
+            "identities_copied": [i.shown for i in joined if i.kind == "identity"],
+        }
 
     return router

@@ -101,6 +101,11 @@ class Client:
         return dict(self.call("PATCH", f"/campaigns/{quote(campaign_id.strip(), safe='')}", body=body))
 
 
+    def takedown_campaign(self, campaign_id: str, *, note: str | None = None) -> dict[str, Any]:
+        body: dict[str, Any] = {"note": note} if note else {}
+        return dict(self.call("POST", f"/campaigns/{quote(campaign_id.strip(), safe='')}/takedown", body=body))
+
+
 def local_client(store: IncidentStore, where: str, *, actor: str, watchlist: Watchlist | None = None) -> Client:
     """The API's own routes resolved in this process over the local store: the CLI triages exactly
     as an API caller would (the same transitions, notes, suppression and evidence packs)."""
