@@ -31,6 +31,9 @@ from sentinelle.model import Incident, Severity
 from sentinelle.signals.domains import well_known
 
 CAMPAIGNS, POINTERS, MEMBERS = "campaign", "campaign-indicator", "campaign-member"
+# Campaigns of two members or more, again: what a list reads (one Query), without the many
+# one-incident campaigns every lone scam opens in case a second one shares its indicators.
+LISTED = "campaign-listed"
 MIN_MEMBERS = 2  # a campaign of one incident is that incident: listed from two members
 ATTACKS = ("scams", "impersonation")  # leaks are the organisation's own posts, never a campaign
 _NOT_JOINING = ("official", "shortener")  # a link to the brand or to bit.ly says nothing about who posted it
@@ -217,10 +220,15 @@ def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now:
         _add(c, incident, found, now)
         return c.model_dump_json()
 
-    merged = Campaign.model_validate_json(store.update_value(CAMPAIGNS, cid, change, now))
+    written = store.update_value(CAMPAIGNS, cid, change, now)
+    merged = Campaign.model_validate_json(written)
+    if len(merged.members) >= MIN_MEMBERS:
+        store.put_value(LISTED, cid, written, now)
     moved = {m.id for o in others for m in o.members}
     for other in others:  # the merged campaigns point to the one they joined
-        store.update_value(CAMPAIGNS, other.id, partial(_merged, into=cid), now)
+        gone = store.update_value(CAMPAIGNS, other.id, partial(_merged, into=cid), now)
+        if len(other.members) >= MIN_MEMBERS:
+            store.put_value(LISTED, other.id, gone, now)
     for ind in merged.indicators:
         if ind.joins and store.get_value(POINTERS, ind.key) != cid:
             store.put_value(POINTERS, ind.key, cid, now)
@@ -239,10 +247,10 @@ def _merged(raw: str | None, into: str) -> str:
 
 # -- reading --------------------------------------------------------------------------------------
 
-def campaigns(store: KeyValues, *, min_members: int = MIN_MEMBERS) -> list[Campaign]:
-    """Live campaigns (not merged into another) of `min_members` or more, most recent first."""
-    out = [Campaign.model_validate_json(v) for _, v in store.values(CAMPAIGNS)]
-    live = [c for c in out if c.merged_into is None and len(c.members) >= min_members]
+def campaigns(store: KeyValues) -> list[Campaign]:
+    """Live campaigns (two members or more, not merged into another), most recent first."""
+    out = [Campaign.model_validate_json(v) for _, v in store.values(LISTED)]
+    live = [c for c in out if c.merged_into is None and len(c.members) >= MIN_MEMBERS]
     return sorted(live, key=lambda c: (c.last_seen, c.id), reverse=True)
 
 
@@ -257,7 +265,7 @@ def resolve(store: KeyValues, given: str) -> Campaign:
     exact = _root(store, given) if len(given) == 24 else None
     if exact is not None:
         return exact
-    found = [c for c in campaigns(store, min_members=1) if c.id.startswith(given)] if given else []
+    found = [c for c in campaigns(store) if c.id.startswith(given)] if given else []
     if len(found) != 1:
         raise LookupError(f"no campaign {given!r}" if not found else f"{given!r} names {len(found)} campaigns")
     return found[0]
