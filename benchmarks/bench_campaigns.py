@@ -1,0 +1,118 @@
+"""Campaigns: incidents per second joined with 100,000 incidents in the store (SQLite), and the
+DynamoDB calls one join costs (under moto: its times say nothing about AWS, so only calls)."""
+
+from __future__ import annotations
+
+import os
+import random
+import tempfile
+import time
+from collections import Counter
+from datetime import datetime, timezone
+
+from sentinelle import campaigns as camp
+from sentinelle.model import Finding, Incident, Severity, Subject
+
+T0 = datetime(2026, 12, 1, 9, 0, tzinfo=timezone.utc)
+STORED = 100_000
+MEASURED = 2_000
+
+
+def _finding(n: int, rng: random.Random) -> Finding:
+    """A scam account's finding: a third share a number with others (campaigns of about ten), the
+    rest a number of their own; every tenth also links to a shared landing domain."""
+    shared = rng.random() < 1 / 3
+    phone = f"+3361{(n // 10 if shared else 10_000_000 + n) % 100_000_000:08d}"
+    links = [{"domain": f"lumiere-offre{n // 25}.shop", "status": "unrelated"}] if n % 10 == 0 else []
+    return Finding(detector="scams", kind="brand_scam", severity=Severity.high, score=80, reasons=["a fake coupon"],
+                   evidence={"phones": [phone], "links": links, "crypto_addresses": []},
+                   subject=Subject(platform="x", kind="account", id=f"a{n}", handle=f"a{n}"))
+
+
+def _sqlite_rows() -> list[tuple[str, str, str]]:
+    from sentinelle.store.sqlite import SQLiteStore
+
+    rng = random.Random(18)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = SQLiteStore(os.path.join(tmp, "bench.db"))
+        findings = [_finding(n, rng) for n in range(STORED + MEASURED)]
+        t = time.process_time()
+        incidents: list[Incident] = []
+        for i in range(0, STORED, 5_000):
+            incidents += [r.incident for r in store.record_many(findings[i:i + 5_000], T0)]
+        recorded = time.process_time() - t
+        t = time.process_time()
+        camp.join(store, incidents, T0)
+        filled = time.process_time() - t
+        rows.append((f"join {STORED:,} incidents into an empty store (filling it)", f"{filled:.1f} s",
+                     f"{STORED / filled:,.0f} incidents/s (recording them: {STORED / recorded:,.0f}/s)"))
+        fresh = [r.incident for r in store.record_many(findings[STORED:], T0)]
+        t = time.process_time()
+        camp.join(store, fresh, T0)
+        took = time.process_time() - t
+        rows.append((f"join {MEASURED:,} more with {STORED:,} in the store", f"{took:.2f} s",
+                     f"**{MEASURED / took:,.0f} incidents/s**"))
+        t = time.perf_counter()
+        listed = camp.campaigns(store)
+        rows.append((f"list the {len(listed):,} campaigns of two members or more", f"{time.perf_counter() - t:.2f} s",
+                     ""))
+        store.close()
+    return rows
+
+
+def _dynamodb_rows() -> list[tuple[str, str, str]]:
+    import botocore.client
+    from moto import mock_aws
+
+    for k, v in {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "bench",
+                 "AWS_SECRET_ACCESS_KEY": "bench"}.items():
+        os.environ.setdefault(k, v)
+    calls: Counter[str] = Counter()
+    real = botocore.client.BaseClient._make_api_call
+
+    def counting(self, operation, params):  # noqa: ANN001, ANN202
+        calls[operation] += 1
+        return real(self, operation, params)
+
+    rng = random.Random(18)
+    rows = []
+    with mock_aws():
+        import boto3
+
+        from sentinelle.store.dynamodb import DynamoDBStore, create_table
+
+        create_table("sentinelle-bench")
+        boto3.client("secretsmanager").create_secret(Name="bench/hash-key", SecretString="b" * 64)
+        store = DynamoDBStore("sentinelle-bench", hash_key_secret="bench/hash-key")
+        store.hash_key()
+        incidents = [r.incident for r in store.record_many([_finding(n, rng) for n in range(1_000)], T0)]
+        botocore.client.BaseClient._make_api_call = counting
+        try:
+            camp.join(store, incidents, T0)
+            n = len(incidents)
+            total = sum(calls.values())
+            rows.append((f"join {n:,} incidents: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())),
+                         f"{total / n:.1f} calls per incident" + ("" if not calls["Scan"] else ", SCAN")))
+            calls.clear()
+            listed = camp.campaigns(store)
+            rows.append((f"list {len(listed)} campaigns: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())),
+                         "no Scan" if not calls["Scan"] else "SCAN"))
+        finally:
+            botocore.client.BaseClient._make_api_call = real
+    return rows
+
+
+def run() -> str:
+    lines = ["## campaigns", "",
+             "`python -m benchmarks campaigns`. Scam incidents, a third sharing a phone number with about ten others, "
+             "every tenth also a landing domain with about two others: campaigns that grow and merge. SQLite on a "
+             "temporary file (WAL), CPU time of the process; DynamoDB counts API calls under moto.", "",
+             "| measure | value | rate |", "|---|---|---|"]
+    for name, value, rate in _sqlite_rows() + _dynamodb_rows():
+        lines.append(f"| {name} | {value} | {rate} |")
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    print(run())
