@@ -84,6 +84,7 @@ def test_the_api_lists_reads_and_triages_a_whole_campaign(tmp_path, demo_dir):
             six = next(i for i in items if i["members"] == 6)
             detail = client.get(f"/campaigns/{six['id'][:8]}").json()
             assert len(detail["members"]) == 6 and set(detail["statuses"].values()) == {"open"}
+            assert all("key" not in i for i in detail["indicators"])  # keyed hashes never leave the store
             assert [e["event"] for e in detail["timeline"]].count("joined") == 6
             out = client.patch(f"/campaigns/{six['id']}", json={"status": "acknowledged", "note": "one attack"})
             assert out.status_code == 200, out.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Any, Callable
 
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -35,7 +36,24 @@ class CampaignList(BaseModel):
     items: list[CampaignSummary]
 
 
-class CampaignDetail(camp.Campaign):
+class IndicatorOut(BaseModel):
+    """An indicator as people read it: its keyed hash (a phone number's) never leaves the store."""
+
+    kind: str
+    shown: str
+    joins: bool
+    members: list[str]
+
+
+class CampaignDetail(BaseModel):
+    id: str
+    title: str
+    severity: str
+    first_seen: datetime
+    last_seen: datetime
+    members: list[camp.Member]
+    indicators: list[IndicatorOut]
+    timeline: list[camp.Event]
     statuses: dict[str, str] = Field(default_factory=dict)  # each member incident's status now
 
 
@@ -78,7 +96,9 @@ def build_router(store: Any, *, caller: Callable[[], str], watchlist: Watchlist 
                 statuses[m.id] = store.get(m.id).status.value
             except NotFound:
                 statuses[m.id] = "expired"
-        return CampaignDetail(**c.model_dump(), statuses=statuses)
+        return CampaignDetail(id=c.id, title=c.title, severity=c.severity.value, first_seen=c.first_seen,
+                              last_seen=c.last_seen, members=c.members, timeline=c.timeline, statuses=statuses,
+                              indicators=[IndicatorOut(**i.model_dump(exclude={"key"})) for i in c.indicators])
 
     @router.get("/campaigns", summary="Campaigns: incidents that share a phone number, a domain, a crypto "
                 "address or a copied identity, most recent first", tags=["campaigns"])
