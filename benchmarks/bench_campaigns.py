@@ -25,7 +25,9 @@ def _finding(n: int, rng: random.Random) -> Finding:
     phone = f"+3361{(n // 10 if shared else 10_000_000 + n) % 100_000_000:08d}"
     links = [{"domain": f"lumiere-offre{n // 25}.shop", "status": "unrelated"}] if n % 10 == 0 else []
     return Finding(detector="scams", kind="brand_scam", severity=Severity.high, score=80, reasons=["a fake coupon"],
-                   evidence={"phones": [phone], "links": links, "crypto_addresses": []},
+                   evidence={"phones": [phone], "links": links, "crypto_addresses": [],
+                             "excerpt": f"-50% sur tout chez Maison Lumière ! Appelez le {phone} et donnez votre "
+                                        f"numéro de carte pour recevoir le bon n°{n % 97}"},
                    subject=Subject(platform="x", kind="account", id=f"a{n}", handle=f"a{n}"))
 
 
@@ -105,7 +107,8 @@ def _dynamodb_rows() -> list[tuple[str, str, str]]:
 
 def run() -> str:
     lines = ["## campaigns", "",
-             "`python -m benchmarks campaigns`. Scam incidents, a third sharing a phone number with about ten others, "
+             "`python -m benchmarks campaigns`. Scam incidents (each with its text, signed for near duplicates), "
+             "a third sharing a phone number with about ten others, "
              "every tenth also a landing domain with about two others: campaigns that grow and merge. SQLite on a "
              "temporary file (WAL), CPU time of the process; DynamoDB counts API calls under moto.", "",
              "| measure | value | rate |", "|---|---|---|"]

@@ -1,9 +1,11 @@
 """Campaigns: do incidents of one attack join one campaign, and nothing else?
 
 Generated, seeded: scam campaigns (each its own phone number or landing domain, 2 to 15 accounts,
-posts worded differently), all using the same brand (so the brand alone must join nothing), lone
-scams, and customers' warnings quoting a campaign's number (which must join nothing); plus
-impersonation campaigns, one per protected person copied (the campaign is the identity copied,
+posts worded from six shared templates, so campaigns differ by their number or domain only), fake
+support replies copied word for word to each victim (no number, no link: joined by near-duplicate
+text alone), all using the same brand (so the brand alone must join nothing), lone scams, and
+customers' warnings quoting a campaign's number (which must join nothing); plus impersonation
+campaigns, one per protected person copied (the campaign is the identity copied,
 by design). Every post goes through the real `scams` or `impersonation` detector, the real SQLite
 store and `campaigns.join`, as a scan does.
 """
@@ -77,6 +79,17 @@ def corpus(seed: int = 18) -> tuple[list[Post | Profile], dict[str, str]]:
             truth[author] = name
             lures = [t for t in LURES if ("{phone}" in t) == bool(phone)]
             items.append(post(author, rng.choice(lures).format(phone=phone, url=f"https://{domain}/carte")))
+    for t in range(12):  # fake support copied word for word to each victim: no number, no link
+        name = f"copy-{t}"
+        text = (f"Maison Lumière {rng.choice(['support', 'service client', 'help desk'])} here. "
+                f"{rng.choice(['To get your refund', 'Pour votre remboursement', 'To unlock your order'])}, "
+                f"{rng.choice(['message us on WhatsApp', 'écrivez-nous sur Telegram', 'DM us on Signal'])} "
+                f"{rng.choice(['with your card number and the 3-digit code', 'avec votre numéro de carte et le code au dos'])}"
+                f" {rng.choice(['today only', 'avant ce soir', 'within 24 hours', 'sans attendre'])} #{rng.randint(100, 999)}")
+        for a in range(rng.randint(2, 10)):
+            author = f"{name}-acct{a}"
+            truth[author] = name
+            items.append(post(author, f"@victim{rng.randint(1, 9999)} {text}{rng.choice(['', ' 🙏', '!!'])}"))
     for lone in range(60):  # lone scams: their own number each
         author = f"lone-{lone}"
         truth[author] = ""
@@ -113,6 +126,43 @@ def _purity(clusters: list[list[str]], truth: dict[str, str]) -> tuple[float, fl
     return purity, complete
 
 
+def text_threshold(seed: int = 7, pairs: int = 300) -> list[tuple[str, str]]:
+    """How often two texts share a MinHash band (and so join), by how they differ."""
+    rng = random.Random(seed)
+
+    def rate(make: object) -> str:
+        joined = 0
+        for _ in range(pairs):
+            a, b = make()  # type: ignore[operator]
+            joined += bool(set(camp.text_bands(a)) & set(camp.text_bands(b)))
+        return f"{joined / pairs:.1%}"
+
+    def lure() -> str:
+        return rng.choice(LURES[:4]).format(phone=_phone(rng))
+
+    def reply() -> str:
+        return rng.choice(LURES[2:4]).format(phone=_phone(rng)) + " " + rng.choice(
+            ["Offer valid while stocks last, terms apply, see you soon in our shops", "Merci et à bientôt"])
+
+    def one_word(text: str) -> str:
+        words = text.split()
+        words[rng.randrange(len(words))] = rng.choice(["vite", "now", "bientôt", "today"])
+        return " ".join(words)
+
+    def another_number() -> tuple[str, str]:
+        t = rng.choice(LURES[:4])
+        return t.format(phone=_phone(rng)), t.format(phone=_phone(rng))
+
+    return [
+        ("a copy sent to another victim (@mention)", rate(lambda: (lambda t: (f"@a {t}", f"@b {t}"))(lure()))),
+        ("a copy with one word changed, short lure (~20 words)", rate(lambda: (lambda t: (t, one_word(t)))(lure()))),
+        ("a copy with one word changed, longer lure (~30 words)", rate(lambda: (lambda t: (t, one_word(t)))(reply()))),
+        ("the same template with another phone number", rate(another_number)),
+        ("two different templates", rate(lambda: (LURES[0].format(phone=_phone(rng)),
+                                                  LURES[1].format(phone=_phone(rng))))),
+    ]
+
+
 def run() -> str:
     items, truth = corpus()
     wl = load_watchlist(ROOT / "examples" / "demo" / "watchlist.yaml")
@@ -140,7 +190,7 @@ def run() -> str:
         store.close()
     true_campaigns = len({t for t in truth.values() if t})
     rows = [
-        ("true campaigns (scams by number or domain; impersonation by person copied)", f"{true_campaigns}"),
+        ("true campaigns (scams by number, domain or copied words; impersonation by person copied)", f"{true_campaigns}"),
         ("campaigns found (two members or more)", f"{len(found)}"),
         ("purity (members in their campaign's majority)", f"{purity:.3f}"),
         ("completeness (accounts of a true campaign in its largest found part)", f"{completeness:.3f}"),
@@ -150,6 +200,7 @@ def run() -> str:
         ("alerts for the burst without campaigns → with campaigns", f"{without} → {with_campaigns} "
                                                                     f"({1 - with_campaigns / max(1, without):.0%} fewer)"),
     ]
+    text_rows = text_threshold()
     return "\n".join([
         "## campaigns", "",
         __doc__.strip().split("\n\n", 1)[1].replace("\n", " "), "",
@@ -159,7 +210,14 @@ def run() -> str:
         "number or domain per campaign, every account reported. What it cannot show: a campaign that changes "
         "numbers mid-way splits in two; two attacks on one person are one campaign (by design); and a "
         "customer's warning stays out only because the scams detector does not report warnings at `medium` "
-        "(none of the 30 here was), since a campaign takes indicators from reported scams only.", "",
+        "(none of the 30 here was), since a campaign takes indicators from reported scams only. Copied words "
+        "join only near-verbatim copies (the table below): a copy with one word changed mostly stays apart.", "",
         "| measure | value |", "| --- | ---: |",
         *(f"| {k} | {v} |" for k, v in rows),
+        "",
+        f"Near-duplicate text (`campaigns.text_bands`: MinHash over word 3-shingles, {camp.BANDS} bands of "
+        f"{camp.ROWS} rows, @mentions left out; a shared band joins). How often two lures join, "
+        "300 seeded pairs each:", "",
+        "| two texts | joined |", "| --- | ---: |",
+        *(f"| {k} | {v} |" for k, v in text_rows),
     ])

@@ -166,3 +166,25 @@ def test_a_campaign_alerts_its_first_member_then_once_at_each_size():
     # An escalation of a later member still alerts: it is news about that account.
     escalated = Alert("e", next(m for m in members if m.id == order[1]), Change.escalated)
     assert plan([escalated], Thresholds(), lambda iid: camp.campaign_of(store, iid)).send
+
+
+# -- near-duplicate text: copies join, a template with another number does not ------------------
+
+LURE = ("Maison Lumière support here. To get your refund, message us on WhatsApp with your card number "
+        "and the 3-digit code on the back, today only")
+
+
+def test_copied_words_join_without_a_number_or_a_link():
+    store = Memory()
+    copies = [scam(n, severity=Severity.high).model_copy(update={"evidence": {"excerpt": f"@client{n} {LURE}"}})
+              for n in range(4)]
+    camp.join(store, copies, T0)
+    (c,) = camp.campaigns(store)
+    assert len(c.members) == 4 and c.title == "4 accounts posting the same words"
+
+
+def test_a_shared_template_with_another_number_is_another_campaign():
+    a = "-50% sur tout chez Maison Lumière aujourd'hui seulement ! Appelez le {} et donnez votre numéro de carte"
+    left, right = camp.text_bands(a.format("+33 6 12 34 56 78")), camp.text_bands(a.format("+33 6 98 76 54 32"))
+    assert left and right and not set(left) & set(right)
+    assert camp.text_bands("Appelez le +33 6 12 34 56 78") == []  # too short to say who wrote it
