@@ -188,3 +188,12 @@ def test_a_shared_template_with_another_number_is_another_campaign():
     left, right = camp.text_bands(a.format("+33 6 12 34 56 78")), camp.text_bands(a.format("+33 6 98 76 54 32"))
     assert left and right and not set(left) & set(right)
     assert camp.text_bands("Appelez le +33 6 12 34 56 78") == []  # too short to say who wrote it
+
+
+def test_the_same_picture_reposted_joins():
+    store = Memory()
+    flyers = [scam(n).model_copy(update={"evidence": {"picture": {"which": "image 1 of 1, read by OCR",
+                                                                  "phash": "c3c3e1f0f8fcfeff"}}}) for n in range(3)]
+    camp.join(store, flyers, T0)
+    (c,) = camp.campaigns(store)
+    assert len(c.members) == 3 and c.title == "3 accounts posting the same picture"

@@ -44,7 +44,7 @@ _NOT_JOINING = ("official", "shortener")  # a link to the brand or to bit.ly say
 
 class Indicator(BaseModel):
     key: str  # what joins incidents ("phone:<keyed hash>", "domain:acme-login.com", ...)
-    kind: str  # phone | domain | crypto | identity | imitates
+    kind: str  # phone | domain | crypto | identity | picture | text | imitates
     shown: str  # what a person reads, masked where sensitive
     joins: bool = True  # `imitates` (which official domain the lookalikes copy) describes, never joins
     members: list[str] = Field(default_factory=list)
@@ -125,6 +125,9 @@ def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
             value = address.get("address") if isinstance(address, dict) else address
             if isinstance(value, str) and value:
                 add(f"crypto:{value}", "crypto", value)
+        picture = ev.get("picture")
+        if isinstance(picture, dict) and picture.get("phash"):  # the same flyer, whoever reposts it
+            add(f"picture:{picture['phash']}", "picture", f"the same picture (perceptual hash {picture['phash']})")
         excerpt = ev.get("excerpt")
         if isinstance(excerpt, str) and incident.detector == "scams":
             for band, key in enumerate(text_bands(excerpt)):
@@ -338,6 +341,8 @@ def title(c: Campaign) -> str:
         head = f"{accounts} {noun} linking to {domain.shown}"
     elif crypto is not None:
         head = f"{accounts} {noun} asking for payment to {crypto.shown}"
+    elif any(i.kind == "picture" for i in joining):
+        head = f"{accounts} {noun} posting the same picture"
     elif any(i.kind == "text" for i in joining):
         head = f"{accounts} {noun} posting the same words"
     else:
