@@ -197,3 +197,28 @@ def test_the_same_picture_reposted_joins():
     camp.join(store, flyers, T0)
     (c,) = camp.campaigns(store)
     assert len(c.members) == 3 and c.title == "3 accounts posting the same picture"
+
+
+def test_messaging_contacts_join_and_a_whatsapp_number_is_a_phone_number():
+    store = Memory()
+    tg = [scam(n, links=[{"url": "https://t.me/Lumiere_Remboursement", "domain": "t.me", "status": "messaging"}])
+          for n in range(2)]
+    other = scam(9, links=[{"url": "https://t.me/someone_else", "domain": "t.me", "status": "messaging"}])
+    wa = scam(5, links=[{"url": "https://wa.me/33756789012", "domain": "wa.me", "status": "messaging"}])
+    called = scam(6, phones=["+33756789012"])
+    camp.join(store, [*tg, other, wa, called], T0)
+    found = {c.title: sorted(m.handle for m in c.members) for c in camp.campaigns(store)}
+    assert found == {"2 accounts sending people to t.me/lumiere_remboursement": ["acct0", "acct1"],
+                     "2 accounts around the phone number ••••••••12": ["acct5", "acct6"]}
+
+
+def test_the_scams_detector_keeps_who_to_write_to():
+    from sentinelle.detectors import Context, get
+    from sentinelle.model import Post
+    from sentinelle.watchlist import parse_watchlist
+
+    wl = parse_watchlist({"organization": "Acme", "brands": [{"name": "Maison Lumière", "domains": ["maisonlumiere.fr"]}]})
+    post = Post(platform="x", id="1", author={"id": "9", "handle": "lumiere_help"},
+                text="Maison Lumière remboursement : envoyez votre numéro de carte sur https://t.me/lumiere_rembourse")
+    (finding,) = get("scams").detect(post, Context.ephemeral(wl))
+    assert {"url": "https://t.me/lumiere_rembourse", "domain": "t.me", "status": "messaging"} in finding.evidence["links"]

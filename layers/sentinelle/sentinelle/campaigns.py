@@ -44,7 +44,7 @@ _NOT_JOINING = ("official", "shortener")  # a link to the brand or to bit.ly say
 
 class Indicator(BaseModel):
     key: str  # what joins incidents ("phone:<keyed hash>", "domain:acme-login.com", ...)
-    kind: str  # phone | domain | crypto | identity | picture | text | imitates
+    kind: str  # phone | contact | domain | crypto | identity | picture | text | imitates
     shown: str  # what a person reads, masked where sensitive
     joins: bool = True  # `imitates` (which official domain the lookalikes copy) describes, never joins
     members: list[str] = Field(default_factory=list)
@@ -98,6 +98,22 @@ def _keyed(key: bytes, value: str) -> str:
     return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:24]
 
 
+def _contact(url: str) -> str | None:
+    """"t.me/lumiere_deals" from a messaging link, or "+33612345678" for a WhatsApp number."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url if "//" in url else f"https://{url}")
+    segment = parts.path.strip("/").split("/")[0].lower() if parts.path else ""
+    if parts.hostname in ("api.whatsapp.com", "whatsapp.com") and "phone=" in (parts.query or ""):
+        segment = parts.query.split("phone=", 1)[1].split("&")[0]
+    if not segment or segment in ("joinchat", "s", "c", "send"):
+        return None
+    digits = segment.lstrip("+")
+    if digits.isdigit() and 8 <= len(digits) <= 15:
+        return f"+{digits}"
+    return f"{(parts.hostname or '').removeprefix('www.')}/{segment}"
+
+
 def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
     """The indicators an incident gives (none for leaks, sources, or below `medium`)."""
     if incident.detector not in ATTACKS or incident.severity < Severity.medium:
@@ -114,6 +130,13 @@ def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
                 add(f"phone:{_keyed(hash_key, phone)}", "phone", mask("phone_number", phone))
         for link in [*(ev.get("links") or ()), *(ev.get("lookalike_links") or ())]:
             if not isinstance(link, dict) or not link.get("domain") or link.get("status") in _NOT_JOINING:
+                continue
+            if link.get("status") == "messaging":  # the handle or number to write to, not the platform
+                contact = _contact(str(link.get("url") or ""))
+                if contact and contact.startswith("+"):
+                    add(f"phone:{_keyed(hash_key, contact)}", "phone", mask("phone_number", contact))
+                elif contact:
+                    add(f"contact:{contact}", "contact", contact)
                 continue
             if well_known(str(link["domain"])):
                 continue
@@ -339,6 +362,8 @@ def title(c: Campaign) -> str:
         head = f"{accounts} {noun} around the phone number {phone.shown}"
     elif domain is not None:
         head = f"{accounts} {noun} linking to {domain.shown}"
+    elif any(i.kind == "contact" for i in joining):
+        head = f"{accounts} {noun} sending people to {next(i.shown for i in joining if i.kind == 'contact')}"
     elif crypto is not None:
         head = f"{accounts} {noun} asking for payment to {crypto.shown}"
     elif any(i.kind == "picture" for i in joining):

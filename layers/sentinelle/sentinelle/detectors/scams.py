@@ -288,6 +288,8 @@ class ScamRules:
                 continue
             if host in MESSAGING_HOSTS or host.removeprefix("www.") in MESSAGING_HOSTS:
                 hits.setdefault("messaging", []).append(host)
+                # Who to write to (t.me/handle, wa.me/<number>): the contact a campaign shares.
+                out.append({"url": mask_cards(url), "domain": host.removeprefix("www."), "status": "messaging"})
                 continue
             verdict = self.domains.check(url)
             entry: dict[str, Any] = {"url": mask_cards(url), "domain": verdict.domain, "status": verdict.status}
