@@ -222,3 +222,20 @@ def test_the_scams_detector_keeps_who_to_write_to():
                 text="Maison Lumière remboursement : envoyez votre numéro de carte sur https://t.me/lumiere_rembourse")
     (finding,) = get("scams").detect(post, Context.ephemeral(wl))
     assert {"url": "https://t.me/lumiere_rembourse", "domain": "t.me", "status": "messaging"} in finding.evidence["links"]
+
+
+def test_a_text_candidate_joins_only_when_the_signatures_agree():
+    """Band collisions between texts of one template with other numbers must not chain campaigns."""
+    store = Memory()
+    base = "Maison Lumière offre spéciale : appelez le {} et donnez votre numéro de carte pour le bon de 100 euros"
+    first = scam(1).model_copy(update={"evidence": {"excerpt": base.format("+33 6 12 34 56 78")}})
+    camp.join(store, [first], T0)
+    sig = camp.text_signature(base.format("+33 6 12 34 56 78"))
+    # Force a band collision with an unlike text: its pointer is not followed.
+    unlike = "Your parcel is waiting: confirm the delivery fee today at the post office counter near you please"
+    other = scam(2).model_copy(update={"evidence": {"excerpt": unlike}})
+    bands_other = camp.text_bands(unlike)
+    store.put_value(camp.POINTERS, f"text:0:{bands_other[0]}", f"{camp.campaign_of(store, first.id).id}|{first.id}", T0)
+    camp.join(store, [other], T0)
+    assert camp.campaign_of(store, other.id).id != camp.campaign_of(store, first.id).id
+    assert sig is not None and camp.similarity(sig, sig) == 1.0

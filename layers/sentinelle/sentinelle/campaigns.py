@@ -34,6 +34,7 @@ from sentinelle.signals.domains import well_known
 from sentinelle.text.normalize import tokens
 
 CAMPAIGNS, POINTERS, MEMBERS = "campaign", "campaign-indicator", "campaign-member"
+TEXTS = "campaign-text"  # a scam incident's MinHash signature, to check a text candidate against
 # Campaigns of two members or more, again: what a list reads (one Query), without the many
 # one-incident campaigns every lone scam opens in case a second one shares its indicators.
 LISTED = "campaign-listed"
@@ -48,6 +49,7 @@ class Indicator(BaseModel):
     shown: str  # what a person reads, masked where sensitive
     joins: bool = True  # `imitates` (which official domain the lookalikes copy) describes, never joins
     members: list[str] = Field(default_factory=list)
+    signature: list[int] | None = Field(default=None, exclude=True)  # text: checked on joining, kept apart
 
 
 class Member(BaseModel):
@@ -152,9 +154,11 @@ def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
         if isinstance(picture, dict) and picture.get("phash"):  # the same flyer, whoever reposts it
             add(f"picture:{picture['phash']}", "picture", f"the same picture (perceptual hash {picture['phash']})")
         excerpt = ev.get("excerpt")
-        if isinstance(excerpt, str) and incident.detector == "scams":
-            for band, key in enumerate(text_bands(excerpt)):
+        sig = text_signature(excerpt) if isinstance(excerpt, str) and incident.detector == "scams" else None
+        if sig is not None:
+            for band, key in enumerate(bands(sig)):
                 add(f"text:{band}:{key}", "text", "the same words, copied")
+            out[f"text:0:{bands(sig)[0]}"].signature = sig
         if ev.get("identity"):
             kind = ev.get("identity_kind") or "identity"
             add(f"identity:{kind}:{ev['identity']}", "identity", str(ev["identity"]))
@@ -163,10 +167,13 @@ def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
 
 # -- near-duplicate text ------------------------------------------------------------------------
 # MinHash over the words' 3-shingles, cut into bands: two texts share a band when every one of its
-# rows agrees, which for texts of Jaccard similarity J happens with probability J**ROWS per band.
-# 4 bands of 16 rows: copies (J ≥ 0.95) share one 9 times in 10, J = 0.8 once in 9, J = 0.6 about
-# once in a thousand; the evaluation measures it on lures that differ only by their phone number.
-BANDS, ROWS = 4, 16
+# rows agrees (probability J**ROWS per band for texts of Jaccard similarity J). A shared band only
+# makes a candidate: it joins when the two signatures agree on TEXT_MIN of their values (the
+# estimated Jaccard similarity), checked against the text that set the band's pointer. Without
+# that check rare band collisions between texts of one template with different numbers would, over
+# a hundred thousand incidents, chain unrelated campaigns into one.
+BANDS, ROWS = 8, 8
+TEXT_MIN = 0.8  # estimated Jaccard similarity of two texts that join (measured in the evaluation)
 MIN_WORDS = 8  # texts with fewer words (numbers aside) are too common to say who wrote them
 _PRIME = (1 << 61) - 1
 
@@ -182,18 +189,32 @@ _PERMUTATIONS = _permutations()
 _ADDRESSED = re.compile(r"(?<![\w/])@[\w.@-]+")
 
 
-def text_bands(text: str) -> list[str]:
-    """The band keys of `text`'s MinHash signature (none for a short text). @mentions are left out:
-    a copy is addressed to each victim in turn. Numbers and links stay: the same words with another
-    number or landing page are another campaign's, as the evaluation's shared templates show."""
+def text_signature(text: str) -> list[int] | None:
+    """`text`'s MinHash signature (None for a short text). @mentions are left out: a copy is
+    addressed to each victim in turn. Numbers and links stay: the same words with another number or
+    landing page are another campaign's, as the evaluation's shared templates show."""
     words = tokens(_ADDRESSED.sub(" ", text))
     if sum(1 for w in words if not w.isdigit()) < MIN_WORDS:
-        return []
+        return None
     shingles = {int.from_bytes(hashlib.blake2b(" ".join(words[i:i + 3]).encode(), digest_size=8).digest(), "big")
                 for i in range(len(words) - 2)}
-    signature = [min((a * s + b) % _PRIME for s in shingles) for a, b in _PERMUTATIONS]
+    return [min((a * s + b) % _PRIME for s in shingles) for a, b in _PERMUTATIONS]
+
+
+def bands(signature: list[int]) -> list[str]:
     return [hashlib.blake2b(repr(signature[i * ROWS:(i + 1) * ROWS]).encode(), digest_size=8).hexdigest()
             for i in range(BANDS)]
+
+
+def similarity(a: list[int], b: list[int]) -> float:
+    """The share of equal MinHash values: an estimate of the two texts' Jaccard similarity."""
+    return sum(x == y for x, y in zip(a, b)) / max(1, len(a))
+
+
+def text_bands(text: str) -> list[str]:
+    """The band keys of `text` (none for a short text)."""
+    sig = text_signature(text)
+    return bands(sig) if sig is not None else []
 
 
 # -- joining --------------------------------------------------------------------------------------
@@ -271,7 +292,21 @@ def join(store: KeyValues, incidents: Iterable[Incident], now: datetime) -> list
 
 def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now: datetime) -> str:
     roots: dict[str, Campaign] = {}
-    pointers = {i.key: store.get_value(POINTERS, i.key) for i in found if i.joins}
+    sig = next((i.signature for i in found if i.signature is not None), None)
+    pointers: dict[str, str | None] = {}
+    unverified: set[str] = set()  # text bands another text set, too unlike this one to join
+    for i in found:
+        if not i.joins:
+            continue
+        raw = store.get_value(POINTERS, i.key)
+        if raw and i.kind == "text":
+            raw, _, source = raw.partition("|")
+            theirs = store.get_value(TEXTS, source) if source and source != incident.id else None
+            if source != incident.id and (sig is None or theirs is None
+                                          or similarity(sig, json.loads(theirs)) < TEXT_MIN):
+                unverified.add(i.key)
+                continue
+        pointers[i.key] = raw
     member_of = store.get_value(MEMBERS, incident.id)
     for cid in {*pointers.values(), member_of}:
         root = _root(store, cid) if cid else None
@@ -300,9 +335,16 @@ def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now:
             store.put_value(LISTED, other.id, gone, now)
     # Pointers that lead elsewhere: this incident's new ones, and the merged campaigns' (read above
     # for this incident's own; a merged campaign's all lead to it, not here).
-    others_keys = {i.key for o in others for i in o.indicators if i.joins}
+    others_keys = {i.key for o in others for i in o.indicators if i.joins and i.kind != "text"}
+    if sig is not None:
+        store.put_value(TEXTS, incident.id, json.dumps(sig), now)
     for ind in merged.indicators:
-        if ind.joins and (ind.key in others_keys or (ind.key in pointers and pointers[ind.key] != cid)):
+        if not ind.joins or ind.key in unverified:
+            continue
+        if ind.kind == "text":  # a merged campaign's bands still lead here through its merged_into
+            if ind.key in pointers and (pointers[ind.key] or "").partition("|")[0] != cid:
+                store.put_value(POINTERS, ind.key, f"{cid}|{incident.id}", now)
+        elif ind.key in others_keys or (ind.key in pointers and pointers[ind.key] != cid):
             store.put_value(POINTERS, ind.key, cid, now)
     if member_of != cid:
         store.put_value(MEMBERS, incident.id, cid, now)
