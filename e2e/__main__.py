@@ -10,9 +10,9 @@ stopped by its process id, whatever happens. Work files go to `.e2e/`.
 Checks: a scan invoked directly and one started by its EventBridge schedule are planned into work
 units on the work queue (fan-out, the template's default), and the worker function they trigger
 records incidents in the table, leaving the work queue and its dead-letter queue empty; the alert
-function sends one SNS message per new incident, with the `severity`, `detector` and `team`
-attributes, to an SQS queue subscribed to the topic; a repeated scan sends none; the
-API answers 403 unsigned and 200 signed (SigV4).
+function sends one SNS message per new incident (a campaign's later members none, but for its
+follow-up), with the `severity`, `detector` and `team` attributes, to an SQS queue subscribed to
+the topic; a repeated scan sends none; the API answers 403 unsigned and 200 signed (SigV4).
 """
 
 from __future__ import annotations
@@ -202,6 +202,27 @@ def incidents(table: str) -> dict[str, dict[str, Any]]:
     return {i["pk"]["S"]: i for i in items if i["pk"]["S"].startswith("INC#") and i["sk"]["S"] == "INC"}
 
 
+def alerting_alone(table: str, incident_ids: list[str]) -> int:
+    """How many of these incidents alert even in their campaigns: a campaign's first member and the
+    one that brings it to a follow-up size (sentinelle.alerting.plan, default thresholds)."""
+    ddb = boto3.client("dynamodb")
+
+    def value(namespace: str, key: str) -> str | None:
+        item = ddb.get_item(TableName=table, Key={"pk": {"S": f"KV#{namespace}"}, "sk": {"S": f"K#{key}"}}).get("Item")
+        return item["value"]["S"] if item else None
+
+    alone = 0
+    for iid in incident_ids:
+        cid = value("campaign-member", iid)
+        doc = json.loads(value("campaign", cid) or "{}") if cid else {}
+        while doc.get("merged_into"):
+            doc = json.loads(value("campaign", doc["merged_into"]) or "{}")
+        order = [m["id"] for m in doc.get("members", [])]
+        position = order.index(iid) + 1 if iid in order else 1
+        alone += position == 1 or position in (3, 10, 50)
+    return alone
+
+
 def drain(queue_url: str, quiet: float = 20) -> list[dict[str, Any]]:
     """Every message on the queue until none has come for `quiet` seconds."""
     sqs = boto3.client("sqs")
@@ -290,9 +311,13 @@ def main() -> int:
         alerts = [m for m in drain(queue) if m.get("MessageAttributes", {}).get("detector", {}).get("Value") == "impersonation"]
         # Incidents below the watchlist's alert threshold (medium) are recorded and page no one.
         paging = [k for k, v in found.items() if json.loads(v["data"]["S"])["severity"] in PAGING]
-        print(f"{len(found)} impersonation incidents, {len(paging)} of medium severity or more, {len(alerts)} alerts")
-        if len(alerts) != len(paging) or not paging:
-            raise Failed(f"{len(paging)} new incidents to alert but {len(alerts)} alerts")
+        # A campaign's later members page no one (one follow-up at 3 members): the six copies of one
+        # adviser alert twice. Members the alert function saw before the scan joined them alert alone.
+        fewest = alerting_alone(table, [k.removeprefix("INC#") for k in paging])
+        print(f"{len(found)} impersonation incidents, {len(paging)} of medium severity or more, {len(alerts)} alerts "
+              f"({fewest} once campaigns are counted)")
+        if not paging or not fewest <= len(alerts) <= len(paging):
+            raise Failed(f"{len(paging)} new incidents to alert, {fewest} in campaigns, but {len(alerts)} alerts")
         for m in alerts:
             attrs = m.get("MessageAttributes", {})
             if not {"severity", "detector"} <= set(attrs):
