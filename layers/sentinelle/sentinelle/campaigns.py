@@ -153,15 +153,23 @@ def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
         picture = ev.get("picture")
         if isinstance(picture, dict) and picture.get("phash"):  # the same flyer, whoever reposts it
             add(f"picture:{picture['phash']}", "picture", f"the same picture (perceptual hash {picture['phash']})")
-        excerpt = ev.get("excerpt")
-        sig = text_signature(excerpt) if isinstance(excerpt, str) and incident.detector == "scams" else None
-        if sig is not None:
-            for band, key in enumerate(bands(sig)):
-                add(f"text:{band}:{key}", "text", "the same words, copied")
-            out[f"text:0:{bands(sig)[0]}"].signature = sig
         if ev.get("identity"):
             kind = ev.get("identity_kind") or "identity"
             add(f"identity:{kind}:{ev['identity']}", "identity", str(ev["identity"]))
+    # Copied words join only scams that give nothing else to join on (a fake support reply that
+    # says "message us on WhatsApp" and no more): when a scam names a number, a contact, a domain,
+    # an address or a picture, that is what its campaign is, and one template run with many numbers
+    # is many campaigns, which text alone cannot tell from copies with a word changed.
+    if incident.detector == "scams" and not any(i.joins for i in out.values()):
+        for ev in evidences:
+            excerpt = ev.get("excerpt")
+            sig = text_signature(excerpt) if isinstance(excerpt, str) else None
+            if sig is not None:
+                keys = bands(sig)
+                for band, key in enumerate(keys):
+                    add(f"text:{band}:{key}", "text", "the same words, copied")
+                out[f"text:0:{keys[0]}"].signature = sig
+                break
     return list(out.values())
 
 
