@@ -20,7 +20,14 @@ MEASURED = 2_000
 
 def _finding(n: int, rng: random.Random) -> Finding:
     """A scam account's finding: a third share a number with others (campaigns of about ten), the
-    rest a number of their own; every tenth also links to a shared landing domain."""
+    rest a number of their own; every tenth also links to a shared landing domain; one in ten gives
+    no number, only words copied by about five accounts (joined by near-duplicate text)."""
+    if n % 10 == 5:
+        text = (f"@victim{n} Maison Lumière support here: to get your refund message us on WhatsApp with your card "
+                f"number and the code on the back, case {n // 50}")
+        return Finding(detector="scams", kind="brand_scam", severity=Severity.high, score=80, reasons=["fake support"],
+                       evidence={"phones": [], "links": [], "crypto_addresses": [], "excerpt": text},
+                       subject=Subject(platform="x", kind="account", id=f"a{n}", handle=f"a{n}"))
     shared = rng.random() < 1 / 3
     phone = f"+3361{(n // 10 if shared else 10_000_000 + n) % 100_000_000:08d}"
     links = [{"domain": f"lumiere-offre{n // 25}.shop", "status": "unrelated"}] if n % 10 == 0 else []
@@ -107,8 +114,9 @@ def _dynamodb_rows() -> list[tuple[str, str, str]]:
 
 def run() -> str:
     lines = ["## campaigns", "",
-             "`python -m benchmarks campaigns`. Scam incidents (each with its text, signed for near duplicates), "
-             "a third sharing a phone number with about ten others, "
+             "`python -m benchmarks campaigns`. Scam incidents: one in ten with no number, its words copied by about "
+             "five accounts (signed for near duplicates); of the others a third share a phone number with about ten "
+             "others, "
              "every tenth also a landing domain with about two others: campaigns that grow and merge. SQLite on a "
              "temporary file (WAL), CPU time of the process; DynamoDB counts API calls under moto.", "",
              "| measure | value | rate |", "|---|---|---|"]

@@ -239,3 +239,22 @@ def test_a_text_candidate_joins_only_when_the_signatures_agree():
     camp.join(store, [other], T0)
     assert camp.campaign_of(store, other.id).id != camp.campaign_of(store, first.id).id
     assert sig is not None and camp.similarity(sig, sig) == 1.0
+
+
+def test_a_huge_campaign_stays_a_small_item(monkeypatch):
+    from sentinelle.alerting import plan
+    from sentinelle.model import Change
+    from sentinelle.ports import Alert
+    from sentinelle.watchlist import Thresholds
+
+    monkeypatch.setattr(camp, "KEEP_MEMBERS", 3)
+    store = Memory()
+    bots = [scam(n, phones=["+33756789012"]) for n in range(8)]
+    camp.join(store, bots, T0)
+    camp.join(store, bots[:2], T0)  # members again (an escalation): counted once
+    (c,) = camp.campaigns(store)
+    assert (c.size, len(c.members), c.indicators[0].count, len(c.indicators[0].members)) == (8, 3, 8, 3)
+    assert c.title.startswith("8 accounts around the phone number")
+    out = plan([Alert(str(n), b, Change.new) for n, b in enumerate(bots)], Thresholds(),
+               lambda iid: camp.campaign_of(store, iid))
+    assert len(out.send) == 2  # the first and the third; those past the kept members are quiet

@@ -82,8 +82,9 @@ def plan(changes: Iterable[Alert], thresholds: Thresholds,
             out.quiet.append(a)
             continue
         campaign = _campaign(campaign_of, a) if campaign_of is not None and a.change is Change.new else None
-        position = next((i for i, m in enumerate(campaign.members, 1) if m.id == a.incident.id), 1) if campaign else 1
-        if position == 1 or campaign is None:
+        # Its place in the campaign; none when it joined past the members a campaign keeps: quiet.
+        position = next((i for i, m in enumerate(campaign.members, 1) if m.id == a.incident.id), None) if campaign else 1
+        if campaign is None or position == 1:
             out.send.append(a)
         elif position in thresholds.campaign_followups:
             note = {"id": campaign.id, "title": campaign.title, "members": position,

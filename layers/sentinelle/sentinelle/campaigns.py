@@ -39,6 +39,10 @@ TEXTS = "campaign-text"  # a scam incident's MinHash signature, to check a text 
 # one-incident campaigns every lone scam opens in case a second one shares its indicators.
 LISTED = "campaign-listed"
 MIN_MEMBERS = 2  # a campaign of one incident is that incident: listed from two members
+# A campaign item stays small whatever the attack's size (DynamoDB items hold 400 KB): it keeps its
+# first members, its most shared indicators and its first events, and counts the rest. Joining
+# never reads these lists: the pointers (one item per indicator and per member) are the index.
+KEEP_MEMBERS, KEEP_INDICATORS, KEEP_EVENTS = 200, 100, 200
 ATTACKS = ("scams", "impersonation")  # leaks are the organisation's own posts, never a campaign
 _NOT_JOINING = ("official", "shortener")  # a link to the brand or to bit.ly says nothing about who posted it
 
@@ -48,7 +52,8 @@ class Indicator(BaseModel):
     kind: str  # phone | contact | domain | crypto | identity | picture | text | imitates
     shown: str  # what a person reads, masked where sensitive
     joins: bool = True  # `imitates` (which official domain the lookalikes copy) describes, never joins
-    members: list[str] = Field(default_factory=list)
+    members: list[str] = Field(default_factory=list)  # the first KEEP_MEMBERS sharing it
+    count: int = 0  # how many members share it
     signature: list[int] | None = Field(default=None, exclude=True)  # text: checked on joining, kept apart
 
 
@@ -74,14 +79,15 @@ class Campaign(BaseModel):
     severity: Severity = Severity.info
     first_seen: datetime
     last_seen: datetime
-    members: list[Member] = Field(default_factory=list)
+    members: list[Member] = Field(default_factory=list)  # the first KEEP_MEMBERS to join
+    size: int = 0  # how many incidents joined (members beyond KEEP_MEMBERS counted only)
     indicators: list[Indicator] = Field(default_factory=list)
     timeline: list[Event] = Field(default_factory=list)
     merged_into: str | None = None  # a campaign another incident joined to an older one
 
     def summary(self) -> dict[str, Any]:
         """What a list shows: everything but the members' and indicators' details."""
-        return {"id": self.id, "title": self.title, "severity": self.severity.value, "members": len(self.members),
+        return {"id": self.id, "title": self.title, "severity": self.severity.value, "members": self.size,
                 "first_seen": self.first_seen.isoformat(), "last_seen": self.last_seen.isoformat(),
                 "indicators": [i.shown for i in self.indicators if i.joins]}
 
@@ -247,25 +253,31 @@ def _root(store: KeyValues, cid: str) -> Campaign | None:
     return c
 
 
-def _add(c: Campaign, incident: Incident, found: list[Indicator], now: datetime) -> None:
+def _add(c: Campaign, incident: Incident, found: list[Indicator], now: datetime, known: bool) -> None:
+    """`known`: the incident is already a member (its pointer says so), kept in the lists or not."""
     members = {m.id: m for m in c.members}
-    is_new = incident.id not in members
-    members[incident.id] = Member(id=incident.id, detector=incident.detector, kind=incident.kind,
-                                  severity=incident.severity, platform=incident.platform,
-                                  handle=incident.subject.handle,
-                                  joined_at=members[incident.id].joined_at if not is_new else now)
+    is_new = not known and incident.id not in members
+    if incident.id in members or len(members) < KEEP_MEMBERS:
+        members[incident.id] = Member(id=incident.id, detector=incident.detector, kind=incident.kind,
+                                      severity=incident.severity, platform=incident.platform,
+                                      handle=incident.subject.handle,
+                                      joined_at=members[incident.id].joined_at if incident.id in members else now)
     c.members = sorted(members.values(), key=lambda m: (m.joined_at, m.id))
+    c.size = max(c.size, len(c.members) - (1 if is_new and incident.id in members else 0)) + (1 if is_new else 0)
     by_key = {i.key: i for i in c.indicators}
     for ind in found:
-        held = by_key.setdefault(ind.key, ind.model_copy(update={"members": []}))
-        if incident.id not in held.members:
+        held = by_key.setdefault(ind.key, ind.model_copy(update={"members": [], "count": 0}))
+        if is_new:
+            held.count += 1
+        if incident.id not in held.members and len(held.members) < KEEP_MEMBERS:
             held.members.append(incident.id)
-    c.indicators = sorted(by_key.values(), key=lambda i: (-len(i.members), i.key))
-    if is_new:
+        held.count = max(held.count, len(held.members))
+    c.indicators = sorted(by_key.values(), key=lambda i: (-i.count, i.key))[:KEEP_INDICATORS]
+    if is_new and len(c.timeline) < KEEP_EVENTS:
         c.timeline.append(Event(at=now, incident=incident.id, event="joined"))
     c.first_seen = min(c.first_seen, incident.first_seen)
     c.last_seen = max(c.last_seen, incident.last_seen)
-    c.severity = max((m.severity for m in c.members), key=lambda s: s.rank)
+    c.severity = max((c.severity, incident.severity), key=lambda s: s.rank)
     c.title = title(c)
 
 
@@ -273,16 +285,18 @@ def _absorb(root: Campaign, other: Campaign, now: datetime) -> None:
     members = {m.id: m for m in root.members}
     for m in other.members:
         members.setdefault(m.id, m)
-    root.members = sorted(members.values(), key=lambda m: (m.joined_at, m.id))
+    root.members = sorted(members.values(), key=lambda m: (m.joined_at, m.id))[:KEEP_MEMBERS]
+    root.size = max(root.size, len(root.members)) + max(other.size, len(other.members))
     by_key = {i.key: i for i in root.indicators}
     for ind in other.indicators:
-        held = by_key.setdefault(ind.key, ind.model_copy(update={"members": []}))
-        held.members = sorted({*held.members, *ind.members})
-    root.indicators = sorted(by_key.values(), key=lambda i: (-len(i.members), i.key))
+        held = by_key.setdefault(ind.key, ind.model_copy(update={"members": [], "count": 0}))
+        held.count = max(held.count, len(held.members)) + max(ind.count, len(ind.members))
+        held.members = sorted({*held.members, *ind.members})[:KEEP_MEMBERS]
+    root.indicators = sorted(by_key.values(), key=lambda i: (-i.count, i.key))[:KEEP_INDICATORS]
     root.timeline = sorted([*root.timeline, *other.timeline, Event(at=now, incident=other.id, event="merged")],
-                           key=lambda e: e.at)
+                           key=lambda e: e.at)[:KEEP_EVENTS]
     root.first_seen, root.last_seen = min(root.first_seen, other.first_seen), max(root.last_seen, other.last_seen)
-    root.severity = max((m.severity for m in root.members), key=lambda s: s.rank)
+    root.severity = max((root.severity, other.severity), key=lambda s: s.rank)
     root.title = title(root)
 
 
@@ -329,17 +343,17 @@ def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now:
             id=cid, first_seen=incident.first_seen, last_seen=incident.last_seen)
         for other in others:
             _absorb(c, other, now)
-        _add(c, incident, found, now)
+        _add(c, incident, found, now, known=member_of is not None)
         return c.model_dump_json()
 
     written = store.update_value(CAMPAIGNS, cid, change, now)
     merged = Campaign.model_validate_json(written)
-    if len(merged.members) >= MIN_MEMBERS:
+    if merged.size >= MIN_MEMBERS:
         store.put_value(LISTED, cid, written, now)
     moved = {m.id for o in others for m in o.members}
     for other in others:  # the merged campaigns point to the one they joined
         gone = store.update_value(CAMPAIGNS, other.id, partial(_merged, into=cid), now)
-        if len(other.members) >= MIN_MEMBERS:
+        if other.size >= MIN_MEMBERS:
             store.put_value(LISTED, other.id, gone, now)
     # Pointers that lead elsewhere: this incident's new ones, and the merged campaigns' (read above
     # for this incident's own; a merged campaign's all lead to it, not here).
@@ -374,7 +388,7 @@ def _merged(raw: str | None, into: str) -> str:
 def campaigns(store: KeyValues) -> list[Campaign]:
     """Live campaigns (two members or more, not merged into another), most recent first."""
     out = [Campaign.model_validate_json(v) for _, v in store.values(LISTED)]
-    live = [c for c in out if c.merged_into is None and len(c.members) >= MIN_MEMBERS]
+    live = [c for c in out if c.merged_into is None and c.size >= MIN_MEMBERS]
     return sorted(live, key=lambda c: (c.last_seen, c.id), reverse=True)
 
 
@@ -399,7 +413,7 @@ def resolve(store: KeyValues, given: str) -> Campaign:
 
 def title(c: Campaign) -> str:
     """ "6 accounts copying Claire Dubois, 5 linking to lookalikes of lumiere-patrimoine.fr" """
-    accounts = len({(m.platform, m.handle or m.id) for m in c.members})
+    accounts = len({(m.platform, m.handle or m.id) for m in c.members}) + max(0, c.size - len(c.members))
     noun = "account" if accounts == 1 else "accounts"
     joining = [i for i in c.indicators if i.joins]
     identity = next((i for i in joining if i.kind == "identity"), None)
@@ -423,13 +437,14 @@ def title(c: Campaign) -> str:
     else:
         head = f"{accounts} {noun}"
     linking = {m for i in joining if i.kind == "domain" for m in i.members}
+    linking_count = max(len(linking), sum(i.count for i in joining if i.kind == "domain") if len(linking) >= KEEP_MEMBERS else 0)
     if identity is not None and linking:
         targets = Counter(i.shown for i in c.indicators if i.kind == "imitates")
-        where = (domain.shown if domain is not None and len(domain.members) == len(linking) else
+        where = (domain.shown if domain is not None and domain.count == linking_count else
                  f"lookalikes of {targets.most_common(1)[0][0]}" if targets else "other sites")
-        head += f", {len(linking)} linking to {where}"
+        head += f", {linking_count} linking to {where}"
     elif identity is None and phone is not None and domain is not None:
-        head += f", {len(domain.members)} linking to {domain.shown}"
+        head += f", {domain.count} linking to {domain.shown}"
     return head
 
 

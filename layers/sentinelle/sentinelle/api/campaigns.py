@@ -42,7 +42,8 @@ class IndicatorOut(BaseModel):
     kind: str
     shown: str
     joins: bool
-    members: list[str]
+    members: list[str]  # the first members sharing it
+    count: int  # how many share it
 
 
 class CampaignDetail(BaseModel):
@@ -51,7 +52,8 @@ class CampaignDetail(BaseModel):
     severity: str
     first_seen: datetime
     last_seen: datetime
-    members: list[camp.Member]
+    members: list[camp.Member]  # the first members (all of them up to campaigns.KEEP_MEMBERS)
+    size: int  # how many incidents joined
     indicators: list[IndicatorOut]
     timeline: list[camp.Event]
     statuses: dict[str, str] = Field(default_factory=dict)  # each member incident's status now
@@ -97,7 +99,8 @@ def build_router(store: Any, *, caller: Callable[[], str], watchlist: Watchlist 
             except NotFound:
                 statuses[m.id] = "expired"
         return CampaignDetail(id=c.id, title=c.title, severity=c.severity.value, first_seen=c.first_seen,
-                              last_seen=c.last_seen, members=c.members, timeline=c.timeline, statuses=statuses,
+                              last_seen=c.last_seen, members=c.members, size=c.size, timeline=c.timeline,
+                              statuses=statuses,
                               indicators=[IndicatorOut(**i.model_dump(exclude={"key"})) for i in c.indicators])
 
     @router.get("/campaigns", summary="Campaigns: incidents that share a phone number, a domain, a crypto "
