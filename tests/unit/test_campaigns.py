@@ -258,3 +258,28 @@ def test_a_huge_campaign_stays_a_small_item(monkeypatch):
     out = plan([Alert(str(n), b, Change.new) for n, b in enumerate(bots)], Thresholds(),
                lambda iid: camp.campaign_of(store, iid))
     assert len(out.send) == 2  # the first and the third; those past the kept members are quiet
+
+
+def test_two_workers_opening_a_campaign_on_one_indicator_end_in_one():
+    """Worker A read the indicator's pointer before worker B claimed it: A's claim finds B's
+    campaign, and A joins it instead of keeping a campaign of its own."""
+
+    class StaleOnce(Memory):
+        stale = True
+
+        def get_value(self, namespace: str, key: str) -> str | None:
+            if namespace == camp.POINTERS and self.stale:
+                self.stale = False
+                return None  # what A read before B's write landed
+            return super().get_value(namespace, key)
+
+    store = StaleOnce()
+    b = scam(2, phones=["+33756789012"], at=T0 - timedelta(minutes=1))
+    store.stale = False
+    camp.join(store, [b], T0)  # worker B, first
+    store.stale = True
+    a = scam(1, phones=["+33756789012"])
+    camp.join(store, [a], T0)  # worker A, with a stale read
+    (c,) = camp.campaigns(store)
+    assert sorted(m.handle for m in c.members) == ["acct1", "acct2"]
+    assert camp.campaign_of(store, a.id).id == camp.campaign_of(store, b.id).id == c.id

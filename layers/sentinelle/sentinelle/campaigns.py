@@ -312,7 +312,9 @@ def join(store: KeyValues, incidents: Iterable[Incident], now: datetime) -> list
     return touched
 
 
-def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now: datetime) -> str:
+def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now: datetime,
+              retried: bool = False) -> str:
+    raced: list[str] = []
     roots: dict[str, Campaign] = {}
     sig = next((i.signature for i in found if i.signature is not None), None)
     pointers: dict[str, str | None] = {}
@@ -366,6 +368,11 @@ def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now:
         if ind.kind == "text":  # a merged campaign's bands still lead here through its merged_into
             if ind.key in pointers and (pointers[ind.key] or "").partition("|")[0] != cid:
                 store.put_value(POINTERS, ind.key, f"{cid}|{incident.id}", now)
+        elif ind.key in pointers and pointers[ind.key] is None:
+            # A new indicator: claimed only if no one claimed it since it was read. Two workers
+            # opening campaigns on one indicator at once: the second finds the first's and joins it.
+            if store.update_value(POINTERS, ind.key, partial(_claim, cid=cid), now) != cid:
+                raced.append(ind.key)
         elif ind.key in others_keys or (ind.key in pointers and pointers[ind.key] != cid):
             store.put_value(POINTERS, ind.key, cid, now)
     if member_of != cid:
@@ -373,7 +380,13 @@ def _join_one(store: KeyValues, incident: Incident, found: list[Indicator], now:
     for m in merged.members:
         if m.id in moved:
             store.put_value(MEMBERS, m.id, cid, now)
+    if raced and not retried:
+        return _join_one(store, incident, found, now, retried=True)  # now bridging both: merged
     return cid
+
+
+def _claim(old: str | None, cid: str) -> str:
+    return old or cid
 
 
 def _merged(raw: str | None, into: str) -> str:
