@@ -7,7 +7,6 @@ import os
 import random
 import tempfile
 import time
-from collections import Counter
 from datetime import datetime, timezone
 
 from sentinelle import campaigns as camp
@@ -71,22 +70,13 @@ def _sqlite_rows() -> list[tuple[str, str, str]]:
 
 
 def _dynamodb_rows() -> list[tuple[str, str, str]]:
-    import botocore.client
     from moto import mock_aws
 
-    for k, v in {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "bench",
-                 "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(k, v)
-    calls: Counter[str] = Counter()
-    real = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation, params):  # noqa: ANN001, ANN202
-        calls[operation] += 1
-        return real(self, operation, params)
+    from benchmarks import counting_aws_calls
 
     rng = random.Random(18)
     rows = []
-    with mock_aws():
+    with counting_aws_calls() as calls, mock_aws():
         import boto3
 
         from sentinelle.store.dynamodb import DynamoDBStore, create_table
@@ -96,19 +86,16 @@ def _dynamodb_rows() -> list[tuple[str, str, str]]:
         store = DynamoDBStore("sentinelle-bench", hash_key_secret="bench/hash-key")
         store.hash_key()
         incidents = [r.incident for r in store.record_many([_finding(n, rng) for n in range(1_000)], T0)]
-        botocore.client.BaseClient._make_api_call = counting
-        try:
-            camp.join(store, incidents, T0)
-            n = len(incidents)
-            total = sum(calls.values())
-            rows.append((f"join {n:,} incidents: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())),
-                         f"{total / n:.1f} calls per incident" + ("" if not calls["Scan"] else ", SCAN")))
-            calls.clear()
-            listed = camp.campaigns(store)
-            rows.append((f"list {len(listed)} campaigns: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())),
-                         "no Scan" if not calls["Scan"] else "SCAN"))
-        finally:
-            botocore.client.BaseClient._make_api_call = real
+        calls.clear()
+        camp.join(store, incidents, T0)
+        n = len(incidents)
+        total = sum(calls.values())
+        rows.append((f"join {n:,} incidents: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())),
+                     f"{total / n:.1f} calls per incident" + ("" if not calls["Scan"] else ", SCAN")))
+        calls.clear()
+        listed = camp.campaigns(store)
+        rows.append((f"list {len(listed)} campaigns: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())),
+                     "no Scan" if not calls["Scan"] else "SCAN"))
     return rows
 
 

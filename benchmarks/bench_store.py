@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections import Counter
 from datetime import datetime, timedelta, timezone
 
 from sentinelle.model import MAX_FINDINGS, Finding, Severity, Status, Subject
@@ -65,42 +64,30 @@ def _sqlite_rows() -> list[tuple[str, str, str]]:
 
 
 def _dynamodb_rows() -> list[tuple[str, str, str]]:
-    import botocore.client
     from moto import mock_aws
 
-    for k, v in {"AWS_DEFAULT_REGION": "eu-west-1", "AWS_ACCESS_KEY_ID": "bench",
-                 "AWS_SECRET_ACCESS_KEY": "bench"}.items():
-        os.environ.setdefault(k, v)
-    calls: Counter[str] = Counter()
-    real = botocore.client.BaseClient._make_api_call
-
-    def counting(self, operation, params):
-        calls[operation] += 1
-        return real(self, operation, params)
+    from benchmarks import counting_aws_calls
 
     rows = []
-    with mock_aws():
+    with counting_aws_calls() as calls, mock_aws():
         from sentinelle.store.dynamodb import DynamoDBStore, create_table
 
         create_table("sentinelle-bench")
         store = DynamoDBStore("sentinelle-bench")
         findings = [_finding(i % 500) for i in range(1_000)]
-        botocore.client.BaseClient._make_api_call = counting
-        try:
-            store.record_many(findings, T0)
-            writes = sum(calls[o] for o in ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems"))
-            reads = sum(calls[o] for o in ("GetItem", "BatchGetItem", "Query"))
-            rows.append(("record_many: 1,000 findings (500 incidents): writes", f"{writes}", f"{writes / 1000:.2f} per finding"))
-            rows.append(("record_many: 1,000 findings: read calls (batched)", f"{reads}", f"{reads / 1000:.3f} per finding"))
-            calls.clear()
-            store.record(_finding(9_999), T0)
-            rows.append(("record: one finding: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())), ""))
-            calls.clear()
-            page = store.list(status=Status.open, severity=Severity.high, limit=50)
-            rows.append((f"list: status + severity, {len(page.items)} items: calls",
-                         " + ".join(f"{v} {k}" for k, v in sorted(calls.items())), "no Scan" if not calls["Scan"] else "SCAN"))
-        finally:
-            botocore.client.BaseClient._make_api_call = real
+        calls.clear()
+        store.record_many(findings, T0)
+        writes = sum(calls[o] for o in ("PutItem", "UpdateItem", "BatchWriteItem", "TransactWriteItems"))
+        reads = sum(calls[o] for o in ("GetItem", "BatchGetItem", "Query"))
+        rows.append(("record_many: 1,000 findings (500 incidents): writes", f"{writes}", f"{writes / 1000:.2f} per finding"))
+        rows.append(("record_many: 1,000 findings: read calls (batched)", f"{reads}", f"{reads / 1000:.3f} per finding"))
+        calls.clear()
+        store.record(_finding(9_999), T0)
+        rows.append(("record: one finding: calls", " + ".join(f"{v} {k}" for k, v in sorted(calls.items())), ""))
+        calls.clear()
+        page = store.list(status=Status.open, severity=Severity.high, limit=50)
+        rows.append((f"list: status + severity, {len(page.items)} items: calls",
+                     " + ".join(f"{v} {k}" for k, v in sorted(calls.items())), "no Scan" if not calls["Scan"] else "SCAN"))
     return rows
 
 

@@ -461,6 +461,19 @@ def cmd_incident_triage(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _triage_parsers(sub: Any, where: argparse.ArgumentParser, func: Any, noun: str, helps: tuple[str, ...]) -> None:
+    """ack, resolve, false-positive and note, for an incident or a whole campaign."""
+    for action, text in zip(("ack", "resolve", "false-positive", "note"), helps):
+        t = sub.add_parser(action, parents=[where], help=text)
+        t.add_argument("id", help=f"the {noun} id, or any unique prefix of it")
+        if action == "note":
+            t.add_argument("text", help="the note (card numbers and IBANs in it are masked)")
+        else:
+            t.add_argument("--note", help="a note kept in the history with the change")
+        t.add_argument("--assignee", help="who owns it from now on")
+        t.set_defaults(func=func, action=action)
+
+
 def cmd_campaigns(args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.markup import escape
@@ -792,18 +805,10 @@ def build_parser() -> argparse.ArgumentParser:
     show = isub.add_parser("show", parents=[where], help="one incident: reasons, evidence, playbook, history")
     show.add_argument("id", help="the incident id, or any unique prefix of it")
     show.set_defaults(func=cmd_incident_show)
-    for action, text in (("ack", "acknowledge: someone is on it"), ("resolve", "resolved: dealt with"),
-                         ("false-positive", "not a risk: the same finding never alerts again, nor, for a stranger's "
-                          "account or domain, anything else it posts (your own accounts stay watched)"),
-                         ("note", "add a note to the history")):
-        t = isub.add_parser(action, parents=[where], help=text)
-        t.add_argument("id", help="the incident id, or any unique prefix of it")
-        if action == "note":
-            t.add_argument("text", help="the note (card numbers and IBANs in it are masked)")
-        else:
-            t.add_argument("--note", help="a note kept in the history with the change")
-        t.add_argument("--assignee", help="who owns it from now on")
-        t.set_defaults(func=cmd_incident_triage, action=action)
+    _triage_parsers(isub, where, cmd_incident_triage, "incident", (
+        "acknowledge: someone is on it", "resolved: dealt with",
+        "not a risk: the same finding never alerts again, nor, for a stranger's account or domain, anything else "
+        "it posts (your own accounts stay watched)", "add a note to the history"))
     td = isub.add_parser("takedown", parents=[where],
                          help="prepare the takedown evidence pack (and mark the incident takedown_requested)")
     td.add_argument("id", help="the incident id, or any unique prefix of it")
@@ -822,17 +827,9 @@ def build_parser() -> argparse.ArgumentParser:
     cshow = csub.add_parser("show", parents=[where], help="one campaign: indicators, members and their status")
     cshow.add_argument("id", help="the campaign id, or any unique prefix of it")
     cshow.set_defaults(func=cmd_campaign_show)
-    for action, text in (("ack", "acknowledge every member incident"), ("resolve", "resolve every member incident"),
-                         ("false-positive", "mark every member incident a false positive"),
-                         ("note", "add a note to every member incident")):
-        ct = csub.add_parser(action, parents=[where], help=text)
-        ct.add_argument("id", help="the campaign id, or any unique prefix of it")
-        if action == "note":
-            ct.add_argument("text", help="the note")
-        else:
-            ct.add_argument("--note", help="a note kept in each member's history with the change")
-        ct.add_argument("--assignee", help="who owns them from now on")
-        ct.set_defaults(func=cmd_campaign_triage, action=action)
+    _triage_parsers(csub, where, cmd_campaign_triage, "campaign", (
+        "acknowledge every member incident", "resolve every member incident",
+        "mark every member incident a false positive", "add a note to every member incident"))
     ctd = csub.add_parser("takedown", parents=[where], help="one evidence pack per member and the shared indicators "
                           "(the domains to report to their registrar); marks the members takedown_requested")
     ctd.add_argument("id", help="the campaign id, or any unique prefix of it")
