@@ -20,7 +20,7 @@ MEASURED = 2_000
 def _finding(n: int, rng: random.Random) -> Finding:
     """A scam account's finding: a third share a number with others (campaigns of about ten), the
     rest a number of their own; every tenth also links to a shared landing domain; one in ten gives
-    no number, only words copied by about five accounts (joined by near-duplicate text)."""
+    no number, only the same words but for a case number (near duplicates: they all join one campaign)."""
     if n % 10 == 5:
         text = (f"@victim{n} Maison Lumière support here: to get your refund message us on WhatsApp with your card "
                 f"number and the code on the back, case {n // 50}")
@@ -101,8 +101,8 @@ def _dynamodb_rows() -> list[tuple[str, str, str]]:
 
 def run() -> str:
     lines = ["## campaigns", "",
-             "`python -m benchmarks campaigns`. Scam incidents: one in ten with no number, its words copied by about "
-             "five accounts (signed for near duplicates); of the others a third share a phone number with about ten "
+             "`python -m benchmarks campaigns`. Scam incidents: one in ten with no number, the same words but for a "
+             "case number (near duplicates: one campaign); of the others a third share a phone number with about ten "
              "others, "
              "every tenth also a landing domain with about two others: campaigns that grow and merge. SQLite on a "
              "temporary file (WAL), CPU time of the process; DynamoDB counts API calls under moto.", "",
