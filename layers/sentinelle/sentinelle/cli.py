@@ -245,7 +245,8 @@ def print_summaries(summaries: list[Any], *, alerted: int | None = None, stamp: 
     if alerted is not None and alerted != changed:
         # The digest counts what crossed the alert threshold; the table counts every change.
         console.print(f"{changed} new, escalated or reopened incident(s); {alerted} alerted (the others are "
-                      "below the alert threshold, `thresholds.alert` in the watchlist, or their alert failed)",
+                      "below the alert threshold, `thresholds.alert` in the watchlist, joined a campaign someone "
+                      "was already told about (`sentinelle campaigns`), or their alert failed)",
                       highlight=False, markup=False)
     # Silence from a source is not safety: say which could not be checked, and why.
     for s in summaries:
