@@ -68,7 +68,7 @@ def test_the_demo_shows_its_two_attacks_as_two_campaigns(tmp_path, demo_dir):
     assert {m.handle for m in coupon.members} == {"lumieredays_deals@mastodon.online", "lumiere_coupons"}
     # The customer who warned about the number is no member, and no number is stored in clear.
     assert "julie_martin_fr" not in {m.handle for m in coupon.members}
-    assert "756789012" not in json.dumps([camp.as_json(c) for c in found.values()])
+    assert "756789012" not in json.dumps([c.model_dump(mode="json") for c in found.values()])
 
 
 def test_the_api_lists_reads_and_triages_a_whole_campaign(tmp_path, demo_dir):

@@ -16,20 +16,21 @@ masked; domains, crypto addresses and the identity copied are public and shown a
 from __future__ import annotations
 
 import hashlib
-import hmac
 import json
 import random
 import re
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from datetime import datetime
 from functools import partial
 from typing import Any, Protocol
 
 from pydantic import BaseModel, Field
 
+from sentinelle.hashkey import keyed_hash
 from sentinelle.masking import mask
 from sentinelle.model import Incident, Severity
+from sentinelle.ports import KeyValueStore
 from sentinelle.signals.domains import well_known
 from sentinelle.text.normalize import tokens
 
@@ -92,19 +93,13 @@ class Campaign(BaseModel):
                 "indicators": [i.shown for i in self.indicators if i.joins]}
 
 
-class KeyValues(Protocol):
-    def get_value(self, namespace: str, key: str) -> str | None: ...
-    def put_value(self, namespace: str, key: str, value: str, now: datetime) -> None: ...
-    def values(self, namespace: str) -> Iterator[tuple[str, str]]: ...
-    def update_value(self, namespace: str, key: str, change: Any, now: datetime) -> str: ...
+class KeyValues(KeyValueStore, Protocol):
+    """What campaigns need of a store: its small state, and the key that hashes phone numbers."""
+
     def hash_key(self) -> bytes: ...
 
 
 # -- indicators -----------------------------------------------------------------------------------
-
-def _keyed(key: bytes, value: str) -> str:
-    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:24]
-
 
 def _contact(url: str) -> str | None:
     """"t.me/lumiere_deals" from a messaging link, or "+33612345678" for a WhatsApp number."""
@@ -131,18 +126,21 @@ def indicators(incident: Incident, hash_key: bytes) -> list[Indicator]:
     def add(key: str, kind: str, shown: str, joins: bool = True) -> None:
         out.setdefault(key, Indicator(key=key, kind=kind, shown=shown, joins=joins))
 
+    def add_phone(number: str) -> None:  # a stranger's number: indexed by its keyed hash, shown masked
+        add(f"phone:{keyed_hash(hash_key, number)}", "phone", mask("phone_number", number))
+
     evidences = [incident.evidence, *(f.evidence for f in incident.findings)]
     for ev in evidences:
         for phone in ev.get("phones") or ():
             if isinstance(phone, str) and phone.startswith("+"):
-                add(f"phone:{_keyed(hash_key, phone)}", "phone", mask("phone_number", phone))
+                add_phone(phone)
         for link in [*(ev.get("links") or ()), *(ev.get("lookalike_links") or ())]:
             if not isinstance(link, dict) or not link.get("domain") or link.get("status") in _NOT_JOINING:
                 continue
             if link.get("status") == "messaging":  # the handle or number to write to, not the platform
                 contact = _contact(str(link.get("url") or ""))
                 if contact and contact.startswith("+"):
-                    add(f"phone:{_keyed(hash_key, contact)}", "phone", mask("phone_number", contact))
+                    add_phone(contact)
                 elif contact:
                     add(f"contact:{contact}", "contact", contact)
                 continue
@@ -263,7 +261,7 @@ def _add(c: Campaign, incident: Incident, found: list[Indicator], now: datetime,
                                       handle=incident.subject.handle,
                                       joined_at=members[incident.id].joined_at if incident.id in members else now)
     c.members = sorted(members.values(), key=lambda m: (m.joined_at, m.id))
-    c.size = max(c.size, len(c.members) - (1 if is_new and incident.id in members else 0)) + (1 if is_new else 0)
+    c.size = max(c.size + is_new, len(c.members))
     by_key = {i.key: i for i in c.indicators}
     for ind in found:
         held = by_key.setdefault(ind.key, ind.model_copy(update={"members": [], "count": 0}))
@@ -459,10 +457,6 @@ def title(c: Campaign) -> str:
     elif identity is None and phone is not None and domain is not None:
         head += f", {domain.count} linking to {domain.shown}"
     return head
-
-
-def as_json(c: Campaign) -> dict[str, Any]:
-    return json.loads(c.model_dump_json())
 
 
 __all__ = ["Campaign", "Indicator", "Member", "campaign_of", "campaigns", "indicators", "join", "resolve", "title"]

@@ -12,12 +12,19 @@ Rotation: docs/security.md.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 from pathlib import Path
 
 MIN_BYTES = 16
 MAX_AGE = 3600  # seconds a Lambda keeps the secret before reading it again
+
+
+def keyed_hash(key: bytes, value: str) -> str:
+    """HMAC-SHA256 of `value` under the key, shortened: what deduplicates and indexes sensitive values."""
+    return hmac.new(key, value.encode(), hashlib.sha256).hexdigest()[:20]
 
 
 class HashKeyError(RuntimeError):

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import functools
-import hashlib
-import hmac
 import importlib
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Callable, ClassVar, Literal, TypeVar
 
+from sentinelle import hashkey
 from sentinelle.model import Finding, Post, Profile, utcnow
 from sentinelle.ports import Enrichers, Query
 from sentinelle.watchlist import Watchlist
@@ -60,7 +59,7 @@ class Context:
         return held[1]
 
     def keyed_hash(self, value: str) -> str:
-        return hmac.new(self.hash_key, value.encode(), hashlib.sha256).hexdigest()[:20]
+        return hashkey.keyed_hash(self.hash_key, value)
 
 
 @dataclass(frozen=True)

@@ -227,21 +227,11 @@ class LookalikeIndex:
             self._by_skel.setdefault(t.skel, t)
         # Length window: a label two edits from a name is at most two letters longer or shorter.
         # Names under ten letters are matched within one edit, longer ones within two (three from 13).
-        self._near_by_len: dict[int, list[_Target]] = {}
-        for t in self._targets:
-            if len(t.skel) >= _MIN_FUZZY:
-                reach = _reach(len(t.skel))
-                for delta in range(-reach, reach + 1):
-                    self._near_by_len.setdefault(len(t.skel) + delta, []).append(t)
-        self._near_skels = {n: [t.skel for t in pool] for n, pool in self._near_by_len.items()}
+        self._near_by_len, self._near_skels = _by_length(
+            (t, t.skel) for t in self._targets if len(t.skel) >= _MIN_FUZZY)
         # The same by plain spelling: folding can also hide a typo ("wallct" folds to "walkt").
-        self._plain_by_len: dict[int, list[_Target]] = {}
-        for t in self._targets:
-            plain = t.label.replace("-", "")
-            if len(plain) >= _TWO_EDITS and not t.glued:
-                for delta in range(-_reach(len(plain)), _reach(len(plain)) + 1):
-                    self._plain_by_len.setdefault(len(plain) + delta, []).append(t)
-        self._plain_words = {n: [t.label.replace("-", "") for t in pool] for n, pool in self._plain_by_len.items()}
+        self._plain_by_len, self._plain_words = _by_length(
+            (t, plain) for t in self._targets if len(plain := t.label.replace("-", "")) >= _TWO_EDITS and not t.glued)
         self._long = [t for t in self._targets if len(t.label.replace("-", "")) >= _GARBLED_LEN and not t.glued]
         self._long_words = [t.label.replace("-", "") for t in self._long]
         # A name within one edit keeps its first or its last (n-1)//2 letters intact: finding
@@ -527,6 +517,18 @@ def _own_rare_suffix(target: _Target, suffix: str) -> bool:
 
 
 _BROAD_SUFFIXES = frozenset({"info", "mobi", "name", "asia", "coop", "aero", "jobs", "travel", "tech", "blog"})
+
+
+def _by_length(named: Iterable[tuple[_Target, str]]) -> tuple[dict[int, list[_Target]], dict[int, list[str]]]:
+    """For each label length, the targets whose name (as given) is within reach of it, and those names."""
+    pools: dict[int, list[_Target]] = {}
+    words: dict[int, list[str]] = {}
+    for t, name in named:
+        reach = _reach(len(name))
+        for n in range(len(name) - reach, len(name) + reach + 1):
+            pools.setdefault(n, []).append(t)
+            words.setdefault(n, []).append(name)
+    return pools, words
 
 
 def _reach(n: int) -> int:
