@@ -1,14 +1,17 @@
 """Lambda entry point: work units from the scan queue, each collected, detected, recorded and checkpointed.
 
 The scheduled scan functions plan (source, query) units and queue them when fan-out is on; this
-worker runs them. A unit that fails is reported alone (partial batch response): SQS delivers it
-again, and after the queue's maxReceiveCount moves it to the dead-letter queue.
+worker runs them. The work queue is FIFO, one message group per slot of a source (its
+concurrency limit). A unit that fails is reported alone (partial batch response; with a batch of
+several, only the later units of its own group are failed with it, so order holds within the
+group and other groups go on): SQS delivers it again, and after the queue's maxReceiveCount
+moves it to the dead-letter queue.
 """
 
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,7 +20,7 @@ from sentinelle.lambdas import run_unit
 logger = Logger()
 # No Tracer, as in the scan functions (cold start); one dimension, Detector (STYLE.md).
 metrics = Metrics(service="")
-processor = BatchProcessor(event_type=EventType.SQS)
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 
 
 def record_handler(record: SQSRecord, lambda_context: LambdaContext | None = None) -> dict[str, Any]:

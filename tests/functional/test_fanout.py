@@ -69,11 +69,12 @@ def aws(monkeypatch):
         create_table(boto3.client("dynamodb"), TABLE)
         boto3.client("secretsmanager").create_secret(Name=HASH_KEY_SECRET, SecretString="k" * 64)
         sqs = boto3.client("sqs")
-        dlq = sqs.create_queue(QueueName="work-dlq")["QueueUrl"]
+        fifo = {k: str(queue_properties("WorkQueue")[k]).lower() for k in ("FifoQueue", "ContentBasedDeduplication")}
+        dlq = sqs.create_queue(QueueName="work-dlq.fifo", Attributes=fifo)["QueueUrl"]
         dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         redrive = queue_properties("WorkQueue")["RedrivePolicy"]
-        # The template's redrive policy; visibility 0 so that a failed unit comes back at once.
-        work = sqs.create_queue(QueueName="work", Attributes={"VisibilityTimeout": "0", "RedrivePolicy": json.dumps(
+        # The template's queues; visibility 0 so that a failed unit comes back at once.
+        work = sqs.create_queue(QueueName="work.fifo", Attributes={**fifo, "VisibilityTimeout": "0", "RedrivePolicy": json.dumps(
             {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": redrive["maxReceiveCount"]})})["QueueUrl"]
         monkeypatch.setenv("SENTINELLE_TABLE", TABLE)
         monkeypatch.setenv("SENTINELLE_CONFIG", str(DEMO / "sentinelle.yaml"))
@@ -88,7 +89,7 @@ def aws(monkeypatch):
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     return {"Records": [{"messageId": m["MessageId"], "receiptHandle": m["ReceiptHandle"], "body": m["Body"],
-                         "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                         "attributes": m.get("Attributes", {}), "messageAttributes": {},
                          "md5OfBody": m["MD5OfBody"], "eventSource": "aws:sqs", "eventSourceARN": queue_arn,
                          "awsRegion": "eu-west-3"} for m in messages]}
 
@@ -98,11 +99,12 @@ def drain(aws: dict[str, Any], batch: int = 1, rounds: int = 30) -> list[dict[st
     sqs, url = aws["sqs"], aws["work"]
     answers = []
     for _ in range(rounds):
-        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch).get("Messages", [])
+        messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=batch,
+                                       MessageSystemAttributeNames=["All"]).get("Messages", [])
         if not messages:
             break
         try:
-            answer = WORKER.handler(sqs_event(messages, "arn:aws:sqs:eu-west-3:123456789012:work"), Context("worker"))
+            answer = WORKER.handler(sqs_event(messages, "arn:aws:sqs:eu-west-3:123456789012:work.fifo"), Context("worker"))
         except BatchProcessingError:  # every record failed: the invocation fails, the batch comes back
             answer = {"batchItemFailures": [{"itemIdentifier": m["MessageId"]} for m in messages]}
         answers.append(answer)
@@ -146,7 +148,8 @@ def test_the_schedule_queues_units_and_the_worker_records_what_one_invocation_wo
 
 def test_a_poisoned_unit_is_dead_lettered_after_its_retries_and_the_rest_completes(aws, tmp_path):
     sqs = aws["sqs"]
-    sqs.send_message(QueueUrl=aws["work"], MessageBody=json.dumps({"detector": "scams", "query": "nonsense"}))
+    sqs.send_message(QueueUrl=aws["work"], MessageBody=json.dumps({"detector": "scams", "query": "nonsense"}),
+                     MessageGroupId="poison#0", MessageDeduplicationId="poison")
     SCAMS.handler({}, Context("scan-scams"))
     answers = drain(aws, batch=10)
     assert any(a["batchItemFailures"] for a in answers)  # reported alone, not the whole batch
@@ -169,7 +172,8 @@ def test_a_unit_whose_findings_cannot_be_recorded_fails_and_moves_no_checkpoint(
     monkeypatch.setattr(store, "record_many", broken)
     unit = WorkUnit("scams", "replay:feeds/mastodon_tag_maisonlumiere.jsonl",
                     Query(kind="hashtag", value="MaisonLumiere"))
-    aws["sqs"].send_message(QueueUrl=aws["work"], MessageBody=json.dumps(unit.as_message()))
+    aws["sqs"].send_message(QueueUrl=aws["work"], MessageBody=json.dumps(unit.as_message()),
+                            MessageGroupId="g#0", MessageDeduplicationId="d")
     (answer, *_) = drain(aws, rounds=1)
     assert len(answer["batchItemFailures"]) == 1
     assert store.get_checkpoint(unit.source, f"scams|{unit.query.key}") is None
@@ -185,7 +189,7 @@ def test_two_workers_on_one_unit_never_record_an_incident_twice(aws):
                     Query(kind="hashtag", value="MaisonLumiere"))
     event = {"Records": [{"messageId": "m1", "receiptHandle": "r1", "body": json.dumps(unit.as_message()),
                           "attributes": {}, "messageAttributes": {}, "md5OfBody": "", "eventSource": "aws:sqs",
-                          "eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:work", "awsRegion": "eu-west-3"}]}
+                          "eventSourceARN": "arn:aws:sqs:eu-west-3:123456789012:work.fifo", "awsRegion": "eu-west-3"}]}
     from sentinelle.lambdas import run_unit
 
     class NoMetrics:
@@ -244,3 +248,55 @@ def test_the_deadline_keeps_time_to_record(monkeypatch):
     deadline = deadline_of(Context("worker"))  # 300 s left
     assert 265 < deadline.remaining() <= 270 and deadline.margin == 20
     assert deadline_of(None) is None
+
+
+class NoMetrics:
+    def add_dimension(self, **kw: Any) -> None: ...
+    def add_metric(self, **kw: Any) -> None: ...
+
+
+def test_units_are_queued_in_their_sources_groups_and_never_twice_within_the_window(aws, tmp_path, monkeypatch):
+    """FIFO keeps each source to its limit: a source with `concurrency: 2` has its units in two
+    message groups, so two at most are in flight, whatever is queued; the same scan planned again
+    (a retried schedule) is deduplicated by SQS."""
+    import yaml
+
+    from sentinelle.lambdas import queue_scan
+    from sentinelle.pipeline import WorkUnit, queue_keys
+
+    doc = {"watchlist": str(DEMO / "watchlist.yaml"), "detectors": {"scams": {"sources": [
+        {"type": "mastodon", "instance": "mastodon.example", "concurrency": 2}]}}}
+    (tmp_path / "sentinelle.yaml").write_text(yaml.safe_dump(doc))
+    monkeypatch.setenv("SENTINELLE_CONFIG", str(tmp_path / "sentinelle.yaml"))
+    sqs, url = aws["sqs"], aws["work"]
+
+    def queued() -> int:
+        attrs = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["ApproximateNumberOfMessages"])
+        return int(attrs["Attributes"]["ApproximateNumberOfMessages"])
+
+    first = queue_scan("scams", url, NoMetrics())["units_queued"]
+    assert first >= 3 and queued() == first
+    assert queue_scan("scams", url, NoMetrics())["units_queued"] == first  # sent again, within 5 minutes
+    assert queued() == first  # ... and kept once
+
+    # As the worker's event source takes them (one per invocation): all that can be in flight at
+    # once, then those units done, and again until the queue is empty.
+    received, groups = 0, set()
+    while True:
+        in_flight = []
+        while batch := sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60,
+                                           MessageSystemAttributeNames=["All"]).get("Messages", []):
+            in_flight += batch
+        if not in_flight:
+            break
+        assert 1 <= len(in_flight) <= 2  # never more than the source's limit
+        assert len({m["Attributes"]["MessageGroupId"] for m in in_flight}) == len(in_flight)
+        for m in in_flight:  # the keys are the unit's own (pipeline.queue_keys)
+            keys = queue_keys(WorkUnit.from_message(json.loads(m["Body"])), 2)
+            assert (m["Attributes"]["MessageGroupId"], m["Attributes"]["MessageDeduplicationId"]) == \
+                (keys.group, keys.dedup)
+            groups.add(keys.group)
+            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+        received += len(in_flight)
+    assert received == first
+    assert groups == {"mastodon:mastodon.example#0", "mastodon:mastodon.example#1"}

@@ -171,6 +171,35 @@ def test_sources_are_collected_concurrently(store):
     assert peak == 5  # all five waited at once, not one after another
 
 
+def test_a_source_never_runs_more_units_at_once_than_its_limit(store):
+    """The per-source cap in-process (the one the work queue's message groups keep across workers):
+    six queries of one source with `concurrency: 2` never have more than two fetches in flight,
+    while another source runs beside them under the global cap."""
+    in_flight: dict[str, int] = {}
+    peak: dict[str, int] = {}
+
+    class Counting(FakeSource):
+        async def fetch(self, query, checkpoint, deadline=None):
+            in_flight[self.name] = in_flight.get(self.name, 0) + 1
+            peak[self.name] = max(peak.get(self.name, 0), in_flight[self.name])
+            await asyncio.sleep(0.03)
+            in_flight[self.name] -= 1
+            return await super().fetch(query, checkpoint)
+
+    class SixQueries(WordDetector):
+        def plan(self, watchlist):
+            return [Query(kind="hashtag", value=f"Acme{i}") for i in range(6)]
+
+    slow, wide = Counting("slow", [post(1, "scam")], kinds=("hashtag",)), Counting("wide", [], kinds=("hashtag",))
+    slow.concurrency, wide.concurrency = 2, 6
+    summary = asyncio.run(scan(SixQueries(), WL, [slow, wide], store, store, now=NOW, concurrency=7,
+                               ctx=Context.ephemeral(watchlist=WL, now=NOW)))
+    assert len(summary.sources) == 12 and all(r.status == "ok" for r in summary.sources)
+    assert peak["slow"] == 2  # held to its limit, yet two ran together
+    assert peak["wide"] >= 3  # the other source was not held back by the first one's limit
+    assert peak["wide"] <= 5  # and both within the global cap of seven
+
+
 def test_the_watchlist_allowlist_suppresses_too(store):
     wl = parse_watchlist({"organization": "Acme", "allowlist": {"accounts": [{"platform": "mastodon", "handle": "@Stranger"}]}})
     summary = asyncio.run(scan(WordDetector(), wl, [FakeSource("fake:1", [post(1, "scam")])], store, store, now=NOW,

@@ -375,3 +375,15 @@ def test_work_units_retry_then_dead_letter_and_the_dead_letters_alarm():
     for name in ("ScanScamsFunction", "ScanImpersonationFunction", "ScanLeaksFunction"):
         env = res[name]["Properties"]["Environment"]["Variables"]
         assert env["SENTINELLE_WORK_QUEUE_URL"] == {"Fn::If": ["UseFanOut", {"Ref": "WorkQueue"}, {"Ref": "AWS::NoValue"}]}
+
+
+def test_the_work_queue_and_its_dead_letter_queue_are_fifo_with_ids_from_the_scan():
+    """Per-platform limits are the work queue's message groups: both queues FIFO (a FIFO queue's
+    dead-letter queue must be), deduplication by the id the scan sends, names left to CloudFormation."""
+    res = template()["Resources"]
+    for name in ("WorkQueue", "WorkDeadLetterQueue"):
+        props = res[name]["Properties"]
+        assert props["FifoQueue"] is True and props["ContentBasedDeduplication"] is False
+        assert "QueueName" not in props
+    assert "MaximumBatchingWindowInSeconds" not in res["WorkerFunction"]["Properties"]["Events"]["WorkUnits"][
+        "Properties"]  # FIFO event sources do not take one

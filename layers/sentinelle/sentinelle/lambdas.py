@@ -62,22 +62,25 @@ class QueueError(RuntimeError):
 
 
 def queue_scan(detector: str, queue_url: str, metrics: Any) -> dict[str, Any]:
-    """Plan one scan of `detector` into work units and send them to the work queue (fan-out).
+    """Plan one scan of `detector` into work units and send them to the FIFO work queue (fan-out).
 
-    Queuing a unit twice (a retried schedule) costs a second read, never a second incident: a unit
-    starts from its checkpoint and the store's writes are conditional.
+    Each unit goes to one of its source's message groups (`pipeline.queue_keys`): FIFO runs one
+    message per group at a time, so a source never has more than its `concurrency` units in
+    flight, nor one unit twice. A unit queued again within 5 minutes (a retried schedule) is
+    dropped by SQS (same deduplication id); later, it would cost a second read, never a second
+    incident: a unit starts from its checkpoint and the store's writes are conditional.
     """
     from aws_lambda_powertools.metrics import MetricUnit
 
-    from sentinelle.runner import plan_detector
-
     from sentinelle.model import utcnow
+    from sentinelle.runner import plan_queue
 
-    units = plan_detector(detector, config=get_config(), now=utcnow())
+    units = plan_queue(detector, config=get_config(), now=utcnow())
     failed = 0
     for start in range(0, len(units), 10):  # SendMessageBatch takes ten at most
-        entries = [{"Id": str(n), "MessageBody": json.dumps(unit.as_message())}
-                   for n, unit in enumerate(units[start:start + 10])]
+        entries = [{"Id": str(n), "MessageBody": json.dumps(unit.as_message()),
+                    "MessageGroupId": keys.group, "MessageDeduplicationId": keys.dedup}
+                   for n, (unit, keys) in enumerate(units[start:start + 10])]
         answer = sqs_client().send_message_batch(QueueUrl=queue_url, Entries=entries)
         failed += len(answer.get("Failed", []))
     metrics.add_dimension(name="Detector", value=detector)

@@ -8,7 +8,9 @@ scan function sends the units to a queue and each worker invocation runs one (`s
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
+import re
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass, field
@@ -109,6 +111,42 @@ class WorkUnit:
                    planned_at=datetime.fromisoformat(planned) if isinstance(planned, str) else None)
 
 
+DEFAULT_SOURCE_CONCURRENCY = 2  # for a source built without the `concurrency` option (a test double)
+
+
+def concurrency_of(source: Source) -> int:
+    """How many of `source`'s units may run at once: its `concurrency` option (set by
+    `sources.build_source`, with a default per platform), in-process and across workers alike."""
+    limit = getattr(source, "concurrency", None)
+    return limit if isinstance(limit, int) and limit >= 1 else DEFAULT_SOURCE_CONCURRENCY
+
+
+@dataclass(frozen=True)
+class QueueKeys:
+    """How a unit is sent to the FIFO work queue: its message group and deduplication id."""
+
+    group: str  # "<source>#<slot>": FIFO runs one message per group at a time
+    dedup: str  # the same (detector, source, query) queued twice in 5 minutes is kept once
+
+
+_GROUP_SAFE = re.compile(r"[!-~]{1,100}")  # SQS allows ASCII letters, digits and punctuation, 128 at most
+
+
+def queue_keys(unit: WorkUnit, limit: int) -> QueueKeys:
+    """The FIFO keys of `unit` when its source runs at most `limit` units at once. The source's
+    units are spread over `limit` groups by a stable hash of (detector, query), so at most `limit`
+    run at once, and one (source, query) is never run by two workers at once (it is always in the
+    same group), whatever the run that planned it."""
+    def digest(text: str) -> bytes:
+        return hashlib.sha256(text.encode("utf-8")).digest()
+
+    slot = int.from_bytes(digest(f"{unit.detector}|{unit.query.key}")[:8], "big") % max(1, limit)
+    source = unit.source if _GROUP_SAFE.fullmatch(unit.source) else \
+        re.sub(r"[^!-~]", "_", unit.source)[:60] + "~" + digest(unit.source).hex()[:16]
+    return QueueKeys(group=f"{source}#{slot}",
+                     dedup=digest(f"{unit.detector}|{unit.source}|{unit.query.key}").hex())
+
+
 def plan_units(detector: Detector, watchlist: Watchlist, sources: list[Source],
                plan: list[Query] | None = None, *, now: datetime | None = None) -> list[WorkUnit]:
     """Every (source, query) the detector's scan reads: each source serves the queries it can."""
@@ -202,10 +240,13 @@ async def run_units(
         else:  # the configuration changed between planning and this run: nothing to read
             log.warning("unit %s %s: source no longer configured, skipped", unit.source, unit.query.key)
 
+    # At most `concurrency` fetches at once, and no more of one source's than its own limit (the
+    # limit the work queue's message groups keep across workers).
     gate = asyncio.Semaphore(concurrency)
+    per_source = {s.name: asyncio.Semaphore(concurrency_of(s)) for s in sources}
 
     async def collect(source: Source, query: Query) -> SourceResult:
-        async with gate:
+        async with per_source[source.name], gate:
             checkpoint = checkpoints.get_checkpoint(source.name, checkpoint_query(detector.name, query))
             return await _fetch(source, query, checkpoint, source_timeout, deadline)
 

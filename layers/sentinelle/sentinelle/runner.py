@@ -9,7 +9,16 @@ from typing import Any
 from sentinelle.config import RunConfig
 from sentinelle.detectors import Context, get
 from sentinelle.model import Finding, Severity, Subject, utcnow
-from sentinelle.pipeline import RunSummary, SourceReport, WorkUnit, plan_units, run_units
+from sentinelle.pipeline import (
+    QueueKeys,
+    RunSummary,
+    SourceReport,
+    WorkUnit,
+    concurrency_of,
+    plan_units,
+    queue_keys,
+    run_units,
+)
 from sentinelle.ports import CheckpointStore, Deadline, KeyValueStore, Source, Store
 
 
@@ -58,11 +67,22 @@ def plan_detector(name: str, *, config: RunConfig, sources: list[Source] | None 
     try:
         return plan_units(detector, config.wl, built, dcfg.queries if dcfg else None, now=now)
     finally:
-        async def close() -> None:
-            for s in built:
-                await s.aclose()
+        asyncio.run(_close(built))
 
-        asyncio.run(close())
+
+def plan_queue(name: str, *, config: RunConfig, now: datetime | None = None) -> list[tuple[WorkUnit, QueueKeys]]:
+    """The work units of one scan of `name`, each with its FIFO queue keys (its source's limit)."""
+    built = build_sources(config, name)
+    try:
+        limits = {s.name: concurrency_of(s) for s in built}
+        return [(u, queue_keys(u, limits[u.source])) for u in plan_detector(name, config=config, sources=built, now=now)]
+    finally:
+        asyncio.run(_close(built))
+
+
+async def _close(sources: list[Source]) -> None:
+    for s in sources:
+        await s.aclose()
 
 
 async def run_detector_async(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Literal, TypeVar
+from typing import Any, Callable, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -44,7 +44,11 @@ def source_type(name: str) -> Callable[[S], S]:
 class _Spec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    # How many of this source's work units may run at once, in-process and across workers
+    # (docs/sources.md, "Concurrency"); each type's default keeps under its documented rate limits.
+    default_concurrency: ClassVar[int] = 2
     name: str | None = None
+    concurrency: int | None = Field(None, ge=1, le=100, strict=True)
 
     def build(self, wiring: Wiring) -> Source:
         raise NotImplementedError
@@ -69,6 +73,7 @@ class _LiveSpec(_Spec):
 @source_type("replay")
 class ReplaySpec(_Spec):
     type: Literal["replay"]
+    default_concurrency = 8  # files: no rate limit
     path: str
     platform: str | None = None
     endpoint: str | None = None
@@ -89,6 +94,7 @@ class ReplaySpec(_Spec):
 @source_type("mastodon")
 class MastodonSpec(_LiveSpec):
     type: Literal["mastodon"]
+    default_concurrency = 3  # 300 requests per 5 minutes per account and IP
     instance: str
     token_secret: str | None = None  # optional: adds full-text status search
 
@@ -102,6 +108,7 @@ class MastodonSpec(_LiveSpec):
 @source_type("bluesky")
 class BlueskySpec(_LiveSpec):
     type: Literal["bluesky"]
+    default_concurrency = 5  # 3,000 requests per 5 minutes
     identifier: str | None = None  # the handle the app password belongs to
     app_password_secret: str = "bluesky_app_password"
     service: str = "https://bsky.social"
@@ -118,6 +125,7 @@ class BlueskySpec(_LiveSpec):
 @source_type("reddit")
 class RedditSpec(_LiveSpec):
     type: Literal["reddit"]
+    default_concurrency = 2  # 100 queries a minute per client id
     client_id_secret: str = "reddit_client_id"
     client_secret_secret: str = "reddit_client_secret"
     user_agent: str | None = None
@@ -134,6 +142,7 @@ class RedditSpec(_LiveSpec):
 @source_type("x")
 class XSpec(_LiveSpec):
     type: Literal["x"]
+    default_concurrency = 2  # 300-450 requests per 15 minutes per app, and paid reads
     bearer_token_secret: str = "x_bearer_token"
     read_budget: int = Field(500, ge=0)  # posts + users read per run (each is paid); per unit with fan-out
     daily_read_budget: int | None = Field(None, ge=0)  # per UTC day, shared by every run and worker
@@ -149,6 +158,7 @@ class XSpec(_LiveSpec):
 @source_type("youtube")
 class YouTubeSpec(_LiveSpec):
     type: Literal["youtube"]
+    default_concurrency = 2  # a daily quota, search.list 100 calls a day
     api_key_secret: str = "youtube_api_key"
     daily_quota: int = Field(10_000, ge=0)  # units per day (Pacific), shared by every run
     search_calls_per_day: int = Field(100, ge=0)  # search.list has its own small bucket
@@ -164,6 +174,7 @@ class YouTubeSpec(_LiveSpec):
 @source_type("rss")
 class RssSpec(_Spec):
     type: Literal["rss"]
+    default_concurrency = 4  # one feed per source
     url: str
     platform: str = "rss"  # e.g. mastodon for https://instance/@user.rss
     author: str | None = None  # handle to give entries without an author (the feed's owner)
@@ -233,6 +244,7 @@ def build_source(spec: dict[str, Any], *, base_dir: str | Path = ".", client: An
 
     source = s.build(Wiring(base_dir=base_dir, client=client, secrets=noting, session_cache=session_cache,
                             policy=policy))
+    source.concurrency = s.concurrency or s.default_concurrency  # type: ignore[attr-defined]
     if getattr(source, "credentials_missing", False):
         source.missing_secrets = tuple(missing)  # type: ignore[attr-defined]
     return source
