@@ -8,11 +8,12 @@ build variables of `layers/sentinelle/Makefile`, not an edited file. Everything 
 stopped by its process id, whatever happens. Work files go to `.e2e/`.
 
 Checks: a scan invoked directly and one started by its EventBridge schedule are planned into work
-units on the work queue (fan-out, the template's default), and the worker function they trigger
-records incidents in the table, leaving the work queue and its dead-letter queue empty; the alert
-function sends one SNS message per new incident (a campaign's later members none, but for its
-follow-up), with the `severity`, `detector` and `team` attributes, to an SQS queue subscribed to
-the topic; a repeated scan sends none; the API answers 403 unsigned and 200 signed (SigV4).
+units on the work queue (fan-out, the template's default; it and its dead-letter queue are FIFO),
+and the worker function they trigger records incidents in the table, leaving the work queue and its
+dead-letter queue empty; the alert function sends one SNS message per new incident (a campaign's
+later members none, but for its follow-up), with the `severity`, `detector` and `team` attributes,
+to an SQS queue subscribed to the topic; the same units run again (as a schedule past the
+deduplication window sends them) send none; the API answers 403 unsigned and 200 signed (SigV4).
 """
 
 from __future__ import annotations
@@ -172,8 +173,23 @@ def put_config() -> None:
     # The demo's pictures too; the deployed functions read them with Textract, which the emulator
     # does not serve, so posts whose problem is only in a picture are not found here.
     config["recorded_media"] = {url: str(DEMO / path) for url, path in (config.get("recorded_media") or {}).items()}
+    text = yaml.safe_dump(config, allow_unicode=True)
+    (WORK / "sentinelle.yaml").write_text(text, encoding="utf-8")  # what `requeue` plans from
     boto3.client("ssm").put_parameter(Name="/sentinelle/config", Type="String", Tier="Advanced", Overwrite=True,
-                                      Value=yaml.safe_dump(config, allow_unicode=True))
+                                      Value=text)
+
+
+def requeue(detector: str, queue_url: str) -> int:
+    """Queue `detector`'s units as the scan does, as the next schedule past SQS's 5-minute
+    deduplication window would (a fresh deduplication id, the same message groups)."""
+    from sentinelle.config import load_config
+    from sentinelle.runner import plan_queue
+
+    planned = plan_queue(detector, config=load_config(str(WORK / "sentinelle.yaml")))
+    for unit, keys in planned:
+        boto3.client("sqs").send_message(QueueUrl=queue_url, MessageBody=json.dumps(unit.as_message()),
+                                         MessageGroupId=keys.group, MessageDeduplicationId=f"{keys.dedup}-later")
+    return len(planned)
 
 
 def subscribe_queue(topic_arn: str) -> str:
@@ -329,9 +345,17 @@ def main() -> int:
         _wait("the work queue drained by the worker", lambda: queue_empty(out["WorkQueueUrl"]), 60)
         if not queue_empty(out["WorkDeadLetterQueueUrl"]):
             raise Failed("work units in the dead-letter queue")
+        for name in ("WorkQueueUrl", "WorkDeadLetterQueueUrl"):  # message groups hold each source's limit
+            attrs = boto3.client("sqs").get_queue_attributes(QueueUrl=out[name], AttributeNames=["FifoQueue"])
+            if attrs["Attributes"].get("FifoQueue") != "true" or not out[name].endswith(".fifo"):
+                raise Failed(f"{name} is not a FIFO queue: {out[name]} {attrs['Attributes']}")
 
-        # The same scan again: nothing new, no alert.
+        # The same scan again: within 5 minutes SQS keeps its units once (same deduplication ids;
+        # tests/functional/test_fanout.py), so the units are also sent again as the next schedule
+        # past that window sends them. They run again: nothing new, no alert.
         invoke(out["ScanImpersonationFunction"])
+        requeue("impersonation", out["WorkQueueUrl"])
+        _wait("the units run again", lambda: queue_empty(out["WorkQueueUrl"]), 60)
         # Only this detector's: the scams scan, on its one-minute schedule, may alert meanwhile.
         again = [m for m in drain(queue)
                  if m.get("MessageAttributes", {}).get("detector", {}).get("Value") == "impersonation"]
