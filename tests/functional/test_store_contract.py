@@ -441,3 +441,49 @@ def test_two_workers_share_one_youtube_quota(make_store):
         assert _in_threads(stores, worker) == []
     assert route.call_count == 1
     assert sorted(r.reason or "ok" for r in results) == ["ok", "quota reached"]
+
+
+def test_three_workers_never_read_past_the_x_daily_budget(make_store):
+    """Three workers reading X at once on one daily read budget: each claims what a page may cost
+    before asking (its posts and as many authors), so together they never read more than the day
+    allows, and what they did not read is given back (the stored count is what they read)."""
+    import asyncio
+    import json
+
+    import httpx
+    import respx
+
+    from sentinelle.http import RetryPolicy
+    from sentinelle.ports import Query
+    from sentinelle.sources.x import XSource
+
+    stores = [make_store(), make_store(), make_store()]
+    sources: list = []
+    search = Query(kind="search_posts", value="Maison Lumière")
+
+    async def no_sleep(seconds: float) -> None:
+        return None
+
+    def page(request: httpx.Request) -> httpx.Response:  # as many posts as asked, each by its own author
+        n = int(request.url.params["max_results"])
+        data = [{"id": str(10**18 - i), "author_id": str(i), "text": "Maison Lumière refunds"} for i in range(n)]
+        users = [{"id": str(i), "username": f"author{i}", "name": "A"} for i in range(n)]
+        return httpx.Response(200, json={"data": data, "includes": {"users": users}, "meta": {"result_count": n}})
+
+    def worker(s):
+        async def go():
+            src = XSource(bearer_token="fake", quota_store=s, daily_read_budget=150, max_pages=1,
+                          policy=RetryPolicy(sleep=no_sleep, clock=lambda: 1_795_867_200.0))
+            try:
+                await src.fetch(search, None)
+            finally:
+                await src.aclose()
+            sources.append(src)
+
+        asyncio.run(go())
+
+    with respx.mock:
+        respx.get("https://api.x.com/2/tweets/search/recent").mock(side_effect=page)
+        assert _in_threads(stores, worker) == []
+    read = sum(src.reads for src in sources)
+    assert read <= 150 and json.loads(stores[0].get_value("quota", "x"))["reads"] == read

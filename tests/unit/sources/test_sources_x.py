@@ -90,23 +90,142 @@ def test_read_budget_stops_paging_and_reports_partial():
     assert route.calls[0].request.url.params["max_results"] == "12"
 
 
+def reads_today(store) -> int:
+    return json.loads(store.get_value("quota", "x") or '{"reads": 0}')["reads"]
+
+
 @respx.mock
 def test_daily_read_budget_is_shared_by_every_worker_through_the_store():
-    """Two workers (two sources, one store) on one UTC day: the second sees what the first read."""
+    """Three runs (three sources, one store) on one UTC day: each claims what a page may cost (its
+    posts and as many authors), gives back what it did not read, and the next sees the rest."""
     from conftest import MemoryCheckpoints
 
-    respx.get(f"{API}/tweets/search/recent").respond(200, json=load("x/search_recent_page1.json"))
+    route = respx.get(f"{API}/tweets/search/recent").respond(200, json=load("x/search_recent_page1.json"))
     store = MemoryCheckpoints()
-    first = source(daily_read_budget=14, quota_store=store, max_pages=1)
+    first = source(daily_read_budget=25, quota_store=store, max_pages=1)
     assert run(fetch(first, SEARCH)).status in ("ok", "partial") and first.reads == 3
-    assert json.loads(store.get_value("quota", "x"))["reads"] == 3
-    second = source(daily_read_budget=14, quota_store=store)  # 11 left today, a page needs 10
-    assert second.left() == 11
+    assert route.calls[0].request.url.params["max_results"] == "12"  # 25 claimed: 12 posts + 12 authors
+    assert reads_today(store) == 3  # 22 of the claim given back
+    second = source(daily_read_budget=25, quota_store=store, max_pages=1)
     run(fetch(second, SEARCH))
-    assert json.loads(store.get_value("quota", "x"))["reads"] == 6
-    third = source(daily_read_budget=14, quota_store=store)
+    assert route.calls[1].request.url.params["max_results"] == "11" and reads_today(store) == 6
+    third = source(daily_read_budget=25, quota_store=store)  # 19 left: under a 10-post page's 20
     result = run(fetch(third, SEARCH))
     assert (result.status, result.reason) == ("could_not_check", "read budget reached") and third.reads == 0
+    assert route.call_count == 2 and reads_today(store) == 6
+
+
+def full_page(request: httpx.Request) -> httpx.Response:
+    """A recent-search answer in the documented shape with as many posts as `max_results` asks,
+    each by its own author: the most a page can cost (every post and every author read)."""
+    template = load("x/search_recent_page1.json")
+    tweet, user = template["data"][0], template["includes"]["users"][0]
+    n = int(request.url.params["max_results"])
+    base = int(request.url.params.get("next_token", "0") or 0) or 1_862_000_000_000_000_000
+    data = [{**tweet, "id": str(base - i), "author_id": str(900 + i)} for i in range(n)]
+    users = [{**user, "id": str(900 + i), "username": f"author{i}"} for i in range(n)]
+    return httpx.Response(200, json={"data": data, "includes": {"users": users},
+                                     "meta": {"result_count": n, "next_token": str(base - n)}})
+
+
+def test_concurrent_workers_never_read_past_the_daily_budget(tmp_path):
+    """Four workers on one SQLite store, their requests interleaved (each claims, then all wait for
+    their answers): together they read no more than the day's budget, and the store counts exactly
+    what they read (every unused claim given back). Charged after reading, each would have seen the
+    whole budget left and read a full page."""
+    import asyncio
+
+    from sentinelle.store import open_store
+
+    stores = [open_store(tmp_path / "s.db") for _ in range(4)]
+
+    async def answer(request: httpx.Request) -> httpx.Response:
+        for _ in range(5):
+            await asyncio.sleep(0)  # the other workers claim meanwhile
+        return full_page(request)
+
+    async def go() -> list:
+        sources = [source(daily_read_budget=250, quota_store=s, max_pages=3) for s in stores]
+        await asyncio.gather(*(fetch(src, SEARCH) for src in sources))
+        return sources
+
+    with respx.mock:
+        route = respx.get(f"{API}/tweets/search/recent").mock(side_effect=answer)
+        sources = run(go())
+    read = sum(src.reads for src in sources)
+    assert read <= 250 and reads_today(stores[0]) == read
+    assert read >= 230  # what is left is under one 10-post page's worst case
+    assert all(int(c.request.url.params["max_results"]) >= 10 for c in route.calls)
+    assert max(int(c.request.url.params["max_results"]) for c in route.calls) == 100  # the first: a full page
+    for s in stores:
+        s.close()
+
+
+@respx.mock
+def test_a_claim_is_held_while_reading_and_the_unread_part_given_back():
+    from conftest import MemoryCheckpoints
+
+    store = MemoryCheckpoints()
+    seen: list[int] = []
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        seen.append(reads_today(store))
+        return httpx.Response(200, json=load("x/search_recent_page1.json"))
+
+    route = respx.get(f"{API}/tweets/search/recent").mock(side_effect=answer)
+    run(fetch(source(daily_read_budget=100, quota_store=store, max_pages=1), SEARCH))
+    assert route.calls[0].request.url.params["max_results"] == "50"  # 50 posts + up to 50 authors
+    assert seen == [100] and reads_today(store) == 3
+
+
+@respx.mock
+def test_a_failed_request_gives_its_whole_claim_back():
+    from conftest import MemoryCheckpoints
+
+    store = MemoryCheckpoints()
+    respx.get(f"{API}/tweets/search/recent").respond(401, json=load("x/error_401.json"))
+    result = run(fetch(source(daily_read_budget=100, quota_store=store), SEARCH))
+    assert (result.status, result.reason) == ("could_not_check", "credentials") and reads_today(store) == 0
+    respx.get(f"{API}/tweets/search/recent").respond(200, content=b"<html>not json")
+    result = run(fetch(source(daily_read_budget=100, quota_store=store), SEARCH))
+    assert result.reason == "malformed response" and reads_today(store) == 0
+
+
+@respx.mock
+def test_a_users_posts_claim_one_author_and_a_lookup_one_read():
+    """On a user's own posts every post has the same author: a page of n posts costs n + 1."""
+    from conftest import MemoryCheckpoints
+
+    store = MemoryCheckpoints()
+    respx.get(f"{API}/users/by/username/LumiereHelp_").respond(200, json=load("x/user.json"))
+    tweets = respx.get(f"{API}/users/1860000000000000042/tweets").respond(
+        200, json=load("x/search_recent_page2.json"))
+    q = Query(kind="account_posts", value="LumiereHelp_", platform="x")
+    result = run(fetch(source(daily_read_budget=12, quota_store=store), q))
+    assert tweets.calls[0].request.url.params["max_results"] == "10"  # 12 - 1 (the lookup) = 10 posts + 1
+    assert len(result.items) == 1 and reads_today(store) == 1 + 2
+    spent = source(daily_read_budget=3, quota_store=store)
+    gone = run(fetch(spent, Query(kind="profile", value="LumiereHelp_", platform="x")))
+    assert (gone.status, gone.reason) == ("could_not_check", "read budget reached") and spent.reads == 0
+
+
+@respx.mock
+def test_an_answer_after_midnight_counts_its_reads_on_the_new_day():
+    from conftest import MemoryCheckpoints
+
+    store = MemoryCheckpoints()
+    clock = [NOW]
+    src = source(daily_read_budget=100, quota_store=store, max_pages=1,
+                 policy=instant_policy(clock=lambda: clock[0]))
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        clock[0] = NOW + 86_400  # the answer comes after midnight UTC
+        store.put_value("quota", "x", json.dumps({"day": "2026-11-29", "reads": 7}), None)
+        return httpx.Response(200, json=load("x/search_recent_page1.json"))
+
+    respx.get(f"{API}/tweets/search/recent").mock(side_effect=answer)
+    run(fetch(src, SEARCH))
+    assert json.loads(store.get_value("quota", "x")) == {"day": "2026-11-29", "reads": 7 + 3}
 
 
 def test_spent_budget_is_could_not_check_without_a_request():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, NamedTuple
 
 from sentinelle.ports import KeyValueStore, Query, SourceResult
 from sentinelle.model import Author, Post, Profile
@@ -122,6 +122,20 @@ def parse_page(endpoint: str, body: Any, **_: Any) -> Page:
     return items, skipped, cursor
 
 
+class Claim(NamedTuple):
+    """Reads of the day's budget taken before a request (`day` is the UTC day they count on)."""
+
+    day: str
+    reads: int
+
+
+NO_CLAIM = Claim("", 0)
+
+
+class _Refused(Exception):
+    """No room left today for the smallest request: the claim writes nothing."""
+
+
 class XSource(HttpSource):
     """App-only bearer token. Reads are paid, so every run has a read budget (posts + users)."""
 
@@ -139,7 +153,8 @@ class XSource(HttpSource):
         self.read_budget = read_budget
         self.reads = 0  # over this source's life, i.e. one run (one work unit with fan-out)
         # Reads per UTC day (X bills per day), shared by every run and worker through the store:
-        # value ("quota", <name>) = {"day": "2026-11-28", "reads": 1234}, charged atomically.
+        # value ("quota", <name>) = {"day": "2026-11-28", "reads": 1234}. A request first claims
+        # what it may cost (`_claim`), then gives back what it did not read (`_settle`).
         self.daily_read_budget = daily_read_budget
         self.quota_store = quota_store
         self._daily: dict[str, Any] = {}
@@ -150,67 +165,110 @@ class XSource(HttpSource):
 
     @staticmethod
     def _reads_on(raw: str | None, day: str) -> int:
+        """The reads counted on `day` (0 when the value counts another day, or is unreadable)."""
         try:
             usage = json.loads(raw) if raw else {}
         except ValueError:
             return 0
-        return int(usage.get("reads", 0)) if isinstance(usage, dict) and usage.get("day") == day else 0
+        return max(0, to_int(usage.get("reads")) or 0) if isinstance(usage, dict) and usage.get("day") == day else 0
 
-    def left(self) -> int:
-        """Reads this run may still make: its own budget, and what is left of the day's."""
-        left = self.read_budget - self.reads
-        if self.daily_read_budget is not None:
-            day, _ = self._today()
-            raw = self.quota_store.get_value("quota", self.name) if self.quota_store else json.dumps(self._daily)
-            left = min(left, self.daily_read_budget - self._reads_on(raw, day))
-        return left
+    def _update(self, change: Callable[[str | None], str], now: datetime) -> None:
+        """One atomic read-change-write of the day's usage (`KeyValueStore.update_value`: a
+        concurrent writer makes it read again); a change that raises `_Refused` writes nothing."""
+        try:
+            if self.quota_store is None:  # this process alone (no await in between: atomic in its loop)
+                self._daily = json.loads(change(json.dumps(self._daily) if self._daily else None))
+            else:
+                self.quota_store.update_value("quota", self.name, change, now)
+        except _Refused:
+            pass
 
-    def _charge(self, reads: int) -> None:
-        if self.daily_read_budget is None or not reads:
-            return
+    def _claim(self, most: int, least: int) -> Claim:
+        """Take up to `most` reads of today's budget before a request, at least `least` or none
+        (`reads` 0), in one conditional step: concurrent workers never claim more than the day has.
+        Without a `daily_read_budget`, all of `most`."""
         day, now = self._today()
+        budget = self.daily_read_budget
+        if budget is None:
+            return Claim(day, most)
+        taken = 0
 
-        def add(raw: str | None) -> str:
-            return json.dumps({"day": day, "reads": self._reads_on(raw, day) + reads})
+        def take(raw: str | None) -> str:
+            nonlocal taken
+            used = self._reads_on(raw, day)  # another day's count is over: today starts at 0
+            taken = min(most, budget - used)
+            if taken < least:
+                taken = 0
+                raise _Refused()
+            return json.dumps({"day": day, "reads": used + taken})
 
-        if self.quota_store is None:
-            self._daily = json.loads(add(json.dumps(self._daily)))
-        else:
-            self.quota_store.update_value("quota", self.name, add, now)
+        self._update(take, now)
+        return Claim(day, taken)
 
-    def _spent(self, body: Any) -> None:
+    def _settle(self, claim: Claim, reads: int) -> None:
+        """After the answer: give back what was claimed and not read (a failed request, all of it),
+        or count what was read past the claim, never below zero. An answer that came after midnight
+        UTC counts its reads on the new day (the claim lapsed with its day)."""
+        if self.daily_read_budget is None:
+            return
+        today, now = self._today()
+        day, claimed = claim if claim.day == today else (today, 0)
+        if reads == claimed:
+            return
+
+        def give_back(raw: str | None) -> str:
+            used = self._reads_on(raw, day)
+            return json.dumps({"day": day, "reads": max(0, used + reads - claimed)})
+
+        self._update(give_back, now)
+
+    @staticmethod
+    def _spent(body: Any) -> int:
+        """Reads an answer costs: the posts or users in `data`, and the users in `includes`."""
         reads = 0
         if isinstance(body, dict):
             data = body.get("data")
             reads += len(data) if isinstance(data, list) else int(bool(data))
             users = obj(body.get("includes")).get("users")
             reads += len(users) if isinstance(users, list) else 0
-        self.reads += reads
-        self._charge(reads)
+        return reads
 
-    async def _call(self, path: str, params: dict[str, Any]) -> Any:
-        response = await self._get(API + path, params=params, headers=self.headers)
-        body = json_body(response)
-        self._spent(body)
+    async def _call(self, path: str, params: dict[str, Any], claim: Claim) -> Any:
+        reads = 0
+        try:
+            response = await self._get(API + path, params=params, headers=self.headers)
+            body = json_body(response)
+            reads = self._spent(body)
+        finally:
+            self.reads += reads
+            self._settle(claim, reads)
         return body
 
     async def _posts(self, path: str, params: dict[str, Any], result: SourceResult,
-                     checkpoint: str | None, *, cursor_param: str, minimum: int) -> None:
+                     checkpoint: str | None, *, cursor_param: str, minimum: int, one_author: bool) -> None:
+        """Pages of posts. A page of n posts costs n reads plus its authors (`expansions=author_id`):
+        up to n on a search, one on a user's own posts."""
         over_budget = False
+
+        def cost(posts: int) -> int:
+            return posts + (1 if one_author else posts)
 
         async def fetch(cursor: str | None) -> Page:
             nonlocal over_budget
-            left = self.left()
-            if left < minimum:
+            # This run's budget counts posts only (the page's authors may take it slightly over).
+            posts = min(self.page_size or 100, self.read_budget - self.reads)
+            claim = self._claim(cost(posts), cost(minimum)) if posts >= minimum else NO_CLAIM
+            if not claim.reads:
                 over_budget = True
                 return [], 0, None
-            page = {**params, "max_results": min(self.page_size or 100, left), "tweet.fields": TWEET_FIELDS,
+            posts = min(posts, claim.reads - 1 if one_author else claim.reads // 2)
+            page = {**params, "max_results": posts, "tweet.fields": TWEET_FIELDS,
                     "expansions": EXPANSIONS, "user.fields": USER_FIELDS, "media.fields": MEDIA_FIELDS}
             if checkpoint:
                 page["since_id"] = checkpoint
             if cursor:
                 page[cursor_param] = cursor
-            return parse_page("search_recent", await self._call(path, page))
+            return parse_page("search_recent", await self._call(path, page, claim))
 
         await self.newest_first(result, checkpoint, fetch, position=lambda i: i.id, order=id_key)
         if over_budget:
@@ -220,10 +278,11 @@ class XSource(HttpSource):
                 result.checkpoint = None
 
     async def _user(self, username: str, result: SourceResult) -> Profile | None:
-        if self.left() < 1:
+        claim = self._claim(1, 1) if self.reads < self.read_budget else NO_CLAIM
+        if not claim.reads:
             result.status, result.reason = "could_not_check", "read budget reached"
             return None
-        body = await self._call(f"/users/by/username/{username.lstrip('@')}", {"user.fields": USER_FIELDS})
+        body = await self._call(f"/users/by/username/{username.lstrip('@')}", {"user.fields": USER_FIELDS}, claim)
         gone = user_error(body)
         if gone:
             result.reason = gone
@@ -236,7 +295,7 @@ class XSource(HttpSource):
         if query.kind in ("search_posts", "hashtag"):
             q = search_terms(query)
             await self._posts("/tweets/search/recent", {"query": f"{q} -is:retweet"}, result, checkpoint,
-                              cursor_param="next_token", minimum=10)
+                              cursor_param="next_token", minimum=10, one_author=False)
         elif query.kind == "profile":
             profile = await self._user(query.value, result)
             if profile is not None:
@@ -245,4 +304,4 @@ class XSource(HttpSource):
             profile = await self._user(query.value, result)
             if profile is not None:
                 await self._posts(f"/users/{profile.id}/tweets", {"exclude": "retweets"}, result, checkpoint,
-                                  cursor_param="pagination_token", minimum=5)
+                                  cursor_param="pagination_token", minimum=5, one_author=True)
