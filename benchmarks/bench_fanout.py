@@ -3,16 +3,22 @@
 A discrete-event simulation (no network, no AWS): each work unit is one profile search of one
 person on one platform (one request, then detection of the page). Requests wait for their
 platform's rate-limit window and take the platform's answer time; detection takes CPU time at the
-rate this repository measures. It answers how long a run takes, what it costs in Lambda, and the
-largest watchlist that finishes within a 15-minute schedule, for each design.
+rate this repository measures. Each platform runs at most its source's `concurrency` units at
+once, as the code does: `pipeline.run_units` with a semaphore per source under its eight fetches,
+the FIFO work queue with one message group per source slot under `WorkerConcurrency`. It answers
+how long a run takes, what it costs in Lambda, and the largest watchlist that finishes within a
+15-minute schedule, for each design.
 """
 
 from __future__ import annotations
 
 import heapq
 import random
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+
+from sentinelle.sources import SPECS
 
 COMMAND = "python -m benchmarks fanout"
 SCHEDULE_S = 900.0  # a 15-minute schedule; also Lambda's longest invocation
@@ -41,11 +47,15 @@ PLATFORMS = (
 # The same platforms with their limits lifted (more credentials, instances or apps).
 UNLIMITED = tuple(Platform(p.name, 10**9, 1.0, p.latency_s, p.basis) for p in PLATFORMS)
 
+# Each platform's units in flight at once: its source type's default `concurrency` (sources/__init__.py).
+CAPS = tuple(SPECS[p.name].default_concurrency for p in PLATFORMS)
+
 ITEMS_PER_UNIT = 20  # profiles on one search page
-# Impersonation detector rates per core (items/s) with 1,000 protected identities: measured in
-# docs/benchmarks.md ("Platform", scaling table), and the issue 17 part 3 target.
-DETECT_RATES = (("measured today (272 items/s per core)", 272.0),
-                ("issue 17 part 3 target (5,000 items/s per core)", 5_000.0))
+# The impersonation detector's rate per core with 1,000 protected identities: docs/benchmarks.md,
+# "As the watchlist grows" (`benchmarks.bench_impersonation.bench_scaling()`, measured 2026-12-04:
+# 7,922 profiles/s). The one place this simulation takes it from: update it with that table.
+DETECT_RATE = 7_922.0
+DETECT_BASIS = "7,922 profiles/s per core with 1,000 identities (\"As the watchlist grows\" below, 2026-12-04)"
 MEMORY_GB = 0.5  # template.yaml MemorySize 512
 VCPU = 512 / 1769  # Lambda's share of a vCPU at 512 MB
 LAMBDA_GB_S = 0.0000133334  # USD per GB-second, arm64 (list price, November 2026)
@@ -97,33 +107,91 @@ class Outcome:
         return usd + (units * SQS_PER_UNIT * SQS_REQUEST if fanned else 0.0)
 
 
-def simulate(people: int, *, concurrency: int, fanned: bool, detect_rate: float,
-             platforms: tuple[Platform, ...] = PLATFORMS, seed: int = 17) -> Outcome:
-    """Run every unit of `people` × platforms. Single invocation: `concurrency` slots in plan
-    order (source by source) sharing one process's CPU, stopped at 15 minutes (Lambda's longest
-    invocation). Fan-out: `concurrency` workers (the queue's MaximumConcurrency) taking units in
-    the queue's loose order, each with its own CPU and billed for its own duration."""
-    units = [p for p in range(len(platforms)) for _ in range(people)]  # plan order: source by source
-    if fanned:
-        random.Random(seed).shuffle(units)  # a standard queue keeps no order
+class InProcess:
+    """`pipeline.run_units`: each unit waits for a slot of its source (a semaphore of its
+    `concurrency`), then for one of the run's fetch slots, first come first served (asyncio's
+    semaphores); units enter in plan order, source by source."""
+
+    def __init__(self, people: int, caps: tuple[int, ...]):
+        self.pending = [people - min(people, c) for c in caps]
+        self.waiting = deque(p for p, c in enumerate(caps) for _ in range(min(people, c)))
+
+    def take(self) -> int | None:
+        return self.waiting.popleft() if self.waiting else None
+
+    def done(self, platform: int) -> None:
+        if self.pending[platform]:  # the source's next unit takes the freed source slot
+            self.pending[platform] -= 1
+            self.waiting.append(platform)
+
+
+class Fifo:
+    """The FIFO work queue: a platform's units spread over as many message groups as its
+    `concurrency` (a stable hash: here a seeded draw), one message of a group in flight at a time.
+    SQS promises no order between groups: a free worker takes the head of any group not in flight,
+    drawn at random. With no cap, each unit is its own group (any order, as a standard queue)."""
+
+    def __init__(self, people: int, caps: tuple[int, ...] | None, platforms: int, rng: random.Random):
+        self.platform: list[int] = []
+        self.left: list[int] = []
+        for p in range(platforms):
+            if caps is None:
+                sizes = [1] * people
+            else:
+                sizes = [0] * caps[p]
+                for _ in range(people):
+                    sizes[rng.randrange(caps[p])] += 1
+            self.platform += [p] * len(sizes)
+            self.left += sizes
+        self.ready = [g for g, n in enumerate(self.left) if n]
+        self.rng = rng
+
+    def take(self) -> int | None:
+        if not self.ready:
+            return None
+        i = self.rng.randrange(len(self.ready))
+        self.ready[i], self.ready[-1] = self.ready[-1], self.ready[i]
+        group = self.ready.pop()
+        self.left[group] -= 1
+        return group
+
+    def done(self, group: int) -> None:
+        if self.left[group]:  # the group's next message becomes visible
+            self.ready.append(group)
+
+
+def simulate(people: int, *, concurrency: int, fanned: bool, detect_rate: float = DETECT_RATE,
+             platforms: tuple[Platform, ...] = PLATFORMS, caps: tuple[int, ...] | None = CAPS,
+             seed: int = 17) -> Outcome:
+    """Run every unit of `people` × platforms, each platform at most `caps` units at once (None:
+    no cap). Single invocation: `concurrency` fetch slots (`run_units`) sharing one process's CPU,
+    stopped at 15 minutes (Lambda's longest invocation). Fan-out: `concurrency` workers (the
+    queue's MaximumConcurrency) taking units from the FIFO queue's groups, each with its own CPU
+    and billed for its own duration."""
+    queue: InProcess | Fifo = (Fifo(people, caps, len(platforms), random.Random(seed)) if fanned else
+                               InProcess(people, caps if caps is not None else (people,) * len(platforms)))
+    platform_of: Callable[[int], int] = (lambda g: queue.platform[g]) if isinstance(queue, Fifo) else (lambda p: p)
     gates = [Gate(p) for p in platforms]
     cpu_s = ITEMS_PER_UNIT / (detect_rate * VCPU)
-    queue = iter(units)
     cpu_free = billed = end = 0.0
     done = 0
-    # (time, slot, platform of the unit in hand or -1 for a free slot, step, when the unit started)
+    # (time, slot, unit in hand (its group, or its platform in-process; -1 for a free slot), step
+    # (0 request, 1 detection, 2 deferred, 3 done: its platform's slot is freed), when it started)
     events: list[tuple[float, int, int, int, float]] = [(0.0, slot, -1, 0, 0.0) for slot in range(concurrency)]
     heapq.heapify(events)
     warm: set[int] = set()
     while events:
-        t, slot, platform, step, started = heapq.heappop(events)
+        t, slot, unit, step, started = heapq.heappop(events)
         if not fanned and t >= SCHEDULE_S:  # the single invocation's deadline: what is left waits
             end = SCHEDULE_S
             continue
-        if platform < 0:  # the slot is free: take the next unit
-            nxt = next(queue, None)
-            if nxt is None:
-                end = max(end, t)
+        if step == 3:  # the unit is over: its platform's slot (or group) is free again
+            queue.done(unit)
+            unit = -1
+        if unit < 0:  # the slot is free: take the next unit that may start
+            nxt = queue.take()
+            if nxt is None:  # none left, or all wait for their platform's cap; a unit that
+                end = max(end, t)  # ends frees one place, and its own slot takes the next
                 continue
             begin = t
             if fanned and slot not in warm:
@@ -131,13 +199,14 @@ def simulate(people: int, *, concurrency: int, fanned: bool, detect_rate: float,
                 t += COLD_START_S
             heapq.heappush(events, (t, slot, nxt, 0, begin))
             continue
+        platform = platform_of(unit)
         latency = platforms[platform].latency_s
         if step == 0:  # the request: its rate-limit window, then its answer
             answered = gates[platform].admit(t)
             if answered is None:  # deferred to the next run after one 429
-                heapq.heappush(events, (t + latency, slot, platform, 2, started))
+                heapq.heappush(events, (t + latency, slot, unit, 2, started))
             else:
-                heapq.heappush(events, (answered + latency, slot, platform, 1, started))
+                heapq.heappush(events, (answered + latency, slot, unit, 1, started))
             continue
         finish = t
         if step == 1:  # detection, then record and checkpoint
@@ -149,11 +218,11 @@ def simulate(people: int, *, concurrency: int, fanned: bool, detect_rate: float,
             done += finish <= SCHEDULE_S
         if fanned:
             billed += finish - started
-        heapq.heappush(events, (finish, slot, -1, 0, 0.0))
+        heapq.heappush(events, (finish, slot, unit, 3, 0.0))
     if not fanned:
         billed = end
-    return Outcome(wall_s=end, billed_s=billed, invocations=len(units) if fanned else 1, done=done,
-                   units=len(units))
+    units = people * len(platforms)
+    return Outcome(wall_s=end, billed_s=billed, invocations=units if fanned else 1, done=done, units=units)
 
 
 def largest(fits: Callable[[int], bool], high: int = 200_000) -> int:
@@ -173,47 +242,66 @@ def _minutes(seconds: float) -> str:
 
 def run() -> str:
     people = 1_000
-    designs = (("single invocation (8 concurrent fetches, one process)", SINGLE_CONCURRENCY, False),
+    designs = ((f"single invocation ({SINGLE_CONCURRENCY} concurrent fetches, one process)", SINGLE_CONCURRENCY, False),
                ("fan-out, WorkerConcurrency 5 (the template's default)", 5, True),
                ("fan-out, WorkerConcurrency 20", 20, True),
                ("fan-out, WorkerConcurrency 100", 100, True))
     total = people * len(PLATFORMS)
+    caps = ", ".join(f"{p.name} {c}" for p, c in zip(PLATFORMS, CAPS))
     lines = ["## Fan-out: single invocation against SQS work units", "",
              f"`{COMMAND}`. A discrete-event simulation (benchmarks/bench_fanout.py), not a live run: "
              f"{people:,} protected people × {len(PLATFORMS)} platforms = {total:,} work units, each one "
              f"profile search (one request, {ITEMS_PER_UNIT} profiles to check). A request waits for its platform's "
              f"rate-limit window when the reset is at most {MAX_WAIT_S:.0f} s away (the sources' `max_wait`), else the "
              "unit is deferred to the next run with its checkpoint (one 429 answered); detection takes CPU at the "
-             f"impersonation detector's rate with 1,000 identities, on {VCPU:.2f} vCPU (512 MB). The single "
-             "invocation stops at 15 minutes (Lambda's longest; the template gives it 300 s). Fan-out adds "
-             f"{UNIT_OVERHEAD_S} s per unit (checkpoint, record, SQS), a {COLD_START_S} s cold start per worker, "
-             "and bills each worker for its waits. Costs: Lambda arm64 GB-s and requests, SQS requests.", "",
+             f"impersonation detector's rate, {DETECT_BASIS}, on {VCPU:.2f} vCPU (512 MB). "
+             f"Each platform runs at most its source's `concurrency` units at once (the defaults: {caps}; "
+             f"{sum(CAPS)} in all), as the code does: the single invocation (`run_units`) holds each source to its "
+             f"limit under its {SINGLE_CONCURRENCY} fetch slots, first come first served; fan-out spreads each "
+             "source's units over as many FIFO message groups, one message of a group in flight at a time, a free "
+             "worker taking any group's next message (SQS promises no order between groups: drawn at random). Rows "
+             "\"no per-source limit\" lift that cap (the earlier standard queue). The single invocation stops at "
+             f"15 minutes (Lambda's longest; the template gives it 300 s). Fan-out adds {UNIT_OVERHEAD_S} s per unit "
+             f"(checkpoint, record, SQS), a {COLD_START_S} s cold start per worker, and bills each worker for its "
+             "waits. Costs: Lambda arm64 GB-s and requests, SQS requests.", "",
              "Platform assumptions (limits from ../shared/design/PLATFORM-APIS.md; answer times assumed, "
              "since none are recorded in this repository or ../shared/data):", "",
-             "| platform | limit used | assumed answer time |", "|---|---|---|"]
-    for p in PLATFORMS:
-        lines.append(f"| {p.name} | {p.basis} | {p.latency_s:.2f} s |")
-    for label, rate in DETECT_RATES:
-        lines += ["", f"Detection {label}:", "",
-                  f"| design | {people:,} people: units done in 15 min | wall time | Lambda cost per run | "
-                  "largest watchlist done in one 15-min run (platform limits) | same, limits lifted |",
-                  "|---|---|---|---|---|---|"]
-        for name, conc, fanned in designs:
+             "| platform | limit used | assumed answer time | `concurrency` (default) |", "|---|---|---|---|"]
+    for p, c in zip(PLATFORMS, CAPS):
+        lines.append(f"| {p.name} | {p.basis} | {p.latency_s:.2f} s | {c} |")
+    lines += ["", f"| design | {people:,} people: units done in 15 min | wall time | Lambda cost per run | "
+              "largest watchlist done in one 15-min run (platform rate limits) | same, rate limits lifted |",
+              "|---|---|---|---|---|---|"]
+    fitting: dict[tuple[int, bool, bool], int] = {}  # (concurrency, fanned, capped): largest, rate limits lifted
+    for name, conc, fanned in designs:
+        for cap_label, cap in (("per-source limits", CAPS), ("no per-source limit", None)):
             def fits(n: int, platforms: tuple[Platform, ...] = PLATFORMS, conc: int = conc,
-                     fanned: bool = fanned, rate: float = rate) -> bool:
-                return simulate(n, concurrency=conc, fanned=fanned, detect_rate=rate, platforms=platforms).complete
+                     fanned: bool = fanned, cap: tuple[int, ...] | None = cap) -> bool:
+                return simulate(n, concurrency=conc, fanned=fanned, platforms=platforms, caps=cap).complete
 
-            out = simulate(people, concurrency=conc, fanned=fanned, detect_rate=rate)
+            out = simulate(people, concurrency=conc, fanned=fanned, caps=cap)
             cost = out.cost(total, fanned)
-            lines.append(f"| {name} | {out.done:,} of {total:,} | {_minutes(out.wall_s)} | ${cost:.4f} "
+            fitting[conc, fanned, cap is not None] = lifted = largest(lambda n: fits(n, UNLIMITED))
+            lines.append(f"| {name}, {cap_label} | {out.done:,} of {total:,} | {_minutes(out.wall_s)} | ${cost:.4f} "
                          f"({out.billed_s * MEMORY_GB:,.0f} GB-s, {out.invocations:,} invocations) | "
-                         f"{largest(fits):,} people | {largest(lambda n: fits(n, UNLIMITED)):,} people |")
-    lines += ["", "Reading it: the platforms' own limits bind first (YouTube's daily quota spread over 96 runs "
-              "allows 104 lookups per run; an X app and a Mastodon account about 300 per window), and no "
-              "design lifts them: past them units are deferred, each with its checkpoint, to the next runs. "
-              "With the limits lifted (more credentials, instances or apps), the single invocation is bound "
-              "by its one process's CPU and its 15-minute ceiling, while fan-out grows with WorkerConcurrency "
-              "at a cost of cents per run."]
+                         f"{largest(fits):,} people | {lifted:,} people |")
+    slowest, cap = max(zip(PLATFORMS, CAPS), key=lambda pc: pc[0].latency_s / pc[1])  # the most time per slot
+    lines += ["", "Reading it: the platforms' own rate limits bind first (YouTube's daily quota spread over 96 runs "
+              "allows 104 lookups per run; an X app and a Mastodon account about 300 per window), and no design "
+              "lifts them: past them units are deferred, each with its checkpoint, to the next runs. Each source's "
+              f"`concurrency` now caps its platform in both designs. The six defaults add up to {sum(CAPS)} units "
+              f"at once ({sum(CAPS) + SPECS['replay'].default_concurrency} with a replay source's "
+              f"{SPECS['replay'].default_concurrency}), so the template's WorkerConcurrency 5 binds first (its rows barely move without the "
+              f"per-source limits), and past {sum(CAPS)} workers more WorkerConcurrency buys nothing: with the rate "
+              f"limits lifted, the platform with the most answer time per slot ({slowest.name}: {cap} at "
+              f"{slowest.latency_s:.2f} s) bounds a 15-minute run at "
+              f"{fitting[20, True, True]:,} people whatever the WorkerConcurrency, where lifting the per-source "
+              f"limits too lets fan-out grow with it ({fitting[100, True, False]:,} people at 100). So more "
+              "credentials, apps or instances go with a higher `concurrency` for that source. The single "
+              f"invocation is bound by its {SINGLE_CONCURRENCY} fetch slots, one process's CPU and its 15-minute "
+              f"ceiling ({fitting[SINGLE_CONCURRENCY, False, True]:,} people with the per-source limits). "
+              "A slower run can count more units done in 15 minutes: a fixed rate-limit window (Mastodon's "
+              "5 minutes, Reddit's 10) opens again within it. Fan-out costs cents per run either way."]
     return "\n".join(lines) + "\n"
 
 
