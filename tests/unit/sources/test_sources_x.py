@@ -115,6 +115,19 @@ def test_daily_read_budget_is_shared_by_every_worker_through_the_store():
     assert route.call_count == 2 and reads_today(store) == 6
 
 
+@respx.mock
+def test_without_a_store_one_process_claims_and_gives_back_the_same_way():
+    respx.get(f"{API}/tweets/search/recent").mock(side_effect=[
+        httpx.Response(200, json=load("x/search_recent_page1.json")),
+        httpx.Response(200, json=load("x/search_recent_page2.json")),
+    ])
+    src = source(daily_read_budget=25)
+    result = run(fetch(src, SEARCH))
+    sizes = [c.request.url.params["max_results"] for c in respx.calls]
+    assert sizes == ["12", "11"] and len(result.items) == 3  # 25 claimed, then 22 left: 3 + 2 read
+    assert src._daily == {"day": "2026-11-28", "reads": 5}
+
+
 def full_page(request: httpx.Request) -> httpx.Response:
     """A recent-search answer in the documented shape with as many posts as `max_results` asks,
     each by its own author: the most a page can cost (every post and every author read)."""
