@@ -107,6 +107,35 @@ def redact_deep(value: Any, keep: frozenset[str] = frozenset()) -> Any:
     return value
 
 
+def nothing_to_mask(*values: Any, keep: frozenset[str] = frozenset()) -> bool:
+    """No recognizer can find anything to mask in any string of `values` (dicts, lists and tuples
+    walked), values of the kinds in `keep` aside: checked once on all of them together, the quick
+    answer for a finding made of display names, handles and reasons such as "(92% alike)" that
+    `redact_deep` would otherwise walk string by string. False means "maybe": `redact_deep` then
+    decides."""
+    from sentinelle.signals.identifiers import _nothing_to_mask_in  # late: identifiers is heavier
+
+    texts: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            texts.append(value)
+        elif value:
+            _strings(value, texts)
+    return _nothing_to_mask_in(texts, emails_kept="email_address" in keep)
+
+
+def _strings(value: Any, into: list[str]) -> None:
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str):
+            into.append(v)
+        elif isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, (list, tuple)):
+            stack.extend(v)
+
+
 # A long token mixing capitals, small letters and digits is a key, whatever its provider: a
 # person pasting one into a note has no word before it for the recognizers to go on.
 _TOKEN = re.compile(r"(?<![A-Za-z0-9/+=_-])[A-Za-z0-9/+=_-]{32,}(?![A-Za-z0-9/+=_-])")

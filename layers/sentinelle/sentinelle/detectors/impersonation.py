@@ -218,7 +218,8 @@ def assess(profile: Profile, state: _State, ctx: Context, shared_text: str | Non
     # account presents itself; in one post it may be a customer who shares a protected name. For a
     # brand, the display name is the copy itself, so only the bio and the post count as a tie.
     in_profile = state.brands.find(" ".join(filter(None, [profile.display_name, profile.bio])))
-    in_bio = state.brands.find(profile.bio) if profile.bio else []
+    brands_copied = any(a.identity.kind == "brand" for a in copied.values())
+    in_bio = state.brands.find(profile.bio) if profile.bio and brands_copied else []
     in_post = state.brands.find(shared_text) if shared_text else []
     links = list(dict.fromkeys([*profile.links, *extract_urls(profile.bio), *extract_urls(shared_text)]))[:MAX_LINKS]
     domains = LookalikeIndex.cached(ctx)  # one index per watchlist, shared through ctx.cache

@@ -81,6 +81,13 @@ def glyph_skeleton(label: str) -> str:
     return s.translate(_GLYPH_CLASS)
 
 
+def glyph_classes(text: str) -> str:
+    """`text` with each look-alike letter replaced by its class ("1"/"i"/"j" → "l", "0" → "o", ...),
+    letter for letter: the single-letter part of `glyph_skeleton`, for text already folded. Two
+    texts one edit apart stay at most one edit apart."""
+    return text.translate(_GLYPH_CLASS)
+
+
 def _unicode_label(label: str) -> str:
     """The Unicode (U-label) form of a punycode label, or the label itself."""
     if not label.startswith("xn--") and ".xn--" not in label and "-xn--" not in label:
@@ -554,4 +561,4 @@ def _window_distance(text: str, word: str, anchored: bool = False) -> int:
     return best
 
 
-__all__ = ["DomainVerdict", "LookalikeIndex", "edit_kind", "glyph_skeleton", "well_known"]
+__all__ = ["DomainVerdict", "LookalikeIndex", "edit_kind", "glyph_classes", "glyph_skeleton", "well_known"]

@@ -6,13 +6,14 @@ import re
 from array import array
 from collections import defaultdict
 from functools import lru_cache
+from operator import itemgetter
 from typing import Iterable, Sequence
 
 import ahocorasick
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA, Indel
 
-from sentinelle.signals.domains import glyph_skeleton
+from sentinelle.signals.domains import glyph_classes, glyph_skeleton
 from sentinelle.text.normalize import deleet, skeleton
 
 # Words that dress a name up without changing whose name it is: titles, and the claims
@@ -40,6 +41,7 @@ _WORD_RE = re.compile(r"[^\W_]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _HANDLE_SEPARATORS = re.compile(r"[._\-\s]+")
 _DIGITS_AT_ENDS = re.compile(r"^\d+|\d+$")
+_LETTER = re.compile(r"[^\W\d_]")  # what str.isalpha accepts
 
 
 def name_tokens(name: str | None) -> list[str]:
@@ -65,6 +67,7 @@ def handle_local(handle: str | None) -> str:
     return h
 
 
+@lru_cache(maxsize=4096)  # a profile's handle is reduced several times while it is assessed
 def handle_core(handle: str | None) -> str:
     """A handle without separators, digits at its ends or claim words: "Real_Claire.Dubois_75" → "clairedubois"."""
     parts = [p for p in _HANDLE_SEPARATORS.split(skeleton(handle_local(handle))) if p]
@@ -74,7 +77,7 @@ def handle_core(handle: str | None) -> str:
     while len(kept) > 1 and (kept[-1] in _HANDLE_AFFIXES or kept[-1].isdigit()):
         kept.pop()
     h = _DIGITS_AT_ENDS.sub("", "".join(kept)) or "".join(kept)
-    h = deleet(h) if any(c.isalpha() for c in h) else h
+    h = deleet(h) if _LETTER.search(h) else h
     core = _GLUED_SUFFIX.sub("", _GLUED_PREFIX.sub("", h))
     return core if len(core) >= 3 else h
 
@@ -90,9 +93,12 @@ def tokens_similarity(ta: Sequence[str], tb: Sequence[str]) -> int:
     """`name_similarity` on names already split into folded words (`name_tokens`)."""
     if not ta or not tb:
         return 0
-    ka, kb = " ".join(sorted(ta)), " ".join(sorted(tb))
-    score = max(fuzz.token_sort_ratio(ka, kb, processor=None),
-                fuzz.ratio("".join(ta), "".join(tb), processor=None))
+    return _similarity(ta, " ".join(sorted(ta)), "".join(ta), tb, " ".join(sorted(tb)), "".join(tb))
+
+
+def _similarity(ta: Sequence[str], ka: str, ra: str, tb: Sequence[str], kb: str, rb: str) -> int:
+    """`tokens_similarity` given each name's sorted words (`k`) and words run together (`r`)."""
+    score = max(fuzz.ratio(ka, kb, processor=None), fuzz.ratio(ra, rb, processor=None))
     if len(tb) >= 2 and len(ta) > len(tb):
         best = [max(fuzz.ratio(w, x, processor=None) for x in ta) for w in tb]
         if min(best) >= 85:
@@ -224,12 +230,15 @@ def typo_keys(word: str) -> list[str]:
     return [word, *{word[:i] + word[i + 1:] for i in range(len(word))}]
 
 
-_HIGH = 0xFFFF_FFFF_FFFF_FFFF & ~((1 << 22) - 1)  # a typo key's hash, the low bits left for an id
+_HASH = (1 << 48) - 1  # a typo key's hash, cut to 48 bits
 
 
 @lru_cache(maxsize=4096)  # the words display names share (first names) come back often
 def _typo_hashes(word: str) -> tuple[int, ...]:
-    return tuple({hash(k) & _HIGH for k in typo_keys(word)})
+    """The hashes of `typo_keys(word)`, built without the keys' list."""
+    if len(word) <= 2:
+        return (hash(word) & _HASH,)
+    return tuple({hash(word) & _HASH, *[hash(word[:i] + word[i + 1:]) & _HASH for i in range(len(word))]})
 
 
 _SHARED = 16  # a word held by this many protected names keeps its own lists to screen
@@ -239,43 +248,48 @@ _FEW = 64  # protected names or handles up to this many are all tested rather th
 class _TypoIndex:
     """Entries found by any word within one typo of one of their words.
 
-    Compact, as a watchlist of 10,000 people makes about 800,000 keys: each key is the hash of a
-    typo key with the entry's id in its low bits, all in one sorted array (8 bytes a key), behind a
-    directory on the hashes' top bits (4 bytes a bucket, about one key a bucket) that says where
-    each bucket's keys start: a miss costs two reads, a hit a scan of a few keys. Two typo keys
-    sharing a hash only add a candidate, which is then scored. A word that was added is answered
-    from a table once looked up: display names mostly repeat the watchlist's own words (first
-    names, common surnames); any other word is searched each time.
+    Compact, as a watchlist of 10,000 people makes about 800,000 keys: the keys (a typo key's hash
+    and an entry) are sorted into buckets on the hash's top bits, about one key a bucket, behind a
+    directory (4 bytes a bucket) that says where each bucket's keys start; each key keeps the
+    hash's low 30 bits and its entry (4 bytes each), numbers Python handles without allocating
+    much. A miss costs two reads, a hit a scan of a few keys. Two typo keys sharing a hash only add
+    a candidate, which is then scored. A word that was added is answered from a table once looked
+    up: display names mostly repeat the watchlist's own words (first names, common surnames); any
+    other word is searched each time.
     """
 
-    _ID_BITS = 22  # up to 4 million entries (the bits _HIGH leaves)
+    _ID_BITS = 22  # up to 4 million entries
     _LOW = (1 << _ID_BITS) - 1
 
     def __init__(self) -> None:
         self._pending: set[int] = set()
         self._words: set[str] = set()
-        self._keys = array("Q")
         self._starts = array("I", [0, 0])
-        self._shift = 63
+        self._low = array("I")  # each key's hash, its low bits
+        self._entries = array("I")  # each key's entry
+        self._shift = 48
+        self._mask = 0
         self._known: dict[str, tuple[int, ...]] = {}
 
     def add(self, word: str, entry: int) -> None:
         if entry > self._LOW:
             raise ValueError("too many entries for one typo index")
-        self._pending.update((hash(k) & _HIGH) | entry for k in typo_keys(word))
+        self._pending.update((h << self._ID_BITS) | entry for h in _typo_hashes(word))
         self._words.add(word)
 
     def freeze(self) -> None:
         """Sort what was added; call once, after the last `add`."""
-        self._keys = array("Q", sorted(self._pending))
+        keys = sorted(self._pending)
         self._pending = set()
-        bits = 10
-        while (1 << bits) < len(self._keys) and bits < 64 - self._ID_BITS:
-            bits += 1
-        self._shift = 64 - bits
+        bits = max(10, min(len(keys).bit_length(), 28))
+        self._shift = 48 - bits
+        self._mask = (1 << min(self._shift, 30)) - 1
+        hashes = [k >> self._ID_BITS for k in keys]
+        self._low = array("I", [h & self._mask for h in hashes])
+        self._entries = array("I", [k & self._LOW for k in keys])
         starts = array("I", bytes(4 * ((1 << bits) + 1)))
-        for k in self._keys:  # count each bucket's keys, then add the counts up
-            starts[(k >> self._shift) + 1] += 1
+        for h in hashes:  # count each bucket's keys, then add the counts up
+            starts[(h >> self._shift) + 1] += 1
         for b in range(1, len(starts)):
             starts[b] += starts[b - 1]
         self._starts = starts
@@ -293,23 +307,27 @@ class _TypoIndex:
             self._search(word, into)
 
     def _search(self, word: str, into: set[int]) -> None:
-        keys, starts, shift, low = self._keys, self._starts, self._shift, self._LOW
+        starts, low, entries, shift, mask = self._starts, self._low, self._entries, self._shift, self._mask
         for h in _typo_hashes(word):
             b = h >> shift
             i, end = starts[b], starts[b + 1]
-            while i < end:  # most buckets hold no key or one
-                k = keys[i]
-                if k & ~low == h:
-                    into.add(k & low)
-                i += 1
+            if i < end:  # most buckets hold no key or one
+                m = h & mask
+                while i < end:
+                    if low[i] == m:
+                        into.add(entries[i])
+                    i += 1
 
 
 class HandleMatcher:
     """Handles against many protected handle cores: `handle_matches` on the candidates only.
 
-    `handle_matches` accepts a handle whose core (or its look-alike skeleton) is within one typo
-    of a protected core; such a pair always shares a typo key of the core or of its skeleton, so
-    blocking on those keys finds every match that testing each core in turn would.
+    `handle_matches` accepts a handle whose core equals a protected core or is within one typo of
+    it, or whose look-alike skeleton equals or is within one typo of the protected core's. Cores
+    are indexed by the typo keys of their letter classes (`glyph_classes`, letter for letter, so
+    one typo stays one) and of their skeleton: a pair that matches always shares one of these
+    keys, so blocking on them finds every match that testing each core in turn would. A handle
+    whose skeleton is its letter classes (no "rn", "vv", ... to fold) is looked up once.
     """
 
     def __init__(self, cores: Sequence[str]) -> None:
@@ -318,7 +336,7 @@ class HandleMatcher:
         self._index = _TypoIndex()
         for j, b in enumerate(self._cores):
             if len(b) >= 4:  # handle_matches refuses shorter protected cores
-                for form in {b, glyph_skeleton(b)}:
+                for form in {glyph_classes(b), glyph_skeleton(b)}:
                     self._index.add(form, j)
         self._index.freeze()
 
@@ -329,7 +347,7 @@ class HandleMatcher:
     def _candidates(self, a: str) -> list[int]:
         found: set[int] = set()
         if a:
-            for form in {a, glyph_skeleton(a)}:
+            for form in {glyph_classes(a), glyph_skeleton(a)}:
                 self._index.lookup(form, found)
         return sorted(found)
 
@@ -358,6 +376,10 @@ class NameMatcher:
     def __init__(self, names: Sequence[str]) -> None:
         self.source = list(names)
         self._index = _TypoIndex()  # typo keys → word ids
+        # The same words by the typo keys of their letter classes (`glyph_classes`): where a
+        # display name's words run together are looked up (the handle matcher looks up a handle's
+        # core, most often the same string, by the same keys: their hashes are computed once).
+        self._classes = _TypoIndex()
         self._within = ahocorasick.Automaton()  # words of four letters or more → word id
         word_ids: dict[str, int] = {}
         self._names_of: list[list[int]] = []  # word id → the names holding it
@@ -370,11 +392,13 @@ class NameMatcher:
                     word_ids[w] = len(self._names_of)
                     self._names_of.append([])
                     self._index.add(w, word_ids[w])
+                    self._classes.add(glyph_classes(w), word_ids[w])
                     if len(w) >= 4:
                         self._within.add_word(w, word_ids[w])
                 self._names_of[word_ids[w]].append(j)
             self._words.append(frozenset(word_ids[w] for w in words))
         self._index.freeze()
+        self._classes.freeze()
         if len(self._within):
             self._within.make_automaton()
         # The two strings name_similarity compares; for a word many names share (a common first
@@ -400,8 +424,9 @@ class NameMatcher:
             words: set[int] = set()
             keep: set[int] = set()
             if len(self.source) > _FEW or len(toks) > 2:
-                for w in _key_words(toks) | {run}:
+                for w in _key_words(toks):
                     self._index.lookup(w, words)
+                self._classes.lookup(glyph_classes(run), words)  # one typo apart stays one apart
                 if len(self._within):
                     words.update(found for _, found in self._within.iter(run))
             if len(self.source) <= _FEW:  # a short list is screened whole, faster than looked up
@@ -415,14 +440,16 @@ class NameMatcher:
                     else:
                         few += names
                 if few:
-                    keep |= self._screen(key, run, few, [self._sorted[j] for j in few],
-                                         [self._joined[j] for j in few], cutoff)
+                    pick = itemgetter(*few)  # one name: the name itself, not a tuple
+                    keep |= self._screen(key, run, few, *((s,) if len(few) == 1 else s
+                                                          for s in (pick(self._sorted), pick(self._joined))), cutoff)
             if len(toks) > 2:  # "name plus other words": every word of the protected name found
                 keep |= {j for w in words for j in self._names_of[w] if self._words[j] <= words}
             ids = sorted(keep)
         out = []
+        key, run = " ".join(sorted(toks)), "".join(toks)
         for j in ids:
-            s = tokens_similarity(toks, self._tokens[j])
+            s = _similarity(toks, key, run, self._tokens[j], self._sorted[j], self._joined[j])
             if s >= cutoff:
                 out.append((j, s))
         return out
