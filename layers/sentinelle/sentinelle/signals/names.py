@@ -440,9 +440,7 @@ class NameMatcher:
                     else:
                         few += names
                 if few:
-                    pick = itemgetter(*few)  # one name: the name itself, not a tuple
-                    keep |= self._screen(key, run, few, *((s,) if len(few) == 1 else s
-                                                          for s in (pick(self._sorted), pick(self._joined))), cutoff)
+                    keep |= self._screen(key, run, few, *self._strings_of(few), cutoff)
             if len(toks) > 2:  # "name plus other words": every word of the protected name found
                 keep |= {j for w in words for j in self._names_of[w] if self._words[j] <= words}
             ids = sorted(keep)
@@ -453,6 +451,13 @@ class NameMatcher:
             if s >= cutoff:
                 out.append((j, s))
         return out
+
+    def _strings_of(self, names: list[int]) -> tuple[Sequence[str], Sequence[str]]:
+        """The sorted-words and run-together strings of `names`, for `_screen`."""
+        if len(names) == 1:
+            return (self._sorted[names[0]],), (self._joined[names[0]],)
+        pick = itemgetter(*names)
+        return pick(self._sorted), pick(self._joined)
 
     @staticmethod
     def _screen(key: str, run: str, names: Sequence[int], sorted_keys: Sequence[str], joined: Sequence[str],
