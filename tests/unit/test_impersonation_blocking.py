@@ -48,6 +48,35 @@ def test_name_matcher_agrees_with_name_similarity_on_each_name():
         assert matcher.match(shown) == expected == matcher.match(shown, exhaustive=True)
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(WORD, WORD), min_size=70, max_size=90), st.integers(0, 69), st.integers(0, 3),
+       st.integers(0, 20), st.sampled_from("aeior1lcbm"), st.sampled_from(["{} {}", "{}{}", "{1} {0}", "{}_{}"]))
+def test_name_matcher_blocked_finds_what_scoring_every_name_finds(pairs, pick, how, i, c, layout):
+    """More names than are screened whole: the blocked lookups (words, words run together by their
+    letter classes, words written inside the run) miss nothing that scoring every name finds."""
+    names = [f"{a} {b}" for a, b in pairs]
+    matcher = NameMatcher(names)
+    first, last = pairs[pick]
+    for shown in (layout.format(_one_typo(first, how, i, c), last), layout.format(first, _one_typo(last, how, i, c)),
+                  _one_typo(first + last, how, i, c), f"{last} {first} {c}"):
+        assert matcher.match(shown) == matcher.match(shown, exhaustive=True), shown
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text("abcilmnor", min_size=3, max_size=3), min_size=3, max_size=3), st.integers(0, 8),
+       st.sampled_from("aeiou1lcbm"), st.integers(1, 7))
+def test_name_matcher_finds_short_words_run_together_with_a_typo(words, i, c, cut):
+    """Words too short to be looked for inside a run ("Li", "Wu", three letters): only the run
+    they make, one typo away and split elsewhere, finds the name."""
+    name = " ".join(words)
+    run = "".join(words)
+    typo = run[:i] + c + run[i + 1:]
+    names = [name] + [f"Filler{n} Person{n}" for n in range(80)]
+    matcher = NameMatcher(names)
+    shown = f"{typo[:cut]} {typo[cut:]}"
+    assert matcher.match(shown) == matcher.match(shown, exhaustive=True), shown
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("identities, seed", [(40, 1), (250, 2)])
 def test_blocked_detector_equals_exhaustive_on_a_generated_corpus(identities, seed):
