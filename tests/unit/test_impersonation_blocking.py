@@ -77,6 +77,19 @@ def test_name_matcher_finds_short_words_run_together_with_a_typo(words, i, c, cu
     assert matcher.match(shown) == matcher.match(shown, exhaustive=True), shown
 
 
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(WORD, st.booleans()), min_size=20, max_size=40), st.sampled_from(["lea", "claire", "mo"]),
+       st.integers(0, 19), st.integers(0, 3), st.integers(0, 20), st.sampled_from("aeiorz"), st.booleans())
+def test_name_matcher_screens_a_shared_first_name_like_scoring_every_name(rests, first, pick, how, i, c, swap):
+    """Twenty names or more share a first name, written first or last: whatever the display name's
+    order and typos, the blocked path finds what scoring every name finds."""
+    names = [f"{rest} {first}" if last else f"{first} {rest}" for rest, last in rests]
+    matcher = NameMatcher(names + [f"Filler{n} Person{n}" for n in range(50)])
+    rest = _one_typo(rests[pick % len(rests)][0], how, i, c)
+    for shown in (f"{first} {rest}", f"{rest} {first}", f"{first}{rest}", f"{rest}{first}" if swap else f"{first} {rest}x"):
+        assert matcher.match(shown) == matcher.match(shown, exhaustive=True), shown
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("identities, seed", [(40, 1), (250, 2)])
 def test_blocked_detector_equals_exhaustive_on_a_generated_corpus(identities, seed):

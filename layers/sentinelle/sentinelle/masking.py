@@ -112,28 +112,45 @@ def nothing_to_mask(*values: Any, keep: frozenset[str] = frozenset()) -> bool:
     walked), values of the kinds in `keep` aside: checked once on all of them together, the quick
     answer for a finding made of display names, handles and reasons such as "(92% alike)" that
     `redact_deep` would otherwise walk string by string. False means "maybe": `redact_deep` then
-    decides."""
+    decides. Strings found clean are remembered (a finding repeats the watchlist's names, handles
+    and the domains it imitates), so only the new ones are read again."""
     from sentinelle.signals.identifiers import _nothing_to_mask_in  # late: identifiers is heavier
 
     texts: list[str] = []
     for value in values:
         if isinstance(value, str):
             texts.append(value)
-        elif value:
+        elif isinstance(value, (dict, list, tuple)):
             _strings(value, texts)
-    return _nothing_to_mask_in(texts, emails_kept="email_address" in keep)
+    emails_kept = "email_address" in keep
+    known = _CLEAN[emails_kept]
+    texts = [t for t in texts if t not in known]
+    if not texts:
+        return True
+    if not _nothing_to_mask_in(texts, emails_kept):
+        return False
+    if len(known) + len(texts) > _CLEAN_MAX:
+        known.clear()  # forgets the one-off texts with the rest; the watchlist's come back at once
+    known.update(texts)
+    return True
 
 
-def _strings(value: Any, into: list[str]) -> None:
-    stack = [value]
-    while stack:
-        v = stack.pop()
-        if isinstance(v, str):
+# Texts known to hold nothing to mask, with e-mail addresses masked (False) or kept (True).
+_CLEAN: dict[bool, set[str]] = {False: set(), True: set()}
+_CLEAN_MAX = 50_000
+
+
+def _strings(value: dict[Any, Any] | list[Any] | tuple[Any, ...], into: list[str]) -> None:
+    """Every string in `value`, walked as `redact_deep` walks it (dict values, list and tuple items)."""
+    for v in value.values() if isinstance(value, dict) else value:
+        if type(v) is str:
             into.append(v)
-        elif isinstance(v, dict):
-            stack.extend(v.values())
-        elif isinstance(v, (list, tuple)):
-            stack.extend(v)
+        elif type(v) is int or v is None:  # the usual scores and counts, asked about first
+            continue
+        elif isinstance(v, (dict, list, tuple)):
+            _strings(v, into)
+        elif isinstance(v, str):
+            into.append(v)
 
 
 # A long token mixing capitals, small letters and digits is a key, whatever its provider: a

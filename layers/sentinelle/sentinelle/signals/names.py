@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from array import array
 from collections import defaultdict
+from dataclasses import dataclass
 from functools import lru_cache
 from operator import itemgetter
 from typing import Iterable, Sequence
@@ -405,7 +406,8 @@ class NameMatcher:
         # name), kept as lists to be screened in one call without building them per display name.
         self._sorted = [" ".join(sorted(t)) for t in self._tokens]
         self._joined = ["".join(t) for t in self._tokens]
-        self._shared = {w: ([self._sorted[j] for j in js], [self._joined[j] for j in js])
+        text_of = {i: w for w, i in word_ids.items()}
+        self._shared = {w: _Shared.of(text_of[w], js, self._tokens, self._sorted, self._joined)
                         for w, js in enumerate(self._names_of) if len(js) >= _SHARED}
 
     def match(self, display_name: str, cutoff: int = 85, exhaustive: bool = False) -> list[tuple[int, int]]:
@@ -435,8 +437,10 @@ class NameMatcher:
                 few: list[int] = []
                 for word in words:
                     names = self._names_of[word]
-                    if word in self._shared:
-                        keep |= self._screen(key, run, names, *self._shared[word], cutoff)
+                    shared = self._shared.get(word)
+                    if shared is not None:
+                        keep |= self._screen(key, run, names, shared.sorted, shared.joined, cutoff,
+                                             runs=shared.runs_to_screen(toks))
                     else:
                         few += names
                 if few:
@@ -461,18 +465,67 @@ class NameMatcher:
 
     @staticmethod
     def _screen(key: str, run: str, names: Sequence[int], sorted_keys: Sequence[str], joined: Sequence[str],
-                cutoff: int) -> set[int]:
+                cutoff: int, runs: tuple[Sequence[int], Sequence[str]] | None = None) -> set[int]:
         """The names whose sorted words, or words run together, are few enough edits away to score
         `cutoff`: `fuzz.ratio` ≥ r needs an Indel distance ≤ (1 - r/100)·(len a + len b), and a
-        partner that long is at most (1 + t)/(1 - t) times as long (t = 1 - r/100)."""
+        partner that long is at most (1 + t)/(1 - t) times as long (t = 1 - r/100). `runs`: the
+        names (and their words run together) whose run-together form still needs a look, when
+        the sorted words answer for the others."""
         t = 1 - (cutoff - 0.5) / 100  # name_similarity rounds its score
         keep = set()
-        for query, choices in ((key, sorted_keys), (run, joined)):
-            most = int(t * len(query) * (1 + (1 + t) / (1 - t)) + 1e-9)
+        run_names, run_joined = runs if runs is not None else (names, joined)
+        for query, who, choices in ((key, names, sorted_keys), (run, run_names, run_joined)):
+            most = int(t * len(query) * (1 + (1 + t) / (1 - t)) + 1e-9)  # grows with the query's length
             for _, _, i in process.extract(query, choices, scorer=Indel.distance, processor=None, score_cutoff=most,
                                            limit=None):
-                keep.add(names[i])
+                keep.add(who[i])
         return keep
+
+
+@dataclass(frozen=True)
+class _Shared:
+    """The names holding a word many hold (a common first name), ready to be screened at once.
+
+    A display name of two words, one of them this word, against a name of two words, one of them
+    this word, in the same places (first or second once sorted, first or second as written):
+    both their sorted and their run-together forms differ only by the other words, so by the same
+    edits (a common prefix or suffix adds none), and the run-together form is the shorter query,
+    with the smaller allowance. Whatever it would let through, the sorted form lets through:
+    those names need no second look.
+    """
+
+    word: str
+    names: list[int]
+    sorted: list[str]
+    joined: list[str]
+    # (sorted place, written place) → the names not in that place, and their words run together
+    runs: dict[tuple[int, int], tuple[list[int], list[str]]]
+
+    @classmethod
+    def of(cls, word: str, names: list[int], tokens: Sequence[Sequence[str]], sorted_keys: Sequence[str],
+           joined: Sequence[str]) -> "_Shared":
+        place = {j: _place(word, tokens[j]) for j in names}
+        runs = {}
+        for p in {p for p in place.values() if p is not None}:
+            others = [j for j in names if place[j] != p]
+            runs[p] = (others, [joined[j] for j in others])
+        return cls(word, names, [sorted_keys[j] for j in names], [joined[j] for j in names], runs)
+
+    def runs_to_screen(self, toks: Sequence[str]) -> tuple[list[int], list[str]] | None:
+        """The names whose run-together form a display name of words `toks` must still be screened
+        against (None: all of them)."""
+        p = _place(self.word, toks)
+        return None if p is None else self.runs.get(p, ([], []))
+
+
+def _place(word: str, toks: Sequence[str]) -> tuple[int, int] | None:
+    """Where `word` stands in a name of exactly two words, one of them `word`: (its place once the
+    words are sorted, its place as written); None for any other name."""
+    if len(toks) != 2 or (toks[0] == word) == (toks[1] == word):
+        return None
+    written = 0 if toks[0] == word else 1
+    other = toks[1 - written]
+    return (0 if word < other else 1), written
 
 
 def _key_words(toks: Sequence[str]) -> set[str]:
