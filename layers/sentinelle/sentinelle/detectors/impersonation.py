@@ -24,7 +24,7 @@ from sentinelle.detectors.base import Context, Detector, register
 from sentinelle.ports import Query
 from sentinelle.model import Finding, Post, Profile, Severity, Subject
 from sentinelle.signals.domains import LookalikeIndex
-from sentinelle.signals.names import HandleMatcher, NameMatcher, handle_core, handle_local, handle_similarity
+from sentinelle.signals.names import handle_core, handle_local, handle_similarity, matchers
 from sentinelle.text.brands import BrandMatcher
 from sentinelle.text.normalize import compact
 from sentinelle.text.urls import extract_urls
@@ -96,14 +96,13 @@ class _State:
             for n in ident.names:
                 all_names.append(n)
                 self.name_owner.append(i)
-        self.names = NameMatcher(all_names)
         self.core_owner: list[int] = []
         all_cores: list[str] = []
         for i, ident in enumerate(self.identities):
             for c in sorted(ident.cores):
                 all_cores.append(c)
                 self.core_owner.append(i)
-        self.handles = HandleMatcher(all_cores)
+        self.names, self.handles = matchers(all_names, all_cores)
         self.brands = brands
 
     @classmethod

@@ -261,6 +261,7 @@ class _TypoIndex:
 
     _ID_BITS = 22  # up to 4 million entries
     _LOW = (1 << _ID_BITS) - 1
+    HANDLE = 1 << (_ID_BITS - 1)  # the bit that tells a handle core's entry from a name word's in a shared index
 
     def __init__(self) -> None:
         self._pending: set[int] = set()
@@ -271,6 +272,7 @@ class _TypoIndex:
         self._shift = 48
         self._mask = 0
         self._known: dict[str, tuple[int, ...]] = {}
+        self._last: tuple[str | None, tuple[int, ...]] = (None, ())
 
     def add(self, word: str, entry: int) -> None:
         if entry > self._LOW:
@@ -295,17 +297,21 @@ class _TypoIndex:
             starts[b] += starts[b - 1]
         self._starts = starts
 
-    def lookup(self, word: str, into: set[int]) -> None:
+    def lookup(self, word: str) -> tuple[int, ...]:
+        """The entries within one typo of `word` (hashes sharing a key: a superset, then scored)."""
         known = self._known.get(word)
         if known is not None:
-            into.update(known)
-        elif word in self._words:
-            found: set[int] = set()
-            self._search(word, found)
-            self._known[word] = tuple(found)
-            into.update(found)
+            return known
+        if word == self._last[0]:  # the handle matcher asks for the name matcher's last word
+            return self._last[1]
+        found: set[int] = set()
+        self._search(word, found)
+        answer = tuple(found)
+        if word in self._words:
+            self._known[word] = answer
         else:
-            self._search(word, into)
+            self._last = (word, answer)
+        return answer
 
     def _search(self, word: str, into: set[int]) -> None:
         starts, low, entries, shift, mask = self._starts, self._low, self._entries, self._shift, self._mask
@@ -331,15 +337,20 @@ class HandleMatcher:
     whose skeleton is its letter classes (no "rn", "vv", ... to fold) is looked up once.
     """
 
-    def __init__(self, cores: Sequence[str]) -> None:
+    def __init__(self, cores: Sequence[str], index: _TypoIndex | None = None) -> None:
+        """`index`: a letter-class index shared with a `NameMatcher` (see `matchers`), frozen by
+        the caller once both have added to it."""
         self.source = list(cores)
         self._cores = [handle_core(c) for c in self.source]  # what handle_matches compares
-        self._index = _TypoIndex()
+        self._index = index or _TypoIndex()
+        if len(self._cores) >= _TypoIndex.HANDLE:
+            raise ValueError("too many handle cores for one typo index")
         for j, b in enumerate(self._cores):
             if len(b) >= 4:  # handle_matches refuses shorter protected cores
                 for form in {glyph_classes(b), glyph_skeleton(b)}:
-                    self._index.add(form, j)
-        self._index.freeze()
+                    self._index.add(form, j | _TypoIndex.HANDLE)
+        if index is None:
+            self._index.freeze()
 
     def candidates(self, handle: str) -> list[int]:
         """Indexes of the protected cores `handle` may match: a superset, never missing one."""
@@ -349,7 +360,7 @@ class HandleMatcher:
         found: set[int] = set()
         if a:
             for form in {glyph_classes(a), glyph_skeleton(a)}:
-                self._index.lookup(form, found)
+                found.update(i ^ _TypoIndex.HANDLE for i in self._index.lookup(form) if i & _TypoIndex.HANDLE)
         return sorted(found)
 
     def match(self, handle: str, exhaustive: bool = False) -> list[int]:
@@ -374,13 +385,15 @@ class NameMatcher:
     written out whole and each of them, and its words run together, is two typos away or more.
     """
 
-    def __init__(self, names: Sequence[str]) -> None:
+    def __init__(self, names: Sequence[str], classes: _TypoIndex | None = None) -> None:
+        """`classes`: a letter-class index shared with a `HandleMatcher` (see `matchers`), frozen
+        by the caller once both have added to it."""
         self.source = list(names)
         self._index = _TypoIndex()  # typo keys → word ids
         # The same words by the typo keys of their letter classes (`glyph_classes`): where a
-        # display name's words run together are looked up (the handle matcher looks up a handle's
-        # core, most often the same string, by the same keys: their hashes are computed once).
-        self._classes = _TypoIndex()
+        # display name's words run together are looked up. Shared with the handle matcher, which
+        # looks up a handle's core, most often the same string: one search answers both.
+        self._classes = classes or _TypoIndex()
         self._within = ahocorasick.Automaton()  # words of four letters or more → word id
         word_ids: dict[str, int] = {}
         self._names_of: list[list[int]] = []  # word id → the names holding it
@@ -398,8 +411,11 @@ class NameMatcher:
                         self._within.add_word(w, word_ids[w])
                 self._names_of[word_ids[w]].append(j)
             self._words.append(frozenset(word_ids[w] for w in words))
+        if len(self._names_of) >= _TypoIndex.HANDLE:
+            raise ValueError("too many name words for one typo index")
         self._index.freeze()
-        self._classes.freeze()
+        if classes is None:
+            self._classes.freeze()
         if len(self._within):
             self._within.make_automaton()
         # The two strings name_similarity compares; for a word many names share (a common first
@@ -427,8 +443,9 @@ class NameMatcher:
             keep: set[int] = set()
             if len(self.source) > _FEW or len(toks) > 2:
                 for w in _key_words(toks):
-                    self._index.lookup(w, words)
-                self._classes.lookup(glyph_classes(run), words)  # one typo apart stays one apart
+                    words.update(self._index.lookup(w))
+                # One typo apart stays one apart in letter classes; a shared index also holds handle cores.
+                words.update(i for i in self._classes.lookup(glyph_classes(run)) if not i & _TypoIndex.HANDLE)
                 if len(self._within):
                     words.update(found for _, found in self._within.iter(run))
             if len(self.source) <= _FEW:  # a short list is screened whole, faster than looked up
@@ -515,7 +532,7 @@ class _Shared:
         """The names whose run-together form a display name of words `toks` must still be screened
         against (None: all of them)."""
         p = _place(self.word, toks)
-        return None if p is None else self.runs.get(p, ([], []))
+        return None if p is None else self.runs.get(p)  # no name in that place: all of them
 
 
 def _place(word: str, toks: Sequence[str]) -> tuple[int, int] | None:
@@ -528,12 +545,22 @@ def _place(word: str, toks: Sequence[str]) -> tuple[int, int] | None:
     return (0 if word < other else 1), written
 
 
+def matchers(names: Sequence[str], cores: Sequence[str]) -> tuple[NameMatcher, HandleMatcher]:
+    """A name matcher and a handle matcher sharing one letter-class index: a display name's words
+    run together and a handle's core are most often the same string ("claire_dubois" and "Claire
+    Dubois"), looked up once for both."""
+    shared = _TypoIndex()
+    names_matcher, handles_matcher = NameMatcher(names, classes=shared), HandleMatcher(cores, index=shared)
+    shared.freeze()
+    return names_matcher, handles_matcher
+
+
 def _key_words(toks: Sequence[str]) -> set[str]:
     """The words a name is found by: those of three letters or more (all of them if none is)."""
     long = {t for t in toks if len(t) >= 3}
     return long or set(toks)
 
 
-__all__ = ["HandleMatcher", "NameIndex", "NameMatcher", "TITLES", "cores_match", "handle_core", "handle_local",
+__all__ = ["HandleMatcher", "NameIndex", "NameMatcher", "matchers", "TITLES", "cores_match", "handle_core", "handle_local",
            "handle_matches", "handle_similarity", "name_key", "name_similarity", "name_tokens", "tokens_similarity",
            "typo_keys"]
