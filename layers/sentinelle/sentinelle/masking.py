@@ -114,8 +114,6 @@ def nothing_to_mask(*values: Any, keep: frozenset[str] = frozenset()) -> bool:
     `redact_deep` would otherwise walk string by string. False means "maybe": `redact_deep` then
     decides. Strings found clean are remembered (a finding repeats the watchlist's names, handles
     and the domains it imitates), so only the new ones are read again."""
-    from sentinelle.signals.identifiers import _nothing_to_mask_in  # late: identifiers is heavier
-
     texts: list[str] = []
     for value in values:
         if isinstance(value, str):
@@ -127,12 +125,20 @@ def nothing_to_mask(*values: Any, keep: frozenset[str] = frozenset()) -> bool:
     texts = [t for t in texts if t not in known]
     if not texts:
         return True
-    if not _nothing_to_mask_in(texts, emails_kept):
+    if not _recognizers().nothing_to_mask_in(texts, emails_kept):
         return False
     if len(known) + len(texts) > _CLEAN_MAX:
         known.clear()  # forgets the one-off texts with the rest; the watchlist's come back at once
     known.update(texts)
     return True
+
+
+@lru_cache(maxsize=1)
+def _recognizers() -> Any:
+    """`signals.identifiers`, imported on first use (it compiles every recognizer)."""
+    from sentinelle.signals import identifiers
+
+    return identifiers
 
 
 # Texts known to hold nothing to mask, with e-mail addresses masked (False) or kept (True).

@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any, Callable, ClassVar, Literal, TypeVar
 
 from sentinelle import hashkey
+from sentinelle.masking import CONTACTS, nothing_to_mask, redact_deep  # the recognizers load on first use
 from sentinelle.model import Finding, Post, Profile, utcnow
 from sentinelle.ports import Enrichers, Query
 from sentinelle.watchlist import Watchlist
@@ -200,8 +201,6 @@ def masked(finding: Finding) -> Finding:
     numbers, e-mail addresses) are left to the detector: `leaks` masks them, as someone's personal
     data; a scam's call-back number is the evidence a takedown needs. The subject's id and handle
     stay: they make the incident's identity."""
-    from sentinelle.masking import CONTACTS, nothing_to_mask, redact_deep  # late: loads the recognizers
-
     def clean(value: Any) -> Any:  # a field as it is when nothing in it can be sensitive
         return value if not value or nothing_to_mask(value, keep=CONTACTS) else redact_deep(value, CONTACTS)
 

@@ -751,7 +751,7 @@ def _nothing_to_mask(text: str, emails_kept: bool = False) -> bool:
     return _no_hint(text, emails_kept) and count_digits(text) < _FEWEST_DIGITS
 
 
-def _nothing_to_mask_in(texts: list[str], emails_kept: bool = False) -> bool:
+def nothing_to_mask_in(texts: list[str], emails_kept: bool = False) -> bool:
     """`_nothing_to_mask` of each of `texts`, usually answered in one pass over them joined. What
     the joined text holds may come from two texts (digits adding up, an "@" in one and a link in
     another), while each is redacted on its own: then each is asked."""

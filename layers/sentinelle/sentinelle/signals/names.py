@@ -35,9 +35,11 @@ _HANDLE_AFFIXES = frozenset(
      "app", "info", "news", "service", "care", "desk", "vrai", "verified", "fr", "france", "en", "us", "uk", "io",
      "pro", "compte", "contact", "client", "clients", "ceo", "dr", "doc", "aide", "sav", "helpdesk",
      "assistance", "secure", "login", "online", "web", "page", "officialpage"})
-_GLUED_PREFIX = re.compile(r"^(?:official|officiel|real|the|vrai|verified)+")
-_GLUED_SUFFIX = re.compile(r"(?:official|officiel|officielle|offical|oficial|support|helpdesk|help|team|verified"
-                           r"|service|assistance)+$")
+_GLUED_PREFIXES = ("official", "officiel", "real", "the", "vrai", "verified")
+_GLUED_SUFFIXES = ("official", "officiel", "officielle", "offical", "oficial", "support", "helpdesk", "help", "team",
+                   "verified", "service", "assistance")
+_GLUED_PREFIX = re.compile(f"^(?:{'|'.join(_GLUED_PREFIXES)})+")
+_GLUED_SUFFIX = re.compile(f"(?:{'|'.join(_GLUED_SUFFIXES)})+$")
 _WORD_RE = re.compile(r"[^\W_]+")
 _TRAILING_DIGITS = re.compile(r"\d+$")
 _HANDLE_SEPARATORS = re.compile(r"[._\-\s]+")
@@ -77,9 +79,11 @@ def handle_core(handle: str | None) -> str:
         kept.pop(0)
     while len(kept) > 1 and (kept[-1] in _HANDLE_AFFIXES or kept[-1].isdigit()):
         kept.pop()
-    h = _DIGITS_AT_ENDS.sub("", "".join(kept)) or "".join(kept)
+    joined = "".join(kept)
+    h = (_DIGITS_AT_ENDS.sub("", joined) or joined) if joined[:1].isdigit() or joined[-1:].isdigit() else joined
     h = deleet(h) if _LETTER.search(h) else h
-    core = _GLUED_SUFFIX.sub("", _GLUED_PREFIX.sub("", h))
+    core = _GLUED_PREFIX.sub("", h) if h.startswith(_GLUED_PREFIXES) else h  # the tests first: most have none
+    core = _GLUED_SUFFIX.sub("", core) if core.endswith(_GLUED_SUFFIXES) else core
     return core if len(core) >= 3 else h
 
 
