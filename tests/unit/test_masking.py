@@ -140,3 +140,44 @@ def test_a_few_digits_are_no_identifier_but_four_may_be():
 
     assert _nothing_to_mask("display name “C. Dubois” copies person “Claire Dubois” (92% alike)")
     assert not _nothing_to_mask("née le 1984")  # a year of birth: the date recognizer reads four digits
+
+
+def test_a_finding_is_clean_at_once_when_no_text_holds_anything_to_read():
+    from sentinelle.masking import CONTACTS, nothing_to_mask
+
+    reasons = ["display name “Adam Bertaine” copies person “Adam Reltaine” (85% alike)", "only 12 follower(s)"]
+    evidence = {"identity": "Adam Reltaine", "official_handles": ["mastodon:areltaine@mastodon.social"],
+                "lookalike_links": [{"url": "https://lumiere-patrimoine-connexion.fr/login", "kind": "combosquat"}],
+                "followers": 12}
+    # Digits count per text ("85" and "12" are two texts); an e-mail-like handle is kept; a link
+    # holds no secret without an "@".
+    assert nothing_to_mask(reasons, evidence, None, "Adam Bertaine", keep=CONTACTS)
+    assert not nothing_to_mask(reasons, evidence, keep=frozenset())  # the "@" is read when e-mails are masked
+
+
+@pytest.mark.parametrize("dirty", [
+    "née le 1984",  # four digits in one text
+    "https://admin:hunter2hunter@intranet.example/",  # a password in a link
+    "token: Zx81kQ",  # a credential word
+    "AKIAIOSFODNN7EXAMPLE",  # a provider's prefix
+])
+def test_a_finding_with_anything_to_read_goes_to_the_recognizers(dirty):
+    from sentinelle.masking import CONTACTS, nothing_to_mask
+
+    assert not nothing_to_mask(["copies person Adam Reltaine"], {"note": [dirty]}, keep=CONTACTS)
+    assert not nothing_to_mask(["copies person Adam Reltaine"], {"note": [dirty]}, keep=CONTACTS)  # never remembered
+
+
+def test_a_card_number_in_a_findings_evidence_is_masked_after_clean_findings_were_remembered():
+    from sentinelle.detectors.base import masked
+    from sentinelle.model import Finding, Severity, Subject
+
+    def finding(note: str) -> Finding:
+        return Finding(detector="impersonation", kind="person_impersonation", severity=Severity.low, score=30,
+                       reasons=["copies person Adam Reltaine"], evidence={"identity": "Adam Reltaine", "note": note},
+                       subject=Subject(platform="x", kind="account", id="1", display_name="Adam"))
+
+    clean = finding("nothing here")
+    assert masked(clean) is clean  # answered at once, not copied
+    out = masked(finding("card 4970 1012 3456 7890"))
+    assert "4970 1012 3456 7890" not in out.model_dump_json() and out.evidence["identity"] == "Adam Reltaine"

@@ -109,28 +109,42 @@ def redact_deep(value: Any, keep: frozenset[str] = frozenset()) -> Any:
 
 def nothing_to_mask(*values: Any, keep: frozenset[str] = frozenset()) -> bool:
     """No recognizer can find anything to mask in any string of `values` (dicts, lists and tuples
-    walked), values of the kinds in `keep` aside: checked once on all of them together, the quick
-    answer for a finding made of display names, handles and reasons such as "(92% alike)" that
-    `redact_deep` would otherwise walk string by string. False means "maybe": `redact_deep` then
-    decides. Strings found clean are remembered (a finding repeats the watchlist's names, handles
-    and the domains it imitates), so only the new ones are read again."""
-    texts: list[str] = []
-    for value in values:
-        if isinstance(value, str):
-            texts.append(value)
-        elif isinstance(value, (dict, list, tuple)):
-            _strings(value, texts)
+    walked), values of the kinds in `keep` aside: the quick answer for a finding made of display
+    names, handles and reasons such as "(92% alike)" that `redact_deep` would otherwise walk string
+    by string. Each text's digits are counted as the values are walked, so a text with a number in
+    it answers False ("maybe": `redact_deep` then decides) before the rest is read; the other tests
+    read the texts in one pass. Texts found clean are remembered (a finding repeats the
+    watchlist's names and handles and the domains it imitates), and not read again."""
+    ids = _recognizers()
     emails_kept = "email_address" in keep
     known = _CLEAN[emails_kept]
-    texts = [t for t in texts if t not in known]
-    if not texts:
+    fresh: list[str] = []
+    for value in values:
+        if isinstance(value, str):
+            texts = [value]
+        elif isinstance(value, (dict, list, tuple)):
+            texts = []
+            _strings(value, texts)
+        else:
+            continue
+        for text in texts:
+            if text not in known:
+                if not ids.too_few_digits(text):
+                    return False
+                fresh.append(text)
+    if not fresh:
         return True
-    if not _recognizers().nothing_to_mask_in(texts, emails_kept):
+    if not ids.hint_free(fresh, emails_kept):
         return False
-    if len(known) + len(texts) > _CLEAN_MAX:
+    if len(known) + len(fresh) > _CLEAN_MAX:
         known.clear()  # forgets the one-off texts with the rest; the watchlist's come back at once
-    known.update(texts)
+    known.update(fresh)
     return True
+
+
+# Texts known to hold nothing to mask, with e-mail addresses masked (False) or kept (True).
+_CLEAN: dict[bool, set[str]] = {False: set(), True: set()}
+_CLEAN_MAX = 50_000
 
 
 @lru_cache(maxsize=1)
@@ -139,11 +153,6 @@ def _recognizers() -> Any:
     from sentinelle.signals import identifiers
 
     return identifiers
-
-
-# Texts known to hold nothing to mask, with e-mail addresses masked (False) or kept (True).
-_CLEAN: dict[bool, set[str]] = {False: set(), True: set()}
-_CLEAN_MAX = 50_000
 
 
 def _strings(value: dict[Any, Any] | list[Any] | tuple[Any, ...], into: list[str]) -> None:

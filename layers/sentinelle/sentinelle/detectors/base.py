@@ -201,21 +201,19 @@ def masked(finding: Finding) -> Finding:
     numbers, e-mail addresses) are left to the detector: `leaks` masks them, as someone's personal
     data; a scam's call-back number is the evidence a takedown needs. The subject's id and handle
     stay: they make the incident's identity."""
-    def clean(value: Any) -> Any:  # a field as it is when nothing in it can be sensitive
-        return value if not value or nothing_to_mask(value, keep=CONTACTS) else redact_deep(value, CONTACTS)
-
     subject = finding.subject
     if nothing_to_mask(finding.reasons, finding.evidence, subject.url, subject.display_name, finding.item_url,
                        keep=CONTACTS):
         return finding  # the usual case, answered at once
-    reasons, evidence = clean(finding.reasons), clean(finding.evidence)
-    url, display_name, item_url = clean(subject.url), clean(subject.display_name), clean(finding.item_url)
-    if (reasons is finding.reasons and evidence is finding.evidence and url is subject.url
-            and display_name is subject.display_name and item_url is finding.item_url):
-        return finding
+
+    def clean(text: str | None) -> str | None:
+        return redact_deep(text, CONTACTS) if text else text
+
     return finding.model_copy(update={
-        "reasons": reasons, "evidence": evidence, "item_url": item_url,
-        "subject": subject.model_copy(update={"url": url, "display_name": display_name}),
+        "reasons": redact_deep(finding.reasons, CONTACTS),
+        "evidence": redact_deep(finding.evidence, CONTACTS),
+        "subject": subject.model_copy(update={"url": clean(subject.url), "display_name": clean(subject.display_name)}),
+        "item_url": clean(finding.item_url),
     })
 
 

@@ -583,16 +583,17 @@ _HINTS.make_automaton()
 _DOTTED = re.compile(r"\.[\w-]{6}\.")  # a dotted token (JWT-like), which the hintless patterns look for
 
 
-# Hints that say nothing without an "@" in the text: "://" (a password in a URL, user:pass@host).
+# Hints that say nothing without an "@" soon after them, before any space: "://" (a password in a
+# link, user:pass@host: at most 64 + 1 + 128 characters between, as basic_auth_url reads them).
 _NEEDS_AT = frozenset(i for i, (name, _, _) in enumerate(_SECRET_PATTERNS) if name == "basic_auth_url")
+_AT_BEFORE_SPACE = re.compile(r"[^\s@]{0,193}@")
 
 
 def _secret_hint(text: str) -> bool:
     """Most posts hold none of the providers' prefixes nor a dotted token: one pass rules them all
-    out. A link is no hint unless the text has an "@" (the only secret a link holds is user:pass@)."""
-    at = "@" in text
-    for _, providers in _HINTS.iter(text):
-        if at or not _NEEDS_AT.issuperset(providers):
+    out. A link is no hint unless an "@" follows in it (the only secret a link holds is user:pass@)."""
+    for end, providers in _HINTS.iter(text):
+        if not _NEEDS_AT.issuperset(providers) or _AT_BEFORE_SPACE.match(text, end + 1):
             return True
     return _DOTTED.search(text) is not None
 _UNHINTED = tuple(i for i, (_, hints, _) in enumerate(_SECRET_PATTERNS) if not hints)
@@ -751,17 +752,16 @@ def _nothing_to_mask(text: str, emails_kept: bool = False) -> bool:
     return _no_hint(text, emails_kept) and count_digits(text) < _FEWEST_DIGITS
 
 
-def nothing_to_mask_in(texts: list[str], emails_kept: bool = False) -> bool:
-    """`_nothing_to_mask` of each of `texts`, usually answered in one pass over them joined. What
-    the joined text holds may come from two texts (digits adding up, an "@" in one and a link in
-    another), while each is redacted on its own: then each is asked."""
-    text = "\n".join(texts)
-    no_hint = _no_hint(text, emails_kept)
-    if no_hint and count_digits(text) < _FEWEST_DIGITS:
-        return True
-    if len(texts) == 1 or any(count_digits(t) >= _FEWEST_DIGITS for t in texts):
-        return False
-    return no_hint or all(_no_hint(t, emails_kept) for t in texts)
+def too_few_digits(text: str) -> bool:
+    """Fewer digits than any number recognizer reads: none of them can find anything in `text`."""
+    return count_digits(text) < _FEWEST_DIGITS
+
+
+def hint_free(texts: list[str], emails_kept: bool = False) -> bool:
+    """No "@" (unless e-mail addresses are kept), no JWT, no provider's hint and no credential word
+    in any of `texts`: read in one pass over them joined. With `too_few_digits` of each, nothing
+    any recognizer reads is there."""
+    return _no_hint("\n".join(texts), emails_kept)
 
 
 def _no_hint(text: str, emails_kept: bool) -> bool:
