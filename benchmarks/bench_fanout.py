@@ -53,9 +53,9 @@ CAPS = tuple(SPECS[p.name].default_concurrency for p in PLATFORMS)
 ITEMS_PER_UNIT = 20  # profiles on one search page
 # The impersonation detector's rate per core with 1,000 protected identities: docs/benchmarks.md,
 # "As the watchlist grows" (`benchmarks.bench_impersonation.bench_scaling()`, measured 2026-12-04:
-# 7,922 profiles/s). The one place this simulation takes it from: update it with that table.
-DETECT_RATE = 7_922.0
-DETECT_BASIS = "7,922 profiles/s per core with 1,000 identities (\"As the watchlist grows\" below, 2026-12-04)"
+# 11,172 profiles/s). The one place this simulation takes it from: update it with that table.
+DETECT_RATE = 11_172.0
+DETECT_BASIS = "11,172 profiles/s per core with 1,000 identities (\"As the watchlist grows\" below, 2026-12-04)"
 MEMORY_GB = 0.5  # template.yaml MemorySize 512
 VCPU = 512 / 1769  # Lambda's share of a vCPU at 512 MB
 LAMBDA_GB_S = 0.0000133334  # USD per GB-second, arm64 (list price, November 2026)
