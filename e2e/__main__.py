@@ -322,6 +322,8 @@ def main() -> int:
         print("impersonation scan:", json.dumps(summary)[:300])
         if not summary.get("units_queued"):
             raise Failed(f"the scan queued no work units (fan-out): {json.dumps(summary)[:300]}")
+        # Every unit run first (FIFO runs a source's units in turn), so the count is the whole scan's.
+        _wait("the work queue drained by the worker", lambda: queue_empty(out["WorkQueueUrl"]), 60)
         found = _wait("impersonation incidents", lambda: {k: v for k, v in incidents(table).items()
                                                          if v.get("detector", {}).get("S") == "impersonation"}, 60)
         alerts = [m for m in drain(queue) if m.get("MessageAttributes", {}).get("detector", {}).get("Value") == "impersonation"]
@@ -342,7 +344,6 @@ def main() -> int:
             if json.loads(attrs.get("team", {}).get("Value", "[]")) != ["security"]:
                 raise Failed(f"impersonation alert not routed to the security team: {attrs.get('team')}")
 
-        _wait("the work queue drained by the worker", lambda: queue_empty(out["WorkQueueUrl"]), 60)
         if not queue_empty(out["WorkDeadLetterQueueUrl"]):
             raise Failed("work units in the dead-letter queue")
         for name in ("WorkQueueUrl", "WorkDeadLetterQueueUrl"):  # message groups hold each source's limit
