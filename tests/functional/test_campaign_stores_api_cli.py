@@ -187,3 +187,34 @@ def test_on_aws_the_alert_function_reads_the_campaign_from_the_table(make_store,
     batch = plan_batch(records, Thresholds(), lambda iid: camp.campaign_of(store, iid))
     assert len(batch.alerts) == 2  # the first member, and the third (the campaign's follow-up)
     assert len(plan_batch(records, Thresholds()).alerts) == 4
+
+
+def test_a_campaign_larger_than_it_lists_is_triaged_whole_on_both_stores(make_store, monkeypatch):  # noqa: F811
+    monkeypatch.setattr(camp, "KEEP_MEMBERS", 3)
+    store = make_store()
+    recorded = store.record_many([scam(n, "+33756789012") for n in range(7)], NOW)
+    camp.join(store, [r.incident for r in recorded], NOW)
+    (c,) = camp.campaigns(store)
+    assert len(c.members) == 3 and c.size == 7
+    assert sorted(camp.member_ids(store, c)) == sorted(r.incident.id for r in recorded)
+    assert camp.member_ids(store, c)[:3] == [m.id for m in c.members]  # the listed ones first
+
+
+def test_the_api_resolves_every_member_of_a_campaign_past_those_it_lists(tmp_path, monkeypatch):
+    monkeypatch.setattr(camp, "KEEP_MEMBERS", 2)
+    store = SQLiteStore(tmp_path / "sentinelle.db")
+    recorded = store.record_many([scam(n, "+33756789012") for n in range(5)], NOW)
+    camp.join(store, [r.incident for r in recorded], NOW)
+    (c,) = camp.campaigns(store)
+    httpd = make_server(local_app(store, TOKEN), "127.0.0.1", 0)
+    threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True).start()
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{httpd.server_address[1]}", timeout=10,
+                          headers={"Authorization": f"Bearer {TOKEN}"}) as client:
+            out = client.patch(f"/campaigns/{c.id}", json={"status": "resolved", "note": "all five taken down"})
+            assert out.status_code == 200, out.text
+            assert len(out.json()["results"]) == 5
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+    assert {store.get(r.incident.id).status.value for r in recorded} == {"resolved"}

@@ -408,6 +408,23 @@ def campaign_of(store: KeyValues, incident_id: str) -> Campaign | None:
     return _root(store, cid) if cid else None
 
 
+def member_ids(store: KeyValues, campaign: Campaign) -> list[str]:
+    """Every incident that joined `campaign`: its listed members, then those past the first
+    KEEP_MEMBERS it lists, found by their member pointers (one partition read, only then)."""
+    listed = [m.id for m in campaign.members]
+    if campaign.size <= len(listed):
+        return listed
+    root_of: dict[str, str | None] = {}
+    more: set[str] = set()
+    for incident_id, cid in store.values(MEMBERS):
+        if cid not in root_of:
+            root = _root(store, cid)
+            root_of[cid] = root.id if root else None
+        if root_of[cid] == campaign.id:
+            more.add(incident_id)
+    return listed + sorted(more.difference(listed))
+
+
 def resolve(store: KeyValues, given: str) -> Campaign:
     """A campaign by its id or any unique prefix of it (as incidents are); raises LookupError."""
     given = given.strip().lower()

@@ -118,18 +118,20 @@ def build_router(store: Any, *, caller: Callable[[], str], watchlist: Watchlist 
     def triage_campaign(campaign_id: CampaignId, change: Annotated[Triage, Body()]) -> CampaignTriage:
         c, who, now = find(campaign_id), caller(), utcnow()
         results = []
-        for m in c.members:  # one member that cannot move that way (already closed) does not stop the rest
+        # Every member, past the ones the campaign lists too; one member that cannot move that way
+        # (already closed) does not stop the rest.
+        for member in camp.member_ids(store, c):
             try:
-                incident = store.update(m.id, status=change.status, note=change.note, assignee=change.assignee,
+                incident = store.update(member, status=change.status, note=change.note, assignee=change.assignee,
                                         actor=who, now=now)
             except (InvalidTransition, NotFound) as exc:
-                results.append(MemberResult(id=m.id, error=str(exc)[:200]))
+                results.append(MemberResult(id=member, error=str(exc)[:200]))
                 continue
             if change.status is Status.false_positive:
                 entry = false_positive_entry(incident, watchlist)
                 if entry:
                     store.allow(*entry, f"false positive (campaign {c.id})", who, now)
-            results.append(MemberResult(id=m.id, status=incident.status.value))
+            results.append(MemberResult(id=member, status=incident.status.value))
         return CampaignTriage(campaign=detail(c), results=results)
 
     @router.post("/campaigns/<campaign_id>/takedown", summary="Build one takedown evidence pack per member and "
