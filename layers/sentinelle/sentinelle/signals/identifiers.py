@@ -596,6 +596,8 @@ def _secret_hint(text: str) -> bool:
         if not _NEEDS_AT.issuperset(providers) or _AT_BEFORE_SPACE.match(text, end + 1):
             return True
     return _DOTTED.search(text) is not None
+
+
 _UNHINTED = tuple(i for i, (_, hints, _) in enumerate(_SECRET_PATTERNS) if not hints)
 # An AWS secret access key is 40 base64 characters with no prefix of its own: it is known by the
 # access key id written next to it (`AKIA…:<secret>`, `AKIA… <secret>`, both on one config line).
@@ -744,12 +746,11 @@ _URL = re.compile(r"(?i)\b(?:https?|ftp)://\S+")
 _URL_DIGITS = re.compile(r"(?<!\d)\d{12,19}(?!\d)")
 
 
-def _nothing_to_mask(text: str, emails_kept: bool = False) -> bool:
+def _nothing_to_mask(text: str) -> bool:
     """Fewer digits than any number recognizer needs, no "@", no provider's hint, no JWT and no
     credential word: no recognizer can find anything (the short display names, handles and
-    reasons such as "(92% alike)" that findings are full of). With `emails_kept`, an "@" does not
-    count: only the e-mail recognizer reads it (a password in a URL has the "://" hint)."""
-    return _no_hint(text, emails_kept) and count_digits(text) < _FEWEST_DIGITS
+    reasons such as "(92% alike)" that findings are full of)."""
+    return too_few_digits(text) and _no_hint(text, emails_kept=False)
 
 
 def too_few_digits(text: str) -> bool:
@@ -765,6 +766,8 @@ def hint_free(texts: list[str], emails_kept: bool = False) -> bool:
 
 
 def _no_hint(text: str, emails_kept: bool) -> bool:
+    """With `emails_kept`, an "@" does not count: only the e-mail recognizer reads it (a password
+    in a link has the "://" hint, counted when an "@" follows it)."""
     return ((emails_kept or "@" not in text) and "eyJ" not in text and not _secret_hint(text)
             and not _credential_words(text.casefold()))
 

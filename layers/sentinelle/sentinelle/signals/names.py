@@ -438,11 +438,11 @@ class NameMatcher:
         toks = name_tokens(display_name)
         if not toks:
             return []
+        key, run = " ".join(sorted(toks)), "".join(toks)
         ids: Iterable[int]
         if exhaustive:
             ids = range(len(self.source))
         else:
-            key, run = " ".join(sorted(toks)), "".join(toks)
             words: set[int] = set()
             keep: set[int] = set()
             if len(self.source) > _FEW or len(toks) > 2:
@@ -470,7 +470,6 @@ class NameMatcher:
                 keep |= {j for w in words for j in self._names_of[w] if self._words[j] <= words}
             ids = sorted(keep)
         out = []
-        key, run = " ".join(sorted(toks)), "".join(toks)
         for j in ids:
             s = _similarity(toks, key, run, self._tokens[j], self._sorted[j], self._joined[j])
             if s >= cutoff:
@@ -516,7 +515,6 @@ class _Shared:
     """
 
     word: str
-    names: list[int]
     sorted: list[str]
     joined: list[str]
     # (sorted place, written place) → the names not in that place, and their words run together
@@ -530,7 +528,7 @@ class _Shared:
         for p in {p for p in place.values() if p is not None}:
             others = [j for j in names if place[j] != p]
             runs[p] = (others, [joined[j] for j in others])
-        return cls(word, names, [sorted_keys[j] for j in names], [joined[j] for j in names], runs)
+        return cls(word, [sorted_keys[j] for j in names], [joined[j] for j in names], runs)
 
     def runs_to_screen(self, toks: Sequence[str]) -> tuple[list[int], list[str]] | None:
         """The names whose run-together form a display name of words `toks` must still be screened
